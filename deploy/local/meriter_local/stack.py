@@ -1,0 +1,222 @@
+"""The whole platform on one machine: Postgres, Tansu, four services.
+
+``up`` starts the infrastructure, then each service as its own process with
+settings in its environment, waits until all four answer ``/readyz``,
+prints the URLs and then watches them. SIGINT or SIGTERM stops the
+services first (they finish in-flight work and their relays), then the
+broker, then Postgres — and nothing it started is left running. A service
+that dies on its own stops the stack with a non-zero exit, so a failure is
+seen rather than hidden.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
+from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
+
+SERVICES = ("registry", "issuer", "verifier", "notifier")
+
+
+@dataclass
+class StackConfig:
+    state_dir: Path
+    pg_port: int = 15432
+    kafka_port: int = 19092
+    ports: dict[str, int] = field(
+        default_factory=lambda: {
+            "registry": 8001,
+            "issuer": 8002,
+            "verifier": 8003,
+            "notifier": 8004,
+        }
+    )
+    host: str = "127.0.0.1"
+
+    @classmethod
+    def from_env(cls, state_dir: Path) -> StackConfig:
+        env = os.environ
+        cfg = cls(state_dir=state_dir)
+        cfg.pg_port = int(env.get("MERITER_PG_PORT", cfg.pg_port))
+        cfg.kafka_port = int(env.get("MERITER_KAFKA_PORT", cfg.kafka_port))
+        for name in SERVICES:
+            cfg.ports[name] = int(env.get(f"MERITER_{name.upper()}_PORT", cfg.ports[name]))
+        return cfg
+
+    def url(self, service: str) -> str:
+        return f"http://{self.host}:{self.ports[service]}"
+
+
+def service_env(
+    cfg: StackConfig, service: str, pg: PostgresServer, kafka_bootstrap: str
+) -> dict[str, str]:
+    prefix = service.upper() + "_"
+    env = {
+        prefix + "HOST": cfg.host,
+        prefix + "PORT": str(cfg.ports[service]),
+        prefix + "PUBLIC_BASE_URL": cfg.url(service),
+        prefix + "POSTGRES__DSN": pg.dsn(service),
+        prefix + "KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        prefix + "KAFKA__CLIENT_ID": f"meriter-{service}",
+        # One machine: short group timeouts so joins and rebalances settle fast.
+        prefix + "KAFKA__SESSION_TIMEOUT_MS": "6000",
+        prefix + "KAFKA__HEARTBEAT_INTERVAL_MS": "500",
+        prefix + "KAFKA__REBALANCE_TIMEOUT_MS": "5000",
+        prefix + "OUTBOX_POLL_INTERVAL_S": "0.2",
+    }
+    for other in SERVICES:
+        env[f"{prefix}{other.upper()}_URL"] = cfg.url(other)
+    return env
+
+
+class Stack:
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+        self.pg: PostgresServer | None = None
+        self.kafka: TansuBroker | None = None
+        self.services: dict[str, subprocess.Popen[bytes]] = {}
+        self.logs = cfg.state_dir / "logs"
+
+    def start(self) -> None:
+        self.cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        self.pg = start_postgres(
+            self.cfg.state_dir / "pg" / "data", self.cfg.pg_port, self.logs / "postgres.log"
+        )
+        create_databases(self.pg, list(SERVICES))
+        self.kafka = start_tansu(self.cfg.kafka_port, self.logs / "tansu.log")
+        for name in SERVICES:
+            env = {**os.environ, **service_env(self.cfg, name, self.pg, self.kafka.bootstrap)}
+            log = (self.logs / f"{name}.log").open("ab")
+            self.services[name] = subprocess.Popen(
+                [sys.executable, "-m", f"meriter_{name}"],
+                env=env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = set(SERVICES)
+        while pending and time.monotonic() < deadline:
+            for name in sorted(pending):
+                proc = self.services[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {proc.returncode}; see {self.logs / name}.log"
+                    )
+                if _ready(self.cfg.url(name) + "/readyz"):
+                    pending.discard(name)
+            time.sleep(0.2)
+        if pending:
+            raise RuntimeError(f"not ready in {timeout_s:.0f}s: {', '.join(sorted(pending))}")
+
+    def stop(self) -> None:
+        for proc in self.services.values():
+            _signal(proc, signal.SIGTERM)
+        for proc in self.services.values():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                _signal(proc, signal.SIGKILL)
+                proc.wait()
+        self.services.clear()
+        if self.kafka:
+            stop_tansu(self.kafka)
+            self.kafka = None
+        if self.pg:
+            stop_postgres(self.pg)
+            self.pg = None
+
+    def dead_service(self) -> str | None:
+        for name, proc in self.services.items():
+            if proc.poll() is not None:
+                return name
+        return None
+
+
+def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, sig)
+
+
+def _ready(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback URL we built
+            return bool(resp.status == 200)
+    except OSError:
+        return False
+
+
+class _Stop(Exception):
+    pass
+
+
+def up(cfg: StackConfig, on_ready: list[object] | None = None) -> int:
+    """Run the stack in the foreground until SIGINT/SIGTERM; return the exit code."""
+    stack = Stack(cfg)
+
+    def _raise(signum: int, _frame: object) -> None:
+        raise _Stop(signum)
+
+    signal.signal(signal.SIGTERM, _raise)
+    signal.signal(signal.SIGINT, _raise)
+    code = 0
+    try:
+        stack.start()
+        stack.wait_ready()
+        assert stack.pg is not None
+        assert stack.kafka is not None
+        for hook in on_ready or []:
+            if callable(hook):
+                hook(stack)
+        (cfg.state_dir / "stack.json").write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "postgres": stack.pg.dsn_base,
+                    "kafka": stack.kafka.bootstrap,
+                    "services": {n: cfg.url(n) for n in SERVICES},
+                },
+                indent=2,
+            )
+        )
+        print("Meriter is up:", flush=True)
+        for name in SERVICES:
+            print(f"  {name:<9} {cfg.url(name)}   (docs: {cfg.url(name)}/docs)", flush=True)
+        print(f"  postgres  {stack.pg.dsn_base}", flush=True)
+        print(f"  kafka     {stack.kafka.bootstrap} (Tansu, in memory)", flush=True)
+        print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
+        while True:
+            dead = stack.dead_service()
+            if dead:
+                print(
+                    f"{dead} exited; stopping the stack (see {stack.logs}/{dead}.log)",
+                    file=sys.stderr,
+                )
+                code = 1
+                break
+            time.sleep(0.5)
+    except _Stop:
+        print("stopping…", flush=True)
+    except Exception as exc:
+        print(f"meriter-local: {exc}", file=sys.stderr)
+        code = 1
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        stack.stop()
+        (cfg.state_dir / "stack.json").unlink(missing_ok=True)
+        print("stopped.", flush=True)
+    return code

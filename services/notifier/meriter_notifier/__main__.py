@@ -1,0 +1,15 @@
+"""``meriter-notifier``: run the notifier service."""
+
+from meriter_shared.http import serve
+
+from meriter_notifier.app import create_app
+from meriter_notifier.config import Settings
+
+
+def main() -> None:
+    settings = Settings()
+    serve(create_app(settings), settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,10 @@
+"""Verifier settings (environment prefix ``VERIFIER_``)."""
+
+from meriter_shared.settings import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="VERIFIER_", env_nested_delimiter="__")
+    service_name: str = "verifier"
+    port: int = 8003

@@ -1,0 +1,273 @@
+"""Transactional outbox and its relay to Kafka (at-least-once).
+
+Invariants:
+- ``enqueue`` runs inside the caller's transaction: a rolled-back change
+  leaves no row, so nothing is ever published for it.
+- Only one relay per database publishes at a time (an advisory lock held on
+  a dedicated connection), so rows go out in ``seq`` order and one
+  aggregate's events stay ordered.
+- A row is marked published only after Kafka acknowledged it (acks=all),
+  and keeps the (partition, offset) Kafka gave it. Rows are retained for
+  ``retention`` after publishing.
+- A broker that forgot its log (Tansu keeps data in memory; a recreated
+  topic) is noticed in two ways: at start, a partition whose end offset is
+  not beyond the highest offset we recorded; while running, an ack at an
+  offset we had already recorded. Either way the retained rows at or beyond
+  the broker's end are marked unpublished and go out again. Consumers are
+  idempotent (inbox), so a replay changes nothing that was already applied.
+  This assumes each topic has one producing service, which ``Topics`` keeps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from datetime import timedelta
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+
+from meriter_shared.db.types import Connection, Pool
+from meriter_shared.events.envelope import CloudEvent, encode
+from meriter_shared.observability.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_REPLAYED
+from meriter_shared.observability.tracing import inject_headers
+from meriter_shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+NOTIFY_CHANNEL = "meriter_outbox"
+_RELAY_LOCK = 0x6F7574626F78  # "outbox"
+
+
+async def enqueue(
+    conn: Connection, event: CloudEvent, *, topic: str, key: str | None = None
+) -> None:
+    """Add ``event`` to the outbox in the caller's transaction.
+
+    The current trace context travels with the event, so the consumer's span
+    continues the trace of the request that caused it.
+    """
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.enqueue must run inside the change's transaction")
+    trace = inject_headers()
+    if trace:
+        event = event.model_copy(update={"extensions": {**event.extensions, **trace}})
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event) VALUES ($1, $2, $3, $4)",
+        event.id,
+        topic,
+        key or event.subject,
+        json.loads(event.model_dump_json()),
+    )
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+
+
+class OutboxRelay:
+    """Publishes outbox rows to Kafka; run one per service process."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        producer: AIOKafkaProducer,
+        kafka: KafkaSettings,
+        *,
+        service: str,
+        batch_size: int = 500,
+        poll_interval_s: float = 0.5,
+        retention: timedelta = timedelta(days=7),
+        broker_check_interval_s: float = 30.0,
+    ) -> None:
+        self.pool = pool
+        self.producer = producer
+        self.kafka = kafka
+        self.service = service
+        self.batch_size = batch_size
+        self.poll_interval_s = poll_interval_s
+        self.retention = retention
+        self.broker_check_interval_s = broker_check_interval_s
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._high: dict[tuple[str, int], int] = {}
+        self.is_leader = False
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self.service}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def wake(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                await self._lead()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying", extra={"service": self.service})
+                self.is_leader = False
+                await asyncio.sleep(1.0)
+
+    async def _lead(self) -> None:
+        async with self.pool.acquire() as lock_conn:
+            while not await lock_conn.fetchval("SELECT pg_try_advisory_lock($1)", _RELAY_LOCK):
+                await asyncio.sleep(self.poll_interval_s * 4)
+            self.is_leader = True
+            await lock_conn.add_listener(NOTIFY_CHANNEL, self.wake)
+            try:
+                await self.recover_lost()
+                loop = asyncio.get_running_loop()
+                next_check = loop.time() + self.broker_check_interval_s
+                while not self._stopping:
+                    published = await self.publish_batch()
+                    if loop.time() >= next_check:
+                        await self.recover_lost()
+                        await self.purge()
+                        next_check = loop.time() + self.broker_check_interval_s
+                    if published < self.batch_size:
+                        self._wake.clear()
+                        with contextlib.suppress(TimeoutError):
+                            await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
+            finally:
+                self.is_leader = False
+                with contextlib.suppress(Exception):
+                    await lock_conn.remove_listener(NOTIFY_CHANNEL, self.wake)
+                    await lock_conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
+
+    async def publish_batch(self) -> int:
+        """Publish up to ``batch_size`` unpublished rows; return how many."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            rows = await conn.fetch(
+                "SELECT seq, topic, key, event FROM outbox WHERE published_at IS NULL "
+                "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                self.batch_size,
+            )
+            if not rows:
+                OUTBOX_PENDING.labels(self.service).set(0)
+                return 0
+            futures = []
+            for row in rows:
+                event = CloudEvent.model_validate(row["event"])
+                _, value, headers = encode(event)
+                futures.append(
+                    await self.producer.send(
+                        row["topic"], value=value, key=row["key"].encode(), headers=headers
+                    )
+                )
+            acks = await asyncio.gather(*futures)
+            seqs = [r["seq"] for r in rows]
+            partitions = [a.partition for a in acks]
+            offsets = [a.offset for a in acks]
+            await conn.execute(
+                "UPDATE outbox o SET published_at = now(), kafka_partition = u.p, "
+                "kafka_offset = u.o FROM unnest($1::bigint[], $2::int[], $3::bigint[]) "
+                "AS u(s, p, o) WHERE o.seq = u.s",
+                seqs,
+                partitions,
+                offsets,
+            )
+            lowest: dict[tuple[str, int], int] = {}
+            for row, ack in zip(rows, acks, strict=True):
+                tp = (row["topic"], ack.partition)
+                lowest[tp] = min(lowest.get(tp, ack.offset), ack.offset)
+                OUTBOX_PUBLISHED.labels(self.service, row["topic"]).inc()
+            for tp, low in lowest.items():
+                if tp in self._high and low <= self._high[tp]:
+                    # The broker handed out an offset we had already seen: its
+                    # log was lost. Everything we published there at or after
+                    # that offset, before this batch, must go out again.
+                    lost = await conn.fetchval(
+                        "WITH r AS (UPDATE outbox SET published_at = NULL, "
+                        "kafka_partition = NULL, kafka_offset = NULL "
+                        "WHERE topic = $1 AND kafka_partition = $2 AND kafka_offset >= $3 "
+                        "AND published_at IS NOT NULL AND NOT (seq = ANY($4::bigint[])) "
+                        "RETURNING 1) SELECT count(*) FROM r",
+                        tp[0],
+                        tp[1],
+                        low,
+                        seqs,
+                    )
+                    if lost:
+                        log.warning(
+                            "broker lost its log; publishing again",
+                            extra={"topic": tp[0], "partition": tp[1], "rows": lost},
+                        )
+                        OUTBOX_REPLAYED.labels(self.service, tp[0]).inc(lost)
+            for row, ack in zip(rows, acks, strict=True):
+                tp = (row["topic"], ack.partition)
+                self._high[tp] = max(self._high.get(tp, -1), ack.offset)
+        return len(rows)
+
+    async def recover_lost(self) -> int:
+        """Mark rows the broker no longer has as unpublished; return how many."""
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT topic, kafka_partition AS p, max(kafka_offset) AS high FROM outbox "
+                "WHERE published_at IS NOT NULL GROUP BY topic, kafka_partition"
+            )
+        if not rows:
+            self._high = {}
+            return 0
+        ends = await self._end_offsets({(r["topic"], r["p"]) for r in rows})
+        total = 0
+        self._high = {}
+        for r in rows:
+            tp = (r["topic"], r["p"])
+            end = ends.get(tp, 0)
+            if end > r["high"]:
+                self._high[tp] = r["high"]
+                continue
+            async with self.pool.acquire() as conn:
+                lost = await conn.fetchval(
+                    "WITH r AS (UPDATE outbox SET published_at = NULL, kafka_partition = NULL, "
+                    "kafka_offset = NULL WHERE topic = $1 AND kafka_partition = $2 "
+                    "AND kafka_offset >= $3 AND published_at IS NOT NULL RETURNING 1) "
+                    "SELECT count(*) FROM r",
+                    tp[0],
+                    tp[1],
+                    end,
+                )
+            if end > 0:
+                self._high[tp] = end - 1
+            if lost:
+                total += lost
+                OUTBOX_REPLAYED.labels(self.service, tp[0]).inc(lost)
+                log.warning(
+                    "broker lost events; publishing again",
+                    extra={"topic": tp[0], "partition": tp[1], "rows": lost},
+                )
+        return total
+
+    async def purge(self) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(
+                "DELETE FROM outbox WHERE published_at < now() - $1::interval", self.retention
+            )
+
+    async def _end_offsets(self, tps: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            client_id=f"{self.kafka.client_id}-{self.service}-outbox-check",
+            enable_auto_commit=False,
+            request_timeout_ms=self.kafka.request_timeout_ms,
+        )
+        await consumer.start()
+        try:
+            await consumer.topics()  # refresh metadata for every topic
+            known: list[TopicPartition] = []
+            for topic, partition in tps:
+                parts = await consumer.partitions_for_topic(topic) or set()
+                if partition in parts:
+                    known.append(TopicPartition(topic, partition))
+            ends = await consumer.end_offsets(known) if known else {}
+            return {(tp.topic, tp.partition): off for tp, off in ends.items()}
+        finally:
+            await consumer.stop()

@@ -1,0 +1,1 @@
+"""Kafka through aiokafka: producer, topic set-up, the consumer runner."""

@@ -1,0 +1,271 @@
+"""The consumer runner: batches in, effects durable, then offsets out.
+
+For every record the runner:
+1. decodes the CloudEvent (a record that is not one is poison);
+2. finds the handler for its type (unknown types are skipped: consumers
+   ignore what they don't know);
+3. in ONE database transaction claims the event id in the inbox and runs the
+   handler, so the effect and the "handled" mark commit together;
+4. retries transient failures (database or broker unreachable, serialization
+   conflicts) with capped exponential backoff for as long as it takes, and
+   any other failure up to ``max_attempts`` before dead-lettering it.
+Offsets are committed only after every record of the batch is durable —
+applied, recognised as a duplicate, skipped or safely on the dead-letter
+topic — so a crash at any point means redelivery, never loss; the inbox
+makes redelivery harmless. Trace context in the record's headers becomes the
+parent of the handler's span.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
+
+import asyncpg
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
+from aiokafka.errors import KafkaConnectionError, KafkaError
+from opentelemetry import trace
+
+from meriter_shared.db.inbox import claim
+from meriter_shared.db.types import Connection, Pool
+from meriter_shared.events.envelope import CloudEvent, decode, header_dict
+from meriter_shared.events.topics import Topics
+from meriter_shared.observability.metrics import CONSUMER_LAG, EVENTS_CONSUMED
+from meriter_shared.observability.tracing import extract_context
+from meriter_shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Connection, CloudEvent], Awaitable[None]]
+_tracer = trace.get_tracer(__name__)
+
+
+class TransientError(Exception):
+    """Raise from a handler for a failure worth retrying indefinitely."""
+
+
+TRANSIENT: tuple[type[BaseException], ...] = (
+    TransientError,
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.SerializationError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.TooManyConnectionsError,
+    asyncpg.exceptions.InterfaceError,
+    KafkaConnectionError,
+)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        *,
+        name: str,
+        topics: list[str],
+        handlers: Mapping[str, Handler],
+        pool: Pool,
+        producer: AIOKafkaProducer,
+        kafka: KafkaSettings,
+        max_attempts: int = 3,
+        backoff_initial_s: float = 0.1,
+        backoff_max_s: float = 10.0,
+        on_durable: Callable[[CloudEvent], None] | None = None,
+    ) -> None:
+        self.name = name
+        self.topics = topics
+        self.handlers = dict(handlers)
+        self.pool = pool
+        self.producer = producer
+        self.kafka = kafka
+        self.max_attempts = max_attempts
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.on_durable = on_durable
+        self.consumer: AIOKafkaConsumer | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        self.assigned = asyncio.Event()
+
+    async def start(self) -> None:
+        runner = self
+
+        class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
+            async def on_partitions_revoked(self, revoked: object) -> None:
+                return None
+
+            async def on_partitions_assigned(self, assigned: object) -> None:
+                runner.assigned.set()
+
+        self.consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            client_id=f"{self.kafka.client_id}-{self.name}",
+            group_id=self.name,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=self.kafka.session_timeout_ms,
+            heartbeat_interval_ms=self.kafka.heartbeat_interval_ms,
+            rebalance_timeout_ms=self.kafka.rebalance_timeout_ms,
+            max_poll_records=self.kafka.max_poll_records,
+            request_timeout_ms=self.kafka.request_timeout_ms,
+        )
+        self.consumer.subscribe(self.topics, listener=_Listener())
+        await self.consumer.start()
+        self._task = asyncio.create_task(self._run(), name=f"consumer-{self.name}")
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.consumer:
+            with contextlib.suppress(Exception):
+                await self.consumer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    async def _run(self) -> None:
+        assert self.consumer is not None
+        while not self._stopping:
+            try:
+                batch = await self.consumer.getmany(timeout_ms=500)
+            except KafkaError:
+                log.warning("fetch failed; retrying", extra={"consumer": self.name})
+                await asyncio.sleep(1.0)
+                continue
+            if not batch:
+                continue
+            for records in batch.values():
+                for record in records:
+                    await self._process(record)
+            await self._commit()
+            await self._observe_lag()
+
+    async def _commit(self) -> None:
+        assert self.consumer is not None
+        delay = self.backoff_initial_s
+        while True:
+            try:
+                await self.consumer.commit()
+                return
+            except KafkaError as exc:
+                # A rebalance may have moved the partitions; the records will be
+                # redelivered to their new owner and recognised by the inbox.
+                log.warning(
+                    "offset commit failed", extra={"consumer": self.name, "error": repr(exc)}
+                )
+                if not isinstance(exc, KafkaConnectionError):
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.backoff_max_s)
+
+    async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            event = decode(record.value, record.headers)
+        except Exception as exc:
+            await self._dead_letter(record, exc, stage="decode")
+            EVENTS_CONSUMED.labels(self.name, "unknown", "dead_lettered").inc()
+            return
+        handler = self.handlers.get(event.type)
+        if handler is None:
+            EVENTS_CONSUMED.labels(self.name, event.type, "ignored").inc()
+            return
+        attempt = 0
+        delay = self.backoff_initial_s
+        while True:
+            attempt += 1
+            try:
+                outcome = await self._apply(handler, event, record)
+                break
+            except TRANSIENT as exc:
+                log.warning(
+                    "transient failure; retrying",
+                    extra={"consumer": self.name, "event_id": event.id, "error": repr(exc)},
+                )
+                attempt = 0
+            except Exception as exc:
+                if attempt >= self.max_attempts:
+                    await self._dead_letter(record, exc, stage="handle")
+                    outcome = "dead_lettered"
+                    break
+                log.warning(
+                    "handler failed; retrying",
+                    extra={"consumer": self.name, "event_id": event.id, "attempt": attempt},
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.backoff_max_s)
+        EVENTS_CONSUMED.labels(self.name, event.type, outcome).inc()
+        if self.on_durable is not None:
+            self.on_durable(event)
+
+    async def _apply(
+        self, handler: Handler, event: CloudEvent, record: ConsumerRecord[bytes, bytes]
+    ) -> str:
+        ctx = extract_context(header_dict(record.headers))
+        with _tracer.start_as_current_span(
+            f"consume {event.type}",
+            context=ctx,
+            kind=trace.SpanKind.CONSUMER,
+            attributes={"messaging.system": "kafka", "messaging.destination": record.topic},
+        ):
+            async with self.pool.acquire() as conn, conn.transaction():
+                if not await claim(conn, self.name, event.id):
+                    return "duplicate"
+                await handler(conn, event)
+        return "handled"
+
+    async def _dead_letter(
+        self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, stage: str
+    ) -> None:
+        error = "".join(traceback.format_exception_only(type(exc), exc)).strip()[:2000]
+        headers = [
+            *record.headers,
+            ("dlq_consumer", self.name.encode()),
+            ("dlq_stage", stage.encode()),
+            ("dlq_error", error.encode()),
+            ("dlq_topic", record.topic.encode()),
+            ("dlq_partition", str(record.partition).encode()),
+            ("dlq_offset", str(record.offset).encode()),
+        ]
+        log.error(
+            "dead-lettered a record",
+            extra={
+                "consumer": self.name,
+                "topic": record.topic,
+                "offset": record.offset,
+                "stage": stage,
+                "error_type": type(exc).__name__,
+            },
+        )
+        delay = self.backoff_initial_s
+        while True:
+            try:
+                await self.producer.send_and_wait(
+                    Topics.dead_letter(record.topic),
+                    value=record.value,
+                    key=record.key,
+                    headers=headers,
+                )
+                return
+            except KafkaError:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.backoff_max_s)
+
+    async def _observe_lag(self) -> None:
+        assert self.consumer is not None
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if high is None:
+                continue
+            with contextlib.suppress(Exception):
+                position = await self.consumer.position(tp)
+                CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(
+                    max(high - position, 0)
+                )

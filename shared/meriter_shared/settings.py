@@ -1,0 +1,48 @@
+"""Settings shared by every service.
+
+Each service defines one ``Settings(ServiceSettings)`` with its own
+``env_prefix`` (``REGISTRY_``, ``ISSUER_`` …); nested groups use ``__``, so
+``ISSUER_POSTGRES__DSN`` sets the issuer's database. Nothing here connects
+to anything: settings are plain values handed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PostgresSettings(BaseModel):
+    dsn: SecretStr = SecretStr("postgresql://meriter@127.0.0.1:5432/meriter")
+    pool_min: int = Field(default=1, ge=0)
+    pool_max: int = Field(default=10, ge=1)
+    command_timeout_s: float = 30.0
+
+
+class KafkaSettings(BaseModel):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    client_id: str = "meriter"
+    # Group membership timeouts: the defaults suit Apache Kafka in production;
+    # tests and the one-machine default shorten them so joins settle fast.
+    session_timeout_ms: int = 10_000
+    heartbeat_interval_ms: int = 1_000
+    rebalance_timeout_ms: int = 10_000
+    max_poll_records: int = 500
+    request_timeout_ms: int = 30_000
+
+
+class ServiceSettings(BaseSettings):
+    """Base for every service's settings."""
+
+    model_config = SettingsConfigDict(env_nested_delimiter="__", extra="ignore")
+
+    service_name: str = "meriter"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_base_url: str = "http://127.0.0.1:8000"
+    postgres: PostgresSettings = PostgresSettings()
+    kafka: KafkaSettings = KafkaSettings()
+    log_level: str = "INFO"
+    # OTLP/HTTP traces endpoint (e.g. http://collector:4318); tracing exports nothing when unset.
+    otlp_endpoint: str | None = None
+    outbox_poll_interval_s: float = 0.5
