@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from meriter_local.procs import die_with_parent, ensure_port_free
+
 
 @dataclass
 class PostgresServer:
@@ -74,6 +76,7 @@ def start_postgres(data_dir: Path, port: int, log_file: Path) -> PostgresServer:
     """Initialise (first time) and start a server; return when it accepts connections."""
     bin_dir = find_bin_dir()
     prefix = _as_postgres_user()
+    ensure_port_free(port, "pg")
     data_dir.parent.mkdir(parents=True, exist_ok=True)
     socket_dir = data_dir.parent / "pg-socket"
     socket_dir.mkdir(exist_ok=True)
@@ -129,6 +132,7 @@ def start_postgres(data_dir: Path, port: int, log_file: Path) -> PostgresServer:
         stdout=log,
         stderr=log,
         start_new_session=True,
+        preexec_fn=die_with_parent,
     )
     server = PostgresServer(data_dir=data_dir, port=port, process=process)
     _wait_ready(bin_dir, server)

@@ -19,10 +19,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
+from meriter_local.procs import die_with_parent, ensure_port_free
 from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
 
 SERVICES = ("registry", "issuer", "verifier", "notifier")
@@ -89,6 +91,8 @@ class Stack:
 
     def start(self) -> None:
         self.cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        for name in SERVICES:
+            ensure_port_free(self.cfg.ports[name], name)
         self.pg = start_postgres(
             self.cfg.state_dir / "pg" / "data", self.cfg.pg_port, self.logs / "postgres.log"
         )
@@ -103,12 +107,15 @@ class Stack:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
+                preexec_fn=die_with_parent,
             )
 
-    def wait_ready(self, timeout_s: float = 90.0) -> None:
+    def wait_ready(
+        self, timeout_s: float = 90.0, should_stop: Callable[[], bool] = lambda: False
+    ) -> None:
         deadline = time.monotonic() + timeout_s
         pending = set(SERVICES)
-        while pending and time.monotonic() < deadline:
+        while pending and time.monotonic() < deadline and not should_stop():
             for name in sorted(pending):
                 proc = self.services[name]
                 if proc.poll() is not None:
@@ -118,7 +125,7 @@ class Stack:
                 if _ready(self.cfg.url(name) + "/readyz"):
                     pending.discard(name)
             time.sleep(0.2)
-        if pending:
+        if pending and not should_stop():
             raise RuntimeError(f"not ready in {timeout_s:.0f}s: {', '.join(sorted(pending))}")
 
     def stop(self) -> None:
@@ -159,28 +166,26 @@ def _ready(url: str) -> bool:
         return False
 
 
-class _Stop(Exception):
-    pass
-
-
-def up(cfg: StackConfig, on_ready: list[object] | None = None) -> int:
+def up(cfg: StackConfig) -> int:
     """Run the stack in the foreground until SIGINT/SIGTERM; return the exit code."""
     stack = Stack(cfg)
+    stop_requested: list[int] = []
 
-    def _raise(signum: int, _frame: object) -> None:
-        raise _Stop(signum)
+    def _request_stop(signum: int, _frame: object) -> None:
+        # Only note it: the main loop stops everything in order. Repeated
+        # signals (a terminal and a wrapper both forwarding one) are harmless.
+        stop_requested.append(signum)
 
-    signal.signal(signal.SIGTERM, _raise)
-    signal.signal(signal.SIGINT, _raise)
+    signal.signal(signal.SIGTERM, _request_stop)
+    signal.signal(signal.SIGINT, _request_stop)
     code = 0
     try:
         stack.start()
-        stack.wait_ready()
+        stack.wait_ready(should_stop=lambda: bool(stop_requested))
+        if stop_requested:
+            return 0
         assert stack.pg is not None
         assert stack.kafka is not None
-        for hook in on_ready or []:
-            if callable(hook):
-                hook(stack)
         (cfg.state_dir / "stack.json").write_text(
             json.dumps(
                 {
@@ -198,7 +203,7 @@ def up(cfg: StackConfig, on_ready: list[object] | None = None) -> int:
         print(f"  postgres  {stack.pg.dsn_base}", flush=True)
         print(f"  kafka     {stack.kafka.bootstrap} (Tansu, in memory)", flush=True)
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
-        while True:
+        while not stop_requested:
             dead = stack.dead_service()
             if dead:
                 print(
@@ -207,15 +212,12 @@ def up(cfg: StackConfig, on_ready: list[object] | None = None) -> int:
                 )
                 code = 1
                 break
-            time.sleep(0.5)
-    except _Stop:
-        print("stopping…", flush=True)
+            time.sleep(0.2)
     except Exception as exc:
         print(f"meriter-local: {exc}", file=sys.stderr)
         code = 1
     finally:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        print("stopping…", flush=True)
         stack.stop()
         (cfg.state_dir / "stack.json").unlink(missing_ok=True)
         print("stopped.", flush=True)

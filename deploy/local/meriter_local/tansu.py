@@ -19,6 +19,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from meriter_local.procs import die_with_parent, ensure_port_free
+
 
 @dataclass
 class TansuBroker:
@@ -44,6 +46,7 @@ def tansu_binary() -> Path:
 
 
 def start_tansu(port: int, log_file: Path) -> TansuBroker:
+    ensure_port_free(port, "kafka")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log = log_file.open("ab")
     url = f"tcp://127.0.0.1:{port}"
@@ -63,6 +66,7 @@ def start_tansu(port: int, log_file: Path) -> TansuBroker:
         stdout=log,
         stderr=log,
         start_new_session=True,
+        preexec_fn=die_with_parent,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )
     deadline = time.monotonic() + 15

@@ -264,7 +264,7 @@ class OutboxRelay:
             await consumer.topics()  # refresh metadata for every topic
             known: list[TopicPartition] = []
             for topic, partition in tps:
-                parts = await consumer.partitions_for_topic(topic) or set()
+                parts = consumer.partitions_for_topic(topic) or set()
                 if partition in parts:
                     known.append(TopicPartition(topic, partition))
             ends = await consumer.end_offsets(known) if known else {}

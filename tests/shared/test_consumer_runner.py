@@ -1,0 +1,220 @@
+"""The consumer runner: idempotent effects, dead letters, retries, commits."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from support.kafka import kafka_settings, read_all
+from support.waiting import eventually
+
+from meriter_shared.db.types import Connection, Pool
+from meriter_shared.events.envelope import CloudEvent, encode
+from meriter_shared.events.topics import Topics
+from meriter_shared.messaging.consumer import ConsumerRunner, Handler, TransientError
+from meriter_shared.messaging.kafka import ensure_topics
+
+
+def event(n: int) -> CloudEvent:
+    return CloudEvent.new(type="thing.happened", source="urn:test", subject="agg", data={"n": n})
+
+
+async def record_effect(conn: Connection, ev: CloudEvent) -> None:
+    await conn.execute("INSERT INTO effects (event_id, body) VALUES ($1, $2)", ev.id, ev.data)
+
+
+async def publish(producer: AIOKafkaProducer, topic: str, ev: CloudEvent) -> None:
+    key, value, headers = encode(ev)
+    await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+
+
+async def effects(pool: Pool) -> list[int]:
+    rows = await pool.fetch("SELECT body FROM effects ORDER BY at")
+    return [r["body"]["n"] for r in rows]
+
+
+@pytest.fixture
+async def run_consumer(
+    pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str
+) -> AsyncIterator[Callable[..., ConsumerRunner]]:
+    runners: list[ConsumerRunner] = []
+
+    def start(
+        topic: str, handlers: dict[str, Handler], group: str | None = None, **kw: object
+    ) -> ConsumerRunner:
+        runner = ConsumerRunner(
+            name=group or f"g-{uuid.uuid4().hex[:8]}",
+            topics=[topic],
+            handlers=handlers,
+            pool=pool,
+            producer=producer,
+            kafka=kafka_settings(kafka_bootstrap),
+            backoff_initial_s=0.01,
+            **kw,  # type: ignore[arg-type]
+        )
+        runners.append(runner)
+        return runner
+
+    yield start
+    for r in runners:
+        await r.stop()
+
+
+async def test_an_event_is_applied_once_even_when_delivered_twice(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    ev = event(1)
+    await publish(producer, topic, ev)
+    await publish(producer, topic, ev)  # at-least-once: the same event again
+    await publish(producer, topic, event(2))
+    runner = run_consumer(topic, {"thing.happened": record_effect})
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [1, 2])
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 2
+
+
+async def test_consumer_killed_after_effect_before_commit_applies_the_event_once_on_redelivery(
+    pool: Pool,
+    fresh_db: str,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    group = f"crash-{uuid.uuid4().hex[:8]}"
+    first = event(1)
+    await publish(producer, topic, first)
+    script = Path(__file__).with_name("crashing_consumer.py")
+    proc = subprocess.run(
+        [sys.executable, str(script), fresh_db, kafka_bootstrap, topic, group],
+        timeout=90,
+        check=False,
+        capture_output=True,
+    )
+    assert proc.returncode == 17, proc.stderr.decode()[-2000:]
+    assert await effects(pool) == [1]  # the effect is durable, the offset was never committed
+
+    seen: list[str] = []
+    calls: list[str] = []
+
+    async def counting(conn: Connection, ev: CloudEvent) -> None:
+        calls.append(ev.id)
+        await record_effect(conn, ev)
+
+    await publish(producer, topic, event(2))
+    runner = run_consumer(
+        topic, {"thing.happened": counting}, group=group, on_durable=lambda e: seen.append(e.id)
+    )
+    await runner.start()
+    await eventually(lambda: asyncio.sleep(0, result=list(seen)), lambda s: len(s) >= 2)
+    assert first.id in seen  # redelivered …
+    assert first.id not in calls  # … but recognised, not applied again
+    assert await effects(pool) == [1, 2]
+
+
+async def test_poison_message_goes_to_the_dead_letter_topic_and_the_next_is_processed(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(
+        kafka_settings(kafka_bootstrap), [topic, Topics.dead_letter(topic)], partitions=1
+    )
+    await producer.send_and_wait(topic, value=b"not json at all", key=b"agg")
+    await publish(producer, topic, event(7))
+    runner = run_consumer(topic, {"thing.happened": record_effect})
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [7])
+    (dead,) = await eventually(
+        lambda: read_all(kafka_bootstrap, Topics.dead_letter(topic)), lambda r: len(r) == 1
+    )
+    headers = dict(dead.headers)
+    assert dead.value == b"not json at all"
+    assert headers["dlq_stage"] == b"decode"
+    assert b"not a CloudEvent" in headers["dlq_error"]
+    assert headers["dlq_topic"] == topic.encode()
+
+
+async def test_an_event_its_handler_keeps_rejecting_is_dead_lettered_with_the_error(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(
+        kafka_settings(kafka_bootstrap), [topic, Topics.dead_letter(topic)], partitions=1
+    )
+    attempts: list[int] = []
+
+    async def picky(conn: Connection, ev: CloudEvent) -> None:
+        if ev.data["n"] == 1:
+            attempts.append(1)
+            raise ValueError("n=1 is not allowed")
+        await record_effect(conn, ev)
+
+    await publish(producer, topic, event(1))
+    await publish(producer, topic, event(2))
+    runner = run_consumer(topic, {"thing.happened": picky}, max_attempts=3)
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [2])
+    (dead,) = await eventually(
+        lambda: read_all(kafka_bootstrap, Topics.dead_letter(topic)), lambda r: len(r) == 1
+    )
+    assert b"n=1 is not allowed" in dict(dead.headers)["dlq_error"]
+    assert len(attempts) == 3
+    # the failed attempts rolled back: no inbox row, no effect for n=1
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 1
+
+
+async def test_transient_failures_are_retried_until_the_effect_succeeds(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    failures = [TransientError("database restarting")] * 5
+
+    async def flaky(conn: Connection, ev: CloudEvent) -> None:
+        if failures:
+            raise failures.pop()
+        await record_effect(conn, ev)
+
+    await publish(producer, topic, event(3))
+    runner = run_consumer(topic, {"thing.happened": flaky}, max_attempts=2)
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [3])
+    assert failures == []
+
+
+async def test_events_of_unknown_types_are_skipped(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    await publish(
+        producer, topic, CloudEvent.new(type="other.thing", source="urn:test", subject="a", data={})
+    )
+    await publish(producer, topic, event(4))
+    runner = run_consumer(topic, {"thing.happened": record_effect})
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [4])

@@ -1,0 +1,96 @@
+"""CloudEvents binary-mode envelope and schema evolution."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from meriter_shared.events.envelope import (
+    CloudEvent,
+    UnknownEventVersion,
+    decode,
+    encode,
+    register_event,
+    register_upcaster,
+)
+
+
+class Greeting(BaseModel):
+    text: str
+
+
+def test_encode_puts_attributes_in_ce_headers_and_data_alone_in_the_value() -> None:
+    event = CloudEvent.new(
+        type="greeting.sent", source="urn:test", subject="agg-1", data=Greeting(text="hej")
+    )
+    key, value, headers = encode(event)
+    names = dict(headers)
+    assert key == b"agg-1"
+    assert json.loads(value) == {"text": "hej"}
+    assert names["ce_id"] == event.id.encode()
+    assert names["ce_type"] == b"greeting.sent"
+    assert names["ce_specversion"] == b"1.0"
+    assert names["ce_subject"] == b"agg-1"
+    assert names["content-type"] == b"application/json"
+    assert names["ce_dataschema"] == b"urn:meriter:schema:greeting.sent:1"
+
+
+def test_decode_restores_the_event_that_was_encoded() -> None:
+    event = CloudEvent.new(
+        type="greeting.sent", source="urn:test", subject="a", data={"text": "hej"}
+    )
+    _, value, headers = encode(event)
+    back = decode(value, headers)
+    assert back.model_dump(exclude={"extensions"}) == event.model_dump(exclude={"extensions"})
+
+
+def test_decode_refuses_a_record_without_cloudevents_headers() -> None:
+    with pytest.raises(ValueError, match="not a CloudEvent"):
+        decode(b'{"text": "hej"}', [("content-type", b"application/json")])
+
+
+def test_decode_refuses_data_that_is_not_a_json_object() -> None:
+    event = CloudEvent.new(type="x.y", source="urn:test", subject="a", data={})
+    _, _, headers = encode(event)
+    with pytest.raises(ValueError):
+        decode(b"[1, 2]", headers)
+
+
+def test_decode_upcasts_an_old_payload_to_the_current_version() -> None:
+    register_event("name.changed", 2)
+
+    def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+        given, family = data.pop("full_name").split(" ", 1)
+        return {**data, "given": given, "family": family}
+
+    register_upcaster("name.changed", 1, v1_to_v2)
+    old = CloudEvent.new(
+        type="name.changed",
+        source="urn:test",
+        subject="a",
+        data={"full_name": "Ada Lovelace"},
+        version=1,
+    )
+    _, value, headers = encode(old)
+    event = decode(value, headers)
+    assert event.data == {"given": "Ada", "family": "Lovelace"}
+    assert event.version == 2
+
+
+def test_decode_refuses_a_version_newer_than_the_consumer_knows() -> None:
+    register_event("thing.done", 1)
+    newer = CloudEvent.new(type="thing.done", source="urn:test", subject="a", data={}, version=3)
+    _, value, headers = encode(newer)
+    with pytest.raises(UnknownEventVersion):
+        decode(value, headers)
+
+
+def test_unknown_fields_are_kept_for_consumers_to_ignore() -> None:
+    event = CloudEvent.new(
+        type="greeting.sent", source="urn:test", subject="a", data={"text": "hej", "new": 1}
+    )
+    _, value, headers = encode(event)
+    assert Greeting.model_validate(decode(value, headers).data).text == "hej"
