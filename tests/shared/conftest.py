@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaProducer
-
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool
@@ -17,10 +16,11 @@ from meriter_shared.settings import PostgresSettings
 
 @pytest.fixture
 async def pool(fresh_db: str) -> AsyncIterator[Pool]:
-    p = await create_pool(PostgresSettings(dsn=fresh_db))  # type: ignore[arg-type]
+    p = await create_pool(PostgresSettings(dsn=fresh_db))
     await migrate(p)
     await p.execute(
-        "CREATE TABLE effects (event_id text NOT NULL, body jsonb NOT NULL, at timestamptz DEFAULT now())"
+        "CREATE TABLE effects (event_id text NOT NULL, body jsonb NOT NULL, "
+        "at timestamptz DEFAULT clock_timestamp())"
     )
     yield p
     await p.close()

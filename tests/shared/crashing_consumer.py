@@ -28,7 +28,7 @@ def die(_: CloudEvent) -> None:
 
 
 async def main(dsn: str, bootstrap: str, topic: str, group: str) -> None:
-    pool = await create_pool(PostgresSettings(dsn=dsn))  # type: ignore[arg-type]
+    pool = await create_pool(PostgresSettings(dsn=dsn))
     kafka = KafkaSettings(
         bootstrap_servers=bootstrap,
         session_timeout_ms=6000,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -11,14 +10,13 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from support.kafka import kafka_settings, read_all
-from support.waiting import eventually
-
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.envelope import CloudEvent, encode
 from meriter_shared.events.topics import Topics
 from meriter_shared.messaging.consumer import ConsumerRunner, Handler, TransientError
 from meriter_shared.messaging.kafka import ensure_topics
+from support.kafka import kafka_settings, read_all
+from support.waiting import eventually
 
 
 def event(n: int) -> CloudEvent:
@@ -97,13 +95,17 @@ async def test_consumer_killed_after_effect_before_commit_applies_the_event_once
     first = event(1)
     await publish(producer, topic, first)
     script = Path(__file__).with_name("crashing_consumer.py")
-    proc = subprocess.run(
-        [sys.executable, str(script), fresh_db, kafka_bootstrap, topic, group],
-        timeout=90,
-        check=False,
-        capture_output=True,
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(script),
+        fresh_db,
+        kafka_bootstrap,
+        topic,
+        group,
+        stderr=asyncio.subprocess.PIPE,
     )
-    assert proc.returncode == 17, proc.stderr.decode()[-2000:]
+    _, stderr = await asyncio.wait_for(proc.communicate(), 90)
+    assert proc.returncode == 17, stderr.decode()[-2000:]
     assert await effects(pool) == [1]  # the effect is durable, the offset was never committed
 
     seen: list[str] = []

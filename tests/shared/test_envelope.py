@@ -6,8 +6,6 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import BaseModel
-
 from meriter_shared.events.envelope import (
     CloudEvent,
     UnknownEventVersion,
@@ -16,6 +14,7 @@ from meriter_shared.events.envelope import (
     register_event,
     register_upcaster,
 )
+from pydantic import BaseModel
 
 
 class Greeting(BaseModel):
@@ -55,7 +54,7 @@ def test_decode_refuses_a_record_without_cloudevents_headers() -> None:
 def test_decode_refuses_data_that_is_not_a_json_object() -> None:
     event = CloudEvent.new(type="x.y", source="urn:test", subject="a", data={})
     _, _, headers = encode(event)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="JSON object"):
         decode(b"[1, 2]", headers)
 
 

@@ -7,15 +7,14 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
-from support.kafka import kafka_settings, read_all
-from support.waiting import eventually
-
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
 from meriter_shared.db.outbox import OutboxRelay, enqueue
 from meriter_shared.db.types import Pool
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
+from support.kafka import kafka_settings, read_all
+from support.waiting import eventually
 
 
 def event(n: int, subject: str = "agg") -> CloudEvent:
@@ -146,9 +145,8 @@ async def test_a_broker_that_forgets_while_the_relay_runs_gets_the_lost_events_a
 async def test_trace_context_of_the_writer_travels_with_the_event(
     pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
 ) -> None:
-    from opentelemetry import trace
-
     from meriter_shared.observability.tracing import setup_tracing
+    from opentelemetry import trace
 
     setup_tracing("test", None)
     settings = kafka_settings(kafka_bootstrap)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from pydantic import BaseModel, Field
-
 from meriter_shared.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
+from pydantic import BaseModel, Field
 
 
 class Body(BaseModel):

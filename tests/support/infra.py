@@ -67,5 +67,5 @@ def kafka_broker(workdir: Path) -> Iterator[str]:
 def session_workdir() -> tempfile.TemporaryDirectory[str]:
     # Under /tmp with a short name: Postgres' socket path has a length limit.
     tmp = tempfile.TemporaryDirectory(prefix=f"mt-{uuid.uuid4().hex[:6]}-")
-    os.chmod(tmp.name, 0o755)  # the postgres user must reach its data dir
+    os.chmod(tmp.name, 0o755)  # noqa: S103 - the postgres user must reach its data dir
     return tmp

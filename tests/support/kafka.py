@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-
 from meriter_shared.settings import KafkaSettings
 
 

@@ -145,6 +145,14 @@ class Stack:
             stop_postgres(self.pg)
             self.pg = None
 
+    def pids(self) -> dict[str, int]:
+        pids = {name: proc.pid for name, proc in self.services.items()}
+        if self.pg and self.pg.process:
+            pids["postgres"] = self.pg.process.pid
+        if self.kafka:
+            pids["kafka"] = self.kafka.process.pid
+        return pids
+
     def dead_service(self) -> str | None:
         for name, proc in self.services.items():
             if proc.poll() is not None:
@@ -193,6 +201,7 @@ def up(cfg: StackConfig) -> int:
                     "postgres": stack.pg.dsn_base,
                     "kafka": stack.kafka.bootstrap,
                     "services": {n: cfg.url(n) for n in SERVICES},
+                    "pids": stack.pids(),
                 },
                 indent=2,
             )
