@@ -8,3 +8,5 @@ class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="VERIFIER_", env_nested_delimiter="__")
     service_name: str = "verifier"
     port: int = 8003
+    # Where the registry answers (its JWKS and read API).
+    registry_url: str = "http://127.0.0.1:8001"
