@@ -10,12 +10,13 @@ UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.meriter/tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 
-.PHONY: help install up test lint format bench clean
+.PHONY: help install up test test-apache-kafka lint format bench clean
 
 help:
 	@echo "make up     run the platform on this machine (Postgres, Tansu, four services)"
 	@echo "make test   install everything and run lint and the whole test suite"
 	@echo "make lint   ruff and mypy --strict"
+	@echo "make test-apache-kafka   integration tests on Apache Kafka (needs a Docker engine)"
 	@echo "make bench  benchmarks; figures printed and kept in bench/results/"
 
 $(CURDIR)/.meriter/tools/bin/uv:
@@ -40,6 +41,11 @@ lint: install
 
 test: install tests/interop/node/node_modules/.package-lock.json lint
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
+
+# Opt-in, where a Docker engine exists: the integration and end-to-end tiers
+# on Apache Kafka (KRaft) in a container instead of Tansu.
+test-apache-kafka: install
+	MERITER_TEST_KAFKA=testcontainers $(UV) run --frozen pytest tests/shared tests/e2e $(PYTEST_ARGS)
 
 format: install
 	$(UV) run --frozen ruff format .

@@ -28,6 +28,10 @@ class RunningStack:
         return f"http://127.0.0.1:{self.env[f'MERITER_{service.upper()}_PORT']}"
 
     @property
+    def on_tansu(self) -> bool:
+        return "MERITER_KAFKA_BOOTSTRAP" not in self.env
+
+    @property
     def pg_dsn_base(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.env['MERITER_PG_PORT']}"
 
@@ -64,12 +68,15 @@ class RunningStack:
         return "\n".join(parts)
 
 
-def new_stack(state_dir: Path) -> RunningStack:
+def new_stack(state_dir: Path, kafka_bootstrap: str | None = None) -> RunningStack:
+    """A stack on free ports; with ``kafka_bootstrap``, on that broker instead of Tansu."""
     env = {
         "MERITER_PG_PORT": str(free_port()),
         "MERITER_KAFKA_PORT": str(free_port()),
         **{f"MERITER_{s.upper()}_PORT": str(free_port()) for s in SERVICES},
     }
+    if kafka_bootstrap:
+        env["MERITER_KAFKA_BOOTSTRAP"] = kafka_bootstrap
     state_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(state_dir, 0o755)  # noqa: S103 - the postgres user must reach its data dir
     return RunningStack(state_dir=state_dir, env=env)

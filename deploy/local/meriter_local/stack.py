@@ -44,6 +44,8 @@ class StackConfig:
         }
     )
     host: str = "127.0.0.1"
+    # An existing Kafka to use instead of starting Tansu (e.g. Apache Kafka).
+    kafka_bootstrap: str | None = None
 
     @classmethod
     def from_env(cls, state_dir: Path) -> StackConfig:
@@ -51,6 +53,7 @@ class StackConfig:
         cfg = cls(state_dir=state_dir)
         cfg.pg_port = int(env.get("MERITER_PG_PORT", cfg.pg_port))
         cfg.kafka_port = int(env.get("MERITER_KAFKA_PORT", cfg.kafka_port))
+        cfg.kafka_bootstrap = env.get("MERITER_KAFKA_BOOTSTRAP") or None
         for name in SERVICES:
             cfg.ports[name] = int(env.get(f"MERITER_{name.upper()}_PORT", cfg.ports[name]))
         return cfg
@@ -87,6 +90,7 @@ class Stack:
         self.pg: PostgresServer | None = None
         self.kafka: TansuBroker | None = None
         self.services: dict[str, subprocess.Popen[bytes]] = {}
+        self.bootstrap = ""
         self.logs = cfg.state_dir / "logs"
 
     def start(self) -> None:
@@ -97,9 +101,14 @@ class Stack:
             self.cfg.state_dir / "pg" / "data", self.cfg.pg_port, self.logs / "postgres.log"
         )
         create_databases(self.pg, list(SERVICES))
-        self.kafka = start_tansu(self.cfg.kafka_port, self.logs / "tansu.log")
+        if self.cfg.kafka_bootstrap:
+            bootstrap = self.cfg.kafka_bootstrap
+        else:
+            self.kafka = start_tansu(self.cfg.kafka_port, self.logs / "tansu.log")
+            bootstrap = self.kafka.bootstrap
+        self.bootstrap = bootstrap
         for name in SERVICES:
-            env = {**os.environ, **service_env(self.cfg, name, self.pg, self.kafka.bootstrap)}
+            env = {**os.environ, **service_env(self.cfg, name, self.pg, bootstrap)}
             log = (self.logs / f"{name}.log").open("ab")
             self.services[name] = subprocess.Popen(
                 [sys.executable, "-m", f"meriter_{name}"],
@@ -193,13 +202,12 @@ def up(cfg: StackConfig) -> int:
         if stop_requested:
             return 0
         assert stack.pg is not None
-        assert stack.kafka is not None
         (cfg.state_dir / "stack.json").write_text(
             json.dumps(
                 {
                     "pid": os.getpid(),
                     "postgres": stack.pg.dsn_base,
-                    "kafka": stack.kafka.bootstrap,
+                    "kafka": stack.bootstrap,
                     "services": {n: cfg.url(n) for n in SERVICES},
                     "pids": stack.pids(),
                 },
@@ -210,7 +218,8 @@ def up(cfg: StackConfig) -> int:
         for name in SERVICES:
             print(f"  {name:<9} {cfg.url(name)}   (docs: {cfg.url(name)}/docs)", flush=True)
         print(f"  postgres  {stack.pg.dsn_base}", flush=True)
-        print(f"  kafka     {stack.kafka.bootstrap} (Tansu, in memory)", flush=True)
+        broker = "Tansu, in memory" if stack.kafka else "external"
+        print(f"  kafka     {stack.bootstrap} ({broker})", flush=True)
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
         while not stop_requested:
             dead = stack.dead_service()
