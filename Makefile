@@ -53,7 +53,7 @@ format: install
 
 bench: install
 	@mkdir -p bench/results
-	$(UV) run --frozen python bench/run.py
+	$(UV) run --frozen python -m bench.run $(BENCH)
 
 clean:
 	rm -rf .meriter/pg .meriter/logs
