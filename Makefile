@@ -9,6 +9,7 @@ UV_VERSION := 0.9.8
 UV ?= $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.meriter/tools/bin/uv)
 export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
+STATE_DIR ?= .meriter
 
 .PHONY: help install up test test-apache-kafka lint format bench clean
 
@@ -32,7 +33,7 @@ tests/interop/node/node_modules/.package-lock.json: tests/interop/node/package-l
 	else echo "npm not found: the interoperability tests will skip"; fi
 
 up: install
-	$(UV) run --frozen meriter-local up
+	$(UV) run --frozen meriter-local up --state-dir $(STATE_DIR)
 
 lint: install
 	$(UV) run --frozen ruff check .

@@ -1,4 +1,4 @@
-"""The whole platform as ``make up`` runs it, in a test's own state dir."""
+"""The whole platform started by ``make up``, in a test's own state dir and ports."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from pathlib import Path
 from meriter_local.procs import free_port
 
 SERVICES = ("registry", "issuer", "verifier", "notifier")
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -38,7 +38,7 @@ class RunningStack:
     def start(self, timeout_s: float = 90.0) -> None:
         log = (self.state_dir / "stack-stdout.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "meriter_local", "up", "--state-dir", str(self.state_dir)],
+            ["make", "--no-print-directory", "-C", str(ROOT), "up", f"STATE_DIR={self.state_dir}"],
             env={**os.environ, **self.env},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -54,12 +54,18 @@ class RunningStack:
             time.sleep(0.2)
         raise RuntimeError(f"stack not ready in {timeout_s}s: {self.tail()}")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 60.0) -> int:
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 60.0) -> bool:
+        """Signal ``make up``; True when the stack said it stopped cleanly.
+
+        make forwards the signal to the stack, waits for it, then dies of the
+        same signal itself, so its exit status is the signal's, not the stack's.
+        """
         assert self.process is not None
         self.process.send_signal(sig)
         code = self.process.wait(timeout_s)
         self.process = None
-        return code
+        out = (self.state_dir / "stack-stdout.log").read_text(errors="replace")
+        return code in (0, -sig) and out.rstrip().endswith("stopped.")
 
     def tail(self) -> str:
         logs = sorted((self.state_dir / "logs").glob("*.log"))
