@@ -13,6 +13,7 @@ import sys
 import time
 import uuid
 
+from bench.infra import bench_infra
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.outbox import OutboxRelay, enqueue
 from meriter_shared.db.pool import create_pool
@@ -21,8 +22,6 @@ from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.messaging.consumer import ConsumerRunner
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
 from meriter_shared.settings import KafkaSettings, PostgresSettings
-
-from bench.infra import bench_infra
 
 
 async def run(n: int) -> dict[str, object]:

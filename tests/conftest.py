@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+
 from support.infra import Postgres, kafka_broker, postgres_server, session_workdir
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+
 from support.stack import SERVICES, RunningStack, http_status, new_stack, pid_alive
 from support.waiting import eventually
 

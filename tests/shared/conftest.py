@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.envelope import CloudEvent, encode
 from meriter_shared.events.topics import Topics

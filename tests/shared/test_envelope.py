@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
+
 from meriter_shared.events.envelope import (
     CloudEvent,
     UnknownEventVersion,
@@ -14,7 +16,6 @@ from meriter_shared.events.envelope import (
     register_event,
     register_upcaster,
 )
-from pydantic import BaseModel
 
 
 class Greeting(BaseModel):

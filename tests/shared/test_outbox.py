@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import AIOKafkaProducer
+
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
 from meriter_shared.db.outbox import OutboxRelay, enqueue
@@ -145,8 +146,9 @@ async def test_a_broker_that_forgets_while_the_relay_runs_gets_the_lost_events_a
 async def test_trace_context_of_the_writer_travels_with_the_event(
     pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
 ) -> None:
-    from meriter_shared.observability.tracing import setup_tracing
     from opentelemetry import trace
+
+    from meriter_shared.observability.tracing import setup_tracing
 
     setup_tracing("test", None)
     settings = kafka_settings(kafka_bootstrap)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 from fastapi import FastAPI
-from meriter_shared.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
 from pydantic import BaseModel, Field
+
+from meriter_shared.errors import Forbidden, NotFound, Unauthorized, install_problem_handlers
 
 
 class Body(BaseModel):

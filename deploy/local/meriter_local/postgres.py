@@ -37,12 +37,22 @@ class PostgresServer:
 
 
 def find_bin_dir() -> Path:
+    """Server binaries: ``MERITER_PG_BIN_DIR``, else the system's, else pgserver's."""
+    forced = os.environ.get("MERITER_PG_BIN_DIR")
+    if forced == "pgserver":
+        return _pgserver_bin_dir()
+    if forced:
+        return Path(forced)
     system = sorted(
         Path("/usr/lib/postgresql").glob("*/bin/postgres"),
         key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
     )
     if system:
         return system[-1].parent
+    return _pgserver_bin_dir()
+
+
+def _pgserver_bin_dir() -> Path:
     try:
         import pgserver
     except ImportError as exc:  # pragma: no cover - pgserver is a declared dependency
@@ -86,7 +96,7 @@ def start_postgres(data_dir: Path, port: int, log_file: Path) -> PostgresServer:
             shutil.rmtree(data_dir)
         data_dir.mkdir(mode=0o700)
         _chown_for_postgres(data_dir)
-        subprocess.run(
+        init = subprocess.run(
             [
                 *prefix,
                 str(bin_dir / "initdb"),
@@ -99,10 +109,12 @@ def start_postgres(data_dir: Path, port: int, log_file: Path) -> PostgresServer:
                 "--locale=C",
                 "--no-sync",
             ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            check=False,
+            capture_output=True,
+            text=True,
         )
+        if init.returncode != 0:
+            raise RuntimeError(f"initdb failed: {init.stderr.strip()[-1000:]}")
     log_file.parent.mkdir(parents=True, exist_ok=True)
     log = log_file.open("ab")
     stale_pid = data_dir / "postmaster.pid"

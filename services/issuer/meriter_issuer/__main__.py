@@ -1,9 +1,8 @@
 """``meriter-issuer``: run the issuer service."""
 
-from meriter_shared.http import serve
-
 from meriter_issuer.app import create_app
 from meriter_issuer.config import Settings
+from meriter_shared.http import serve
 
 
 def main() -> None:

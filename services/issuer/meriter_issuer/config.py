@@ -1,7 +1,8 @@
 """Issuer settings (environment prefix ``ISSUER_``)."""
 
-from meriter_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from meriter_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -1,9 +1,8 @@
 """``meriter-notifier``: run the notifier service."""
 
-from meriter_shared.http import serve
-
 from meriter_notifier.app import create_app
 from meriter_notifier.config import Settings
+from meriter_shared.http import serve
 
 
 def main() -> None:

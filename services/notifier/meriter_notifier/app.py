@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from meriter_shared.http import create_service_app
-from meriter_shared.runtime import Runtime
 
 from meriter_notifier.config import Settings
+from meriter_shared.http import create_service_app
+from meriter_shared.runtime import Runtime
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

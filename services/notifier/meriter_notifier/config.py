@@ -1,7 +1,8 @@
 """Notifier settings (environment prefix ``NOTIFIER_``)."""
 
-from meriter_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from meriter_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):

@@ -1,9 +1,8 @@
 """``meriter-registry``: run the registry service."""
 
-from meriter_shared.http import serve
-
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
+from meriter_shared.http import serve
 
 
 def main() -> None:

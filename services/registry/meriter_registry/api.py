@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from meriter_shared.errors import NotFound
-from meriter_shared.http import PoolDep
 
 from meriter_registry import service
 from meriter_registry.schemas import InstitutionIn, InstitutionOut
+from meriter_shared.errors import NotFound
+from meriter_shared.http import PoolDep
 
 router = APIRouter(prefix="/v1", tags=["institutions"])
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
+
+from meriter_registry.schemas import InstitutionIn, InstitutionOut
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import INSTITUTION_REGISTERED, InstitutionState
 from meriter_shared.events.topics import Topics
-
-from meriter_registry.schemas import InstitutionIn, InstitutionOut
 
 SOURCE = "urn:meriter:registry"
 

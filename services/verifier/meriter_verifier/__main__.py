@@ -1,7 +1,6 @@
 """``meriter-verifier``: run the verifier service."""
 
 from meriter_shared.http import serve
-
 from meriter_verifier.app import create_app
 from meriter_verifier.config import Settings
 

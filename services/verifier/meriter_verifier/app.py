@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
-
 from meriter_verifier.config import Settings
 
 

@@ -1,7 +1,8 @@
 """Verifier settings (environment prefix ``VERIFIER_``)."""
 
-from meriter_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from meriter_shared.settings import ServiceSettings
 
 
 class Settings(ServiceSettings):
