@@ -102,7 +102,7 @@ def test_report_recorded_after_as_of_is_not_seen() -> None:
 def test_agency_not_registered_on_the_date_does_not_qualify() -> None:
     regs = {"A": [Registration(date(2018, 1, 1), date(2020, 12, 31))]}
     assert qa(report(), date(2020, 12, 31), regs=regs)
-    verdict = quality_assured([report()], regs, date(2021, 1, 1), NOW)  # type: ignore[arg-type]
+    verdict = quality_assured([report()], regs, date(2021, 1, 1), NOW)
     assert verdict.rejected == {"r1": "agency not EQAR-registered on the date"}
 
 

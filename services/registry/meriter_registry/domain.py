@@ -26,7 +26,7 @@ Voluntary reports never count, whatever their decision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -132,7 +132,7 @@ def reason_not_qualifying(
 
 def quality_assured(
     reports: Iterable[ReportFacts],
-    registrations: dict[str, Sequence[Registration]],
+    registrations: Mapping[str, Sequence[Registration]],
     on: date,
     as_of: datetime,
 ) -> Verdict:
