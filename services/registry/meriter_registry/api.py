@@ -1,27 +1,319 @@
-"""Registry HTTP endpoints."""
+"""Registry HTTP endpoints.
+
+Reads are public; every write needs a bearer token (401 without one) and the
+right tenant (403 otherwise), checked again in :mod:`meriter_registry.service`.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import base64
+import csv
+import io
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from urllib.parse import parse_qs
 
-from meriter_registry import service
-from meriter_registry.schemas import InstitutionIn, InstitutionOut
-from meriter_shared.errors import NotFound
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from meriter_registry import service, tokens
+from meriter_registry.config import Settings
+from meriter_registry.schemas import (
+    AgencyIn,
+    AgencyOut,
+    ClientCreated,
+    ClientIn,
+    InstitutionIn,
+    InstitutionOut,
+    OfferingIn,
+    OfferingOut,
+    QaStatus,
+    ReportOut,
+    ReportSubmission,
+    SubmissionResult,
+    TokenResponse,
+)
+from meriter_shared.auth import AdminDep, PrincipalDep
+from meriter_shared.errors import BadRequest, Problem, ValidationProblem, field_errors
 from meriter_shared.http import PoolDep
 
-router = APIRouter(prefix="/v1", tags=["institutions"])
+router = APIRouter(prefix="/v1", tags=["registry"])
+oauth_router = APIRouter(tags=["oauth"])
+submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.registry_settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+# --- OAuth2 ---------------------------------------------------------------
+
+
+class InvalidClient(Problem):
+    status, title, slug = 401, "Invalid Client", "invalid-client"
+
+
+@oauth_router.post("/v1/oauth/token", response_model=TokenResponse)
+async def token(request: Request, pool: PoolDep, settings: SettingsDep) -> TokenResponse:
+    """Client credentials grant (RFC 6749 §4.4); credentials in Basic auth or the form."""
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+    if form.get("grant_type") != "client_credentials":
+        raise BadRequest("grant_type must be client_credentials", error="unsupported_grant_type")
+    client_id, secret = form.get("client_id"), form.get("client_secret")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(value).decode().partition(":")
+        except ValueError as exc:
+            raise InvalidClient("malformed Basic credentials", error="invalid_client") from exc
+    if not client_id or not secret:
+        raise InvalidClient("client credentials missing", error="invalid_client")
+    async with pool.acquire() as conn:
+        row = await conn.fetchrow(
+            "SELECT secret_hash, role, tenant_id FROM oauth_clients "
+            "WHERE client_id = $1 AND revoked_at IS NULL",
+            client_id,
+        )
+        if row is None or not tokens.secret_matches(secret, bytes(row["secret_hash"])):
+            raise InvalidClient("unknown client or wrong secret", error="invalid_client")
+        key = await tokens.active_key(conn)
+    access = tokens.issue_token(
+        key,
+        issuer=settings.auth.issuer,
+        audience=settings.auth.audience,
+        client_id=client_id,
+        role=row["role"],
+        tenant_id=row["tenant_id"],
+        lifetime_s=settings.token_lifetime_s,
+    )
+    return TokenResponse(access_token=access, expires_in=settings.token_lifetime_s)
+
+
+@oauth_router.get("/.well-known/jwks.json")
+async def jwks(pool: PoolDep) -> JSONResponse:
+    async with pool.acquire() as conn:
+        body = await tokens.public_jwks(conn)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.post("/clients", status_code=201, response_model=ClientCreated)
+async def create_client(body: ClientIn, pool: PoolDep, admin: AdminDep) -> ClientCreated:
+    async with pool.acquire() as conn:
+        return await service.create_client(conn, body, admin)
+
+
+@router.delete("/clients/{client_id}", status_code=204)
+async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep) -> Response:
+    async with pool.acquire() as conn:
+        await service.revoke_client(conn, client_id, _now())
+    return Response(status_code=204)
+
+
+# --- institutions and agencies ---------------------------------------------
 
 
 @router.post("/institutions", status_code=201, response_model=InstitutionOut)
-async def register_institution(body: InstitutionIn, pool: PoolDep) -> InstitutionOut:
+async def register_institution(
+    body: InstitutionIn, pool: PoolDep, principal: PrincipalDep
+) -> InstitutionOut:
     async with pool.acquire() as conn:
-        return await service.register_institution(conn, body)
+        return await service.register_institution(conn, body, principal)
 
 
 @router.get("/institutions/{institution_id}", response_model=InstitutionOut)
 async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
     async with pool.acquire() as conn:
-        row = await conn.fetchrow("SELECT * FROM institutions WHERE id = $1", institution_id)
-    if row is None:
-        raise NotFound(f"no institution {institution_id}")
-    return InstitutionOut.model_validate(dict(row))
+        return await service.get_institution(conn, institution_id)
+
+
+@router.get("/institutions")
+async def search_institutions(
+    pool: PoolDep,
+    name: str | None = None,
+    country: str | None = None,
+    resource: str | None = None,
+    identifier: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """Filter, then page by id (cursor = last id seen); ``format=csv`` exports the page."""
+    # Only fixed SQL fragments are joined; every value is a bound parameter.
+    where: list[str] = ["true"]
+    args: list[object] = []
+    for clause, value in (
+        ("(i.name_official ILIKE $%d OR i.name_english ILIKE $%d)", f"%{name}%" if name else None),
+        ("i.country = $%d", country),
+        ("i.id > $%d", cursor),
+    ):
+        if value is not None:
+            args.append(value)
+            where.append(clause.replace("%d", str(len(args))))
+    if resource and identifier:
+        args += [resource, identifier]
+        r, v = f"${len(args) - 1}", f"${len(args)}"
+        where.append(
+            "(i.id IN (SELECT institution_id FROM institution_identifiers "  # noqa: S608
+            + f"WHERE resource = {r} AND identifier = {v})"
+            + (f" OR i.deqar_id = {v}" if resource.upper() == "DEQAR" else "")
+            + (f" OR i.eter_id = {v}" if resource.upper() == "ETER" else "")
+            + ")"
+        )
+    args.append(limit)
+    columns = "i.id, i.deqar_id, i.eter_id, i.name_official, i.name_english, i.country, i.city"
+    conditions = " AND ".join(where)
+    sql = f"SELECT {columns}, i.website FROM institutions i WHERE {conditions} ORDER BY i.id LIMIT ${len(args)}"  # noqa: S608, E501 - fixed fragments, bound values
+    async with pool.acquire() as conn:
+        rows = [dict(r) for r in await conn.fetch(sql, *args)]
+    next_cursor = rows[-1]["id"] if len(rows) == limit else None
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(
+            out,
+            fieldnames=[
+                "id",
+                "deqar_id",
+                "eter_id",
+                "name_official",
+                "name_english",
+                "country",
+                "city",
+                "website",
+            ],
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse({"results": rows, "next_cursor": next_cursor})
+
+
+@router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
+async def qa_status(
+    institution_id: str,
+    pool: PoolDep,
+    on: date | None = None,
+    as_of: datetime | None = None,
+) -> QaStatus:
+    """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
+    now = _now()
+    when = as_of or now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    async with pool.acquire() as conn:
+        return await service.qa_status(conn, institution_id, on or now.date(), when)
+
+
+@router.post("/agencies", status_code=201, response_model=AgencyOut)
+async def register_agency(body: AgencyIn, pool: PoolDep, admin: AdminDep) -> AgencyOut:
+    async with pool.acquire() as conn:
+        return await service.register_agency(conn, body, admin)
+
+
+@router.get("/agencies")
+async def list_agencies(pool: PoolDep) -> JSONResponse:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT a.id, a.deqar_id, a.acronym, a.name, a.country, a.website, "
+            "coalesce(json_agg(json_build_object('registered_from', r.registered_from, "
+            "'registered_to', r.registered_to)) FILTER (WHERE r.agency_id IS NOT NULL), '[]') "
+            "AS eqar_registrations FROM agencies a "
+            "LEFT JOIN agency_registrations r ON r.agency_id = a.id "
+            "GROUP BY a.id ORDER BY a.acronym"
+        )
+    return JSONResponse({"results": [service.json_ready(dict(r)) for r in rows]})
+
+
+# --- reports --------------------------------------------------------------
+
+
+async def _submit(body: Any, pool: PoolDep, principal: PrincipalDep) -> SubmissionResult:
+    try:
+        sub = ReportSubmission.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
+    async with pool.acquire() as conn:
+        return await service.submit_report(conn, sub, principal, _now())
+
+
+@submission_router.post("/submit/report", response_model=SubmissionResult)
+async def submit_report(
+    request: Request, pool: PoolDep, principal: PrincipalDep
+) -> SubmissionResult:
+    """DEQAR Submission API v2, JSON: one report object."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise BadRequest("the body is not JSON") from exc
+    return await _submit(body, pool, principal)
+
+
+@submission_router.post("/submit/csv")
+async def submit_csv(request: Request, pool: PoolDep, principal: PrincipalDep) -> JSONResponse:
+    """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
+    text = (await request.body()).decode("utf-8-sig")
+    results: list[dict[str, Any]] = []
+    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        try:
+            out = await _submit(service.unflatten(row), pool, principal)
+            results.append({"row": line, **out.model_dump()})
+        except ValidationProblem as exc:
+            results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
+    status = 200 if all(r["submission_status"] == "success" for r in results) else 400
+    return JSONResponse(results, status_code=status)
+
+
+@submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)
+async def withdraw_report(report_id: str, pool: PoolDep, principal: PrincipalDep) -> ReportOut:
+    async with pool.acquire() as conn:
+        return await service.withdraw_report(conn, report_id, principal, _now())
+
+
+# --- offerings ------------------------------------------------------------
+
+
+@router.post(
+    "/institutions/{institution_id}/offerings", status_code=201, response_model=OfferingOut
+)
+async def publish_offering(
+    institution_id: str, body: OfferingIn, pool: PoolDep, principal: PrincipalDep
+) -> OfferingOut:
+    async with pool.acquire() as conn:
+        return await service.publish_offering(conn, institution_id, body, principal, _now())
+
+
+@router.put("/institutions/{institution_id}/offerings/{offering_id}", response_model=OfferingOut)
+async def update_offering(
+    institution_id: str,
+    offering_id: str,
+    body: OfferingIn,
+    pool: PoolDep,
+    principal: PrincipalDep,
+) -> OfferingOut:
+    async with pool.acquire() as conn:
+        return await service.publish_offering(
+            conn, institution_id, body, principal, _now(), offering_id
+        )
+
+
+@router.get("/institutions/{institution_id}/offerings")
+async def list_offerings(institution_id: str, pool: PoolDep) -> JSONResponse:
+    async with pool.acquire() as conn:
+        iid = await service.resolve_institution(conn, institution_id)
+        rows = await conn.fetch(
+            "SELECT id, institution_id, version, body FROM offerings WHERE institution_id = $1 "
+            "ORDER BY id",
+            iid,
+        )
+    return JSONResponse(
+        {"results": [{**r["body"], "id": r["id"], "version": r["version"]} for r in rows]}
+    )

@@ -1,11 +1,20 @@
-"""Registry app: providers, their quality assurance, their offer."""
+"""Registry app: providers, their quality assurance, their offer.
+
+The app validates bearer tokens with the same :mod:`meriter_shared.auth`
+validator other services use; with ``auth.jwks_url = "self"`` the JWKS is read
+from its own database instead of over HTTP, so it needs no network to itself.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
-from meriter_registry.api import router
+from meriter_registry import tokens
+from meriter_registry.api import oauth_router, router, submission_router
 from meriter_registry.config import Settings
+from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
 
@@ -13,4 +22,21 @@ from meriter_shared.runtime import Runtime
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, migrations="meriter_registry")
-    return create_service_app(settings, runtime, title="Meriter registry", routers=[router])
+    app = create_service_app(
+        settings,
+        runtime,
+        title="Meriter registry",
+        routers=[router, oauth_router, submission_router],
+    )
+    app.state.registry_settings = settings
+    auth = settings.auth
+    if auth.jwks_url == "self":
+
+        async def own_jwks(_url: str) -> dict[str, Any]:
+            async with runtime.pool.acquire() as conn:
+                return await tokens.public_jwks(conn)
+
+        install_validator(app, TokenValidator(auth, fetcher=own_jwks))
+    else:
+        install_validator(app, TokenValidator(auth))
+    return app

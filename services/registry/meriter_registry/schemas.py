@@ -1,20 +1,247 @@
-"""Request and response bodies of the registry API."""
+"""Request and response bodies of the registry API.
+
+Report submissions use the object shape of DEQAR's Submission API v2 so an
+agency's existing tooling works unchanged: ``agency`` (acronym or DEQAR
+agency id), ``local_identifier``, ``activity``/``activity_type``, ``status``,
+``decision``, ``valid_from``/``valid_to`` written in ``date_format``,
+``institutions`` referenced by ``deqar_id``, ``eter_id`` or
+``identifier`` + ``resource``, optional ``programmes``, ``report_links`` and
+``report_files``. Unknown fields are refused so a typo is reported, not lost.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from meriter_registry.domain import ActivityType, Decision, Status
+
+
+class Identifier(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource: str = Field(min_length=1, max_length=100, examples=["SCHAC", "Erasmus", "EU-PIC"])
+    identifier: str = Field(min_length=1, max_length=200)
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class InstitutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     deqar_id: str | None = Field(default=None, pattern=r"^DEQARINST\d{4,}$")
+    eter_id: str | None = Field(default=None, max_length=50)
     name_official: str = Field(min_length=1, max_length=500)
     name_english: str | None = Field(default=None, max_length=500)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     city: str | None = Field(default=None, max_length=200)
     website: HttpUrl | None = None
+    qf_ehea_levels: list[int] = Field(default_factory=list, description="0 short cycle .. 3")
+    is_other_provider: bool = False
+    identifiers: list[Identifier] = Field(default_factory=list)
 
 
 class InstitutionOut(InstitutionIn):
     model_config = ConfigDict(extra="ignore")
     id: str
+
+
+class RegistrationPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    registered_from: date
+    registered_to: date | None = None
+
+
+class AgencyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deqar_id: str | None = Field(default=None, max_length=50)
+    acronym: str = Field(min_length=1, max_length=50)
+    name: str = Field(min_length=1, max_length=500)
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    website: HttpUrl | None = None
+    eqar_registrations: list[RegistrationPeriod] = Field(default_factory=list)
+
+
+class AgencyOut(AgencyIn):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+
+
+class InstitutionRef(BaseModel):
+    """How a submission names an institution (DEQAR: one of these keys)."""
+
+    model_config = ConfigDict(extra="forbid")
+    deqar_id: str | None = None
+    eter_id: str | None = None
+    identifier: str | None = None
+    resource: str | None = None
+
+    @model_validator(mode="after")
+    def _one_key(self) -> InstitutionRef:
+        if not (self.deqar_id or self.eter_id or (self.identifier and self.resource)):
+            raise ValueError("give deqar_id, eter_id, or identifier with resource")
+        return self
+
+
+class Programme(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name_primary: str = Field(min_length=1)
+    programme_type: str | None = None
+    nqf_level: str | None = None
+    qf_ehea_level: str | None = None
+    alternative_names: list[dict[str, str]] = Field(default_factory=list)
+    identifiers: list[dict[str, str]] = Field(default_factory=list)
+
+
+class ReportLink(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    link: HttpUrl
+    link_display_name: str | None = None
+
+
+class ReportFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    original_location: HttpUrl
+    display_name: str | None = None
+    report_language: list[str] = Field(default_factory=list)
+
+
+class ReportSubmission(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    agency: str = Field(min_length=1)
+    contributing_agencies: list[str] = Field(default_factory=list)
+    local_identifier: str = Field(min_length=1, max_length=255)
+    activity: str | None = None
+    activity_type: ActivityType
+    status: Status
+    decision: Decision
+    summary: str | None = None
+    date_format: str = "%Y-%m-%d"
+    valid_from: str
+    valid_to: str | None = None
+    institutions: list[InstitutionRef] = Field(min_length=1)
+    programmes: list[Programme] = Field(default_factory=list)
+    report_links: list[ReportLink] = Field(default_factory=list)
+    report_files: list[ReportFile] = Field(default_factory=list)
+
+    def dates(self) -> tuple[date, date | None]:
+        vf = datetime.strptime(self.valid_from, self.date_format).date()
+        vt = datetime.strptime(self.valid_to, self.date_format).date() if self.valid_to else None
+        return vf, vt
+
+    @field_validator("valid_from", "valid_to")
+    @classmethod
+    def _date_matches_format(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A field validator (not a model one) so a bad date is reported beside
+        # every other bad field of the same report.
+        fmt = info.data.get("date_format", "%Y-%m-%d")
+        if value:
+            try:
+                datetime.strptime(value, fmt)
+            except ValueError as exc:
+                raise ValueError(f"does not match date_format {fmt}") from exc
+        return value
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> ReportSubmission:
+        vf, vt = self.dates()
+        if vt is not None and vt < vf:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class SubmissionResult(BaseModel):
+    submitted_report_id: str
+    submission_status: Literal["success"] = "success"
+    version: int
+    created: bool
+    report_warnings: list[str] = Field(default_factory=list)
+
+
+class ReportOut(BaseModel):
+    id: str
+    agency_id: str
+    local_identifier: str
+    version: int
+    activity_type: str
+    status: str
+    decision: str
+    valid_from: date
+    valid_to: date | None
+    valid_until: date
+    institution_ids: list[str]
+    recorded_at: datetime
+    withdrawn_at: datetime | None = None
+
+
+class QaStatus(BaseModel):
+    institution_id: str
+    on: date
+    as_of: datetime
+    quality_assured: bool
+    reports: list[ReportOut]
+    not_counted: dict[str, str] = Field(
+        default_factory=dict, description="report id -> why it does not count on the date"
+    )
+
+
+class OfferingIn(BaseModel):
+    """A micro-credential specification an institution awards."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=1, max_length=500)
+    learning_outcomes: list[str] = Field(min_length=1)
+    ects: float = Field(gt=0, le=60)
+    eqf_level: int = Field(ge=1, le=8)
+    qf_ehea_cycle: Literal["short", "first", "second", "third"] | None = None
+    assessment_type: str = Field(min_length=1)
+    participation_form: Literal["online", "onsite", "blended"]
+    prerequisites: str | None = None
+    stackable: bool = False
+    stackability: str | None = None
+    language: str = Field(pattern=r"^[a-z]{2,3}$")
+    field_of_study: str = Field(min_length=1, description="ISCED-F 2013 code or label")
+
+
+class OfferingOut(OfferingIn):
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    institution_id: str
+    version: int
+
+
+ClientRole = Literal["admin", "agency", "institution"]
+
+
+class ClientIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200)
+    role: ClientRole
+    tenant_id: str | None = None
+
+    @model_validator(mode="after")
+    def _tenant(self) -> ClientIn:
+        if (self.role == "admin") != (self.tenant_id is None):
+            raise ValueError("agency and institution clients need tenant_id; admin has none")
+        return self
+
+
+class ClientCreated(BaseModel):
+    client_id: str
+    client_secret: str
+    role: ClientRole
+    tenant_id: str | None
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type, not a secret
+    expires_in: int

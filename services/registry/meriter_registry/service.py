@@ -1,15 +1,54 @@
-"""Registry domain operations: each change and its event commit together."""
+"""Registry operations: each change and its event commit in one transaction.
+
+Invariants: every change writes exactly one outbox row in the transaction
+that makes it, so each change reaches ``registry.events`` once (the kernel's
+relay publishes it). Tenant rules are checked here, not only in routes, so
+the import path obeys them too: an agency submits and withdraws only its own
+reports, an institution manages only its own offerings, the admin manages
+agencies, institutions and clients. Report history is append-only (see the
+migration): the rule in :mod:`meriter_registry.domain` is evaluated on the
+versions visible ``as_of`` the question.
+"""
 
 from __future__ import annotations
 
+import json
 import uuid
+from collections import defaultdict
+from datetime import date, datetime
+from typing import Any
 
 import asyncpg
 
-from meriter_registry.schemas import InstitutionIn, InstitutionOut
+from meriter_registry import events
+from meriter_registry.domain import (
+    Decision,
+    Registration,
+    ReportFacts,
+    Status,
+    effective_valid_to,
+    quality_assured,
+)
+from meriter_registry.schemas import (
+    AgencyIn,
+    AgencyOut,
+    ClientCreated,
+    ClientIn,
+    InstitutionIn,
+    InstitutionOut,
+    InstitutionRef,
+    OfferingIn,
+    OfferingOut,
+    QaStatus,
+    ReportOut,
+    ReportSubmission,
+    SubmissionResult,
+)
+from meriter_registry.tokens import hash_secret, new_secret
+from meriter_shared.auth import Principal, Role
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import Conflict
+from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import INSTITUTION_REGISTERED, InstitutionState
 from meriter_shared.events.topics import Topics
@@ -17,31 +56,489 @@ from meriter_shared.events.topics import Topics
 SOURCE = "urn:meriter:registry"
 
 
-async def register_institution(conn: Connection, data: InstitutionIn) -> InstitutionOut:
+async def _emit(conn: Connection, type_: str, subject: str, data: Any) -> None:
+    event = CloudEvent.new(type=type_, source=SOURCE, subject=subject, data=data)
+    await enqueue(conn, event, topic=Topics.REGISTRY)
+
+
+def _require(principal: Principal | None, role: Role, tenant: str | None = None) -> None:
+    """``None`` stands for a trusted local caller (bootstrap, tests of the rule)."""
+    if principal is None or principal.role is Role.ADMIN:
+        return
+    if principal.role is not role or (tenant is not None and principal.tenant_id != tenant):
+        raise Forbidden("this belongs to another tenant")
+
+
+# --- institutions ---------------------------------------------------------
+
+
+async def register_institution(
+    conn: Connection, data: InstitutionIn, principal: Principal | None = None
+) -> InstitutionOut:
+    if principal is not None and principal.role is not Role.ADMIN:
+        raise Forbidden("only the national body registers institutions")
     institution_id = str(uuid.uuid4())
     async with conn.transaction():
         try:
             await conn.execute(
-                "INSERT INTO institutions (id, deqar_id, name_official, name_english, country, "
-                "city, website) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "INSERT INTO institutions (id, deqar_id, eter_id, name_official, name_english, "
+                "country, city, website, qf_ehea_levels, is_other_provider) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 institution_id,
                 data.deqar_id,
+                data.eter_id,
                 data.name_official,
                 data.name_english,
                 data.country,
                 data.city,
                 str(data.website) if data.website else None,
+                data.qf_ehea_levels,
+                data.is_other_provider,
             )
+            for ident in data.identifiers:
+                await conn.execute(
+                    "INSERT INTO institution_identifiers (institution_id, resource, identifier, "
+                    "valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
+                    institution_id,
+                    ident.resource,
+                    ident.identifier,
+                    ident.valid_from,
+                    ident.valid_to,
+                )
         except asyncpg.UniqueViolationError as exc:
-            raise Conflict(f"an institution with DEQAR ID {data.deqar_id} exists") from exc
+            raise Conflict(
+                "an institution with this DEQAR, ETER or other identifier exists"
+            ) from exc
         out = InstitutionOut(id=institution_id, **data.model_dump())
         state = InstitutionState(
             institution_id=institution_id,
-            **data.model_dump(mode="json", exclude={"website"}),
+            **data.model_dump(
+                mode="json",
+                include={"deqar_id", "name_official", "name_english", "country", "city"},
+            ),
             website=str(data.website) if data.website else None,
+            identifiers=[i.model_dump() for i in data.identifiers],
         )
-        event = CloudEvent.new(
-            type=INSTITUTION_REGISTERED, source=SOURCE, subject=institution_id, data=state
+        await _emit(conn, INSTITUTION_REGISTERED, institution_id, state)
+    return out
+
+
+async def get_institution(conn: Connection, key: str) -> InstitutionOut:
+    institution_id = await resolve_institution(conn, key)
+    row = await conn.fetchrow("SELECT * FROM institutions WHERE id = $1", institution_id)
+    assert row is not None
+    idents = await conn.fetch(
+        "SELECT resource, identifier, valid_from, valid_to FROM institution_identifiers "
+        "WHERE institution_id = $1 ORDER BY resource, identifier",
+        institution_id,
+    )
+    data = dict(row)
+    data["qf_ehea_levels"] = list(data["qf_ehea_levels"])
+    data["identifiers"] = [dict(i) for i in idents]
+    return InstitutionOut.model_validate(data)
+
+
+async def resolve_institution(conn: Connection, key: str) -> str:
+    """The platform id of an institution named by platform id or DEQAR id."""
+    found: str | None = await conn.fetchval(
+        "SELECT id FROM institutions WHERE id = $1 OR deqar_id = $1 LIMIT 1", key
+    )
+    if found is None:
+        raise NotFound(f"no institution {key}")
+    return found
+
+
+async def _find_by_ref(conn: Connection, ref: InstitutionRef) -> str | None:
+    if ref.deqar_id:
+        return await conn.fetchval("SELECT id FROM institutions WHERE deqar_id = $1", ref.deqar_id)  # type: ignore[no-any-return]
+    if ref.eter_id:
+        return await conn.fetchval("SELECT id FROM institutions WHERE eter_id = $1", ref.eter_id)  # type: ignore[no-any-return]
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT institution_id FROM institution_identifiers WHERE resource = $1 "
+        "AND identifier = $2 LIMIT 1",
+        ref.resource,
+        ref.identifier,
+    )
+
+
+# --- agencies -------------------------------------------------------------
+
+
+async def register_agency(
+    conn: Connection, data: AgencyIn, principal: Principal | None = None
+) -> AgencyOut:
+    if principal is not None and principal.role is not Role.ADMIN:
+        raise Forbidden("only the national body registers agencies")
+    agency_id = str(uuid.uuid4())
+    async with conn.transaction():
+        try:
+            await conn.execute(
+                "INSERT INTO agencies (id, deqar_id, acronym, name, country, website) "
+                "VALUES ($1, $2, $3, $4, $5, $6)",
+                agency_id,
+                data.deqar_id,
+                data.acronym,
+                data.name,
+                data.country,
+                str(data.website) if data.website else None,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise Conflict(f"an agency {data.acronym} exists") from exc
+        for period in data.eqar_registrations:
+            await conn.execute(
+                "INSERT INTO agency_registrations VALUES ($1, $2, $3)",
+                agency_id,
+                period.registered_from,
+                period.registered_to,
+            )
+        out = AgencyOut(id=agency_id, **data.model_dump())
+        await _emit(conn, events.AGENCY_REGISTERED, agency_id, out)
+    return out
+
+
+async def _resolve_agency(conn: Connection, key: str) -> str | None:
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR acronym = $1 LIMIT 1", key
+    )
+
+
+# --- reports --------------------------------------------------------------
+
+
+async def submit_report(
+    conn: Connection, sub: ReportSubmission, principal: Principal | None, now: datetime
+) -> SubmissionResult:
+    """Record a DEQAR submission; the same (agency, local_identifier) updates it."""
+    agency_id = await _resolve_agency(conn, sub.agency)
+    errors: list[dict[str, Any]] = []
+    if agency_id is None:
+        errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
+    elif (
+        principal is not None
+        and principal.role is not Role.ADMIN
+        and (principal.role is not Role.AGENCY or principal.tenant_id != agency_id)
+    ):
+        raise Forbidden("an agency submits only its own reports")
+    institution_ids: list[str] = []
+    for i, ref in enumerate(sub.institutions):
+        found = await _find_by_ref(conn, ref)
+        if found is None:
+            errors.append({"loc": ["body", "institutions", i], "msg": "unknown institution"})
+        elif found not in institution_ids:
+            institution_ids.append(found)
+    if errors:
+        raise ValidationProblem("the report refers to unknown records", errors=errors)
+    assert agency_id is not None
+    valid_from, valid_to = sub.dates()
+    body = sub.model_dump(mode="json")
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT id, current_version, withdrawn_at FROM reports "
+            "WHERE agency_id = $1 AND local_identifier = $2 FOR UPDATE",
+            agency_id,
+            sub.local_identifier,
         )
-        await enqueue(conn, event, topic=Topics.REGISTRY)
+        if row is None:
+            report_id, version, created = str(uuid.uuid4()), 1, True
+            await conn.execute(
+                "INSERT INTO reports (id, agency_id, local_identifier, current_version) "
+                "VALUES ($1, $2, $3, 1)",
+                report_id,
+                agency_id,
+                sub.local_identifier,
+            )
+        else:
+            report_id, version, created = row["id"], row["current_version"] + 1, False
+            await conn.execute(
+                "UPDATE report_versions SET superseded_at = $2 "
+                "WHERE report_id = $1 AND superseded_at IS NULL",
+                report_id,
+                now,
+            )
+            await conn.execute(
+                "UPDATE reports SET current_version = $2, withdrawn_at = NULL WHERE id = $1",
+                report_id,
+                version,
+            )
+        await conn.execute(
+            "INSERT INTO report_versions (report_id, version, agency_id, activity_type, status, "
+            "decision, valid_from, valid_to, valid_until, body, recorded_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            report_id,
+            version,
+            agency_id,
+            sub.activity_type.value,
+            sub.status.value,
+            sub.decision.value,
+            valid_from,
+            valid_to,
+            effective_valid_to(valid_from, valid_to),
+            body,
+            now,
+        )
+        await conn.executemany(
+            "INSERT INTO report_institutions VALUES ($1, $2, $3)",
+            [(iid, report_id, version) for iid in institution_ids],
+        )
+        out = await _report_out(conn, report_id, version)
+        await _emit(
+            conn, events.REPORT_RECORDED if created else events.REPORT_UPDATED, report_id, out
+        )
+    return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
+
+
+async def withdraw_report(
+    conn: Connection, report_id: str, principal: Principal | None, now: datetime
+) -> ReportOut:
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "SELECT agency_id, current_version, withdrawn_at FROM reports WHERE id = $1 FOR UPDATE",
+            report_id,
+        )
+        if row is None:
+            raise NotFound(f"no report {report_id}")
+        _require(principal, Role.AGENCY, row["agency_id"])
+        if row["withdrawn_at"] is not None:
+            raise Conflict("the report is already withdrawn")
+        await conn.execute("UPDATE reports SET withdrawn_at = $2 WHERE id = $1", report_id, now)
+        await conn.execute(
+            "UPDATE report_versions SET superseded_at = $2 "
+            "WHERE report_id = $1 AND superseded_at IS NULL",
+            report_id,
+            now,
+        )
+        out = await _report_out(conn, report_id, row["current_version"])
+        await _emit(conn, events.REPORT_WITHDRAWN, report_id, out)
+    return out
+
+
+async def _report_out(conn: Connection, report_id: str, version: int) -> ReportOut:
+    row = await conn.fetchrow(
+        "SELECT v.*, r.local_identifier, r.withdrawn_at, "
+        "  array(SELECT institution_id FROM report_institutions ri "
+        "        WHERE ri.report_id = v.report_id AND ri.version = v.version "
+        "        ORDER BY institution_id) AS institution_ids "
+        "FROM report_versions v JOIN reports r ON r.id = v.report_id "
+        "WHERE v.report_id = $1 AND v.version = $2",
+        report_id,
+        version,
+    )
+    if row is None:
+        raise NotFound(f"no report {report_id}")
+    return _report_from_row(row)
+
+
+def _report_from_row(row: Any) -> ReportOut:
+    return ReportOut(
+        id=row["report_id"],
+        agency_id=row["agency_id"],
+        local_identifier=row["local_identifier"],
+        version=row["version"],
+        activity_type=row["activity_type"],
+        status=row["status"],
+        decision=row["decision"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        valid_until=row["valid_until"],
+        institution_ids=list(row["institution_ids"]),
+        recorded_at=row["recorded_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+# The as-of filter and the date window run in SQL, on the institution's key;
+# the rule's remaining conditions run in Python so the answer can say why
+# each report in the window does not count.
+_QA_SQL = """
+SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
+       v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
+       r.local_identifier, r.withdrawn_at,
+       array(SELECT institution_id FROM report_institutions x
+             WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids
+FROM report_institutions ri
+JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
+JOIN reports r ON r.id = v.report_id
+WHERE ri.institution_id = $1
+  AND v.recorded_at <= $2 AND (v.superseded_at IS NULL OR v.superseded_at > $2)
+  AND v.valid_from <= $3 AND v.valid_until >= $3
+"""
+
+
+async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> QaStatus:
+    institution_id = await resolve_institution(conn, key)
+    rows = await conn.fetch(_QA_SQL, institution_id, as_of, on)
+    agencies = sorted({r["agency_id"] for r in rows})
+    registrations: dict[str, list[Registration]] = defaultdict(list)
+    if agencies:
+        for reg in await conn.fetch(
+            "SELECT agency_id, registered_from, registered_to FROM agency_registrations "
+            "WHERE agency_id = ANY($1::text[])",
+            agencies,
+        ):
+            registrations[reg["agency_id"]].append(
+                Registration(reg["registered_from"], reg["registered_to"])
+            )
+    facts = [
+        ReportFacts(
+            report_id=r["report_id"],
+            agency_id=r["agency_id"],
+            status=Status(r["status"]),
+            decision=Decision(r["decision"]),
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+            recorded_at=r["recorded_at"],
+            withdrawn_at=r["superseded_at"],
+        )
+        for r in rows
+    ]
+    verdict = quality_assured(facts, registrations, on, as_of)
+    by_id = {r["report_id"]: r for r in rows}
+    return QaStatus(
+        institution_id=institution_id,
+        on=on,
+        as_of=as_of,
+        quality_assured=verdict.quality_assured,
+        reports=[_report_from_row(by_id[f.report_id]) for f in verdict.justifying],
+        not_counted=verdict.rejected,
+    )
+
+
+# --- offerings ------------------------------------------------------------
+
+
+async def publish_offering(
+    conn: Connection,
+    institution_key: str,
+    data: OfferingIn,
+    principal: Principal | None,
+    now: datetime,
+    offering_id: str | None = None,
+) -> OfferingOut:
+    """Create an offering, or (``offering_id`` given) record its next version."""
+    institution_id = await resolve_institution(conn, institution_key)
+    _require(principal, Role.INSTITUTION, institution_id)
+    body = data.model_dump(mode="json")
+    async with conn.transaction():
+        if offering_id is None:
+            offering_id, version = str(uuid.uuid4()), 1
+            await conn.execute(
+                "INSERT INTO offerings (id, institution_id, body, created_at, updated_at) "
+                "VALUES ($1, $2, $3, $4, $4)",
+                offering_id,
+                institution_id,
+                body,
+                now,
+            )
+        else:
+            row = await conn.fetchrow(
+                "UPDATE offerings SET body = $3, version = version + 1, updated_at = $4 "
+                "WHERE id = $1 AND institution_id = $2 RETURNING version",
+                offering_id,
+                institution_id,
+                body,
+                now,
+            )
+            if row is None:
+                raise NotFound(f"no offering {offering_id} at this institution")
+            version = row["version"]
+        await conn.execute(
+            "INSERT INTO offering_versions VALUES ($1, $2, $3, $4)", offering_id, version, body, now
+        )
+        out = OfferingOut(id=offering_id, institution_id=institution_id, version=version, **body)
+        kind = events.OFFERING_PUBLISHED if version == 1 else events.OFFERING_UPDATED
+        await _emit(conn, kind, offering_id, out)
+    return out
+
+
+# --- clients --------------------------------------------------------------
+
+
+async def create_client(
+    conn: Connection, data: ClientIn, principal: Principal | None, client_id: str | None = None
+) -> ClientCreated:
+    if principal is not None and principal.role is not Role.ADMIN:
+        raise Forbidden("only the national body creates clients")
+    if (
+        data.role == "agency"
+        and data.tenant_id is not None
+        and await _resolve_agency(conn, data.tenant_id) != data.tenant_id
+    ):
+        raise ValidationProblem(
+            "unknown agency", errors=[{"loc": ["body", "tenant_id"], "msg": "unknown agency"}]
+        )
+    if data.role == "institution" and data.tenant_id is not None:
+        try:
+            await resolve_institution(conn, data.tenant_id)
+        except NotFound as exc:
+            raise ValidationProblem(
+                "unknown institution",
+                errors=[{"loc": ["body", "tenant_id"], "msg": "unknown institution"}],
+            ) from exc
+    client_id = client_id or f"mc_{uuid.uuid4().hex}"
+    secret = new_secret()
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO oauth_clients (client_id, secret_hash, role, tenant_id, name) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            client_id,
+            hash_secret(secret),
+            data.role,
+            data.tenant_id,
+            data.name,
+        )
+        await _emit(
+            conn,
+            events.CLIENT_CREATED,
+            client_id,
+            {"client_id": client_id, "role": data.role, "tenant_id": data.tenant_id},
+        )
+    return ClientCreated(
+        client_id=client_id, client_secret=secret, role=data.role, tenant_id=data.tenant_id
+    )
+
+
+async def revoke_client(conn: Connection, client_id: str, now: datetime) -> None:
+    async with conn.transaction():
+        done = await conn.fetchval(
+            "UPDATE oauth_clients SET revoked_at = $2 WHERE client_id = $1 "
+            "AND revoked_at IS NULL RETURNING client_id",
+            client_id,
+            now,
+        )
+        if done is None:
+            raise NotFound(f"no active client {client_id}")
+        await _emit(conn, events.CLIENT_REVOKED, client_id, {"client_id": client_id})
+
+
+def json_ready(value: dict[str, Any]) -> dict[str, Any]:
+    """A row as JSON types (dates and json text decoded)."""
+    out: dict[str, Any] = json.loads(json.dumps(value, default=str))
+    for k, v in out.items():
+        if isinstance(v, str) and v[:1] in "[{":
+            out[k] = json.loads(v)
+    return out
+
+
+def unflatten(row: dict[str, str]) -> dict[str, Any]:
+    """CSV columns ``a``, ``a[0].b`` and ``a[0]`` to nested JSON; empty cells are absent."""
+    out: dict[str, Any] = {}
+    for column, cell in row.items():
+        if column is None or cell is None or cell.strip() == "":
+            continue
+        name, _, rest = column.strip().partition("[")
+        if not rest:
+            out[name] = cell.strip()
+            continue
+        index_text, _, field = rest.partition("]")
+        items: list[Any] = out.setdefault(name, [])
+        index = int(index_text)
+        while len(items) <= index:
+            items.append({} if field else None)
+        if field:
+            items[index][field.lstrip(".")] = cell.strip()
+        else:
+            items[index] = cell.strip()
+    for key, value in out.items():
+        if isinstance(value, list):
+            out[key] = [v for v in value if v not in (None, {})]
     return out

@@ -1,0 +1,84 @@
+"""Helpers for registry tests: a client with token helpers, report objects.
+
+``registry`` yields an httpx client bound to the app (its lifespan runs: pool,
+migrations, producer, outbox relay) plus helpers that mint tokens for
+admin, agency and institution clients the way a real caller would.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from meriter_registry import service
+from meriter_registry.schemas import ClientIn
+from meriter_shared.db.types import Pool
+
+
+@dataclass
+class Registry:
+    app: FastAPI
+    http: httpx.AsyncClient
+    admin: dict[str, str]
+
+    @property
+    def pool(self) -> Pool:
+        return self.app.state.runtime.pool  # type: ignore[no-any-return]
+
+    async def token_for(self, role: str, tenant: str | None = None) -> dict[str, str]:
+        """Authorization headers for a new client of ``role``/``tenant``."""
+        async with self.pool.acquire() as conn:
+            client = await service.create_client(
+                conn,
+                ClientIn.model_validate(
+                    {"name": f"{role} client", "role": role, "tenant_id": tenant}
+                ),
+                None,
+            )
+        r = await self.http.post(
+            "/v1/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": client.client_id,
+                "client_secret": client.client_secret,
+            },
+        )
+        assert r.status_code == 200, r.text
+        return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+    async def agency(self, acronym: str, registered_from: str = "2005-01-01") -> str:
+        r = await self.http.post(
+            "/v1/agencies",
+            json={
+                "acronym": acronym,
+                "name": f"Agency {acronym}",
+                "eqar_registrations": [{"registered_from": registered_from}],
+            },
+            headers=self.admin,
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+    async def institution(self, deqar_id: str, **extra: Any) -> str:
+        body = {"deqar_id": deqar_id, "name_official": f"Univ {deqar_id}", "country": "SE"}
+        r = await self.http.post("/v1/institutions", json={**body, **extra}, headers=self.admin)
+        assert r.status_code == 201, r.text
+        return str(r.json()["id"])
+
+
+def report(agency: str, local_id: str, *deqar_ids: str, **extra: Any) -> dict[str, Any]:
+    """A DEQAR Submission API v2 report object."""
+    return {
+        "agency": agency,
+        "local_identifier": local_id,
+        "activity_type": "institutional",
+        "status": "part of obligatory EQA system",
+        "decision": "positive",
+        "valid_from": "2020-01-01",
+        "valid_to": "2025-12-31",
+        "institutions": [{"deqar_id": d} for d in deqar_ids],
+        **extra,
+    }

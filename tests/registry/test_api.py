@@ -1,0 +1,262 @@
+"""The registry over HTTP against real Postgres and the session broker."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from registry.registry_support import Registry, report
+
+
+async def test_write_without_token_is_401(registry: Registry) -> None:
+    r = await registry.http.post("/v1/institutions", json={"name_official": "X", "country": "SE"})
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_agency_cannot_submit_a_report_for_another_agency(registry: Registry) -> None:
+    await registry.agency("AAA")
+    other = await registry.agency("BBB")
+    await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("agency", other)
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=headers,
+    )
+    assert r.status_code == 403
+
+
+async def test_agency_cannot_withdraw_another_agencys_report(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    other = await registry.agency("BBB")
+    await registry.institution("DEQARINST0001")
+    own = await registry.token_for("agency", aaa)
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report", json=report("AAA", "r1", "DEQARINST0001"), headers=own
+    )
+    report_id = r.json()["submitted_report_id"]
+    foreign = await registry.token_for("agency", other)
+    r = await registry.http.delete(f"/submissionapi/v2/delete/report/{report_id}", headers=foreign)
+    assert r.status_code == 403
+
+
+async def test_institution_cannot_touch_another_institutions_offerings(registry: Registry) -> None:
+    await registry.institution("DEQARINST0001")
+    other = await registry.institution("DEQARINST0002")
+    headers = await registry.token_for("institution", other)
+    r = await registry.http.post(
+        "/v1/institutions/DEQARINST0001/offerings", json=offering(), headers=headers
+    )
+    assert r.status_code == 403
+
+
+async def test_institution_publishes_and_updates_its_own_offering(registry: Registry) -> None:
+    own = await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("institution", own)
+    r = await registry.http.post(
+        f"/v1/institutions/{own}/offerings", json=offering(), headers=headers
+    )
+    assert r.status_code == 201, r.text
+    oid = r.json()["id"]
+    r = await registry.http.put(
+        f"/v1/institutions/{own}/offerings/{oid}", json=offering(ects=5), headers=headers
+    )
+    assert (r.status_code, r.json()["version"], r.json()["ects"]) == (200, 2, 5)
+
+
+async def test_bad_report_gets_problem_json_naming_each_field(registry: Registry) -> None:
+    bad = report("AAA", "r1", "DEQARINST0001", status="sometimes", valid_from="01/02/2020")
+    del bad["decision"]
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report", json=bad, headers=registry.admin
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    text = r.text
+    for field in ("status", "decision", "valid_from"):
+        assert field in text
+
+
+async def test_report_naming_unknown_institution_is_refused_with_its_position(
+    registry: Registry,
+) -> None:
+    await registry.agency("AAA")
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST9999"),
+        headers=registry.admin,
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"][-2:] == ["institutions", 0]
+
+
+async def test_one_report_makes_each_of_its_institutions_quality_assured(
+    registry: Registry,
+) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    await registry.institution("DEQARINST0002")
+    headers = await registry.token_for("agency", aaa)
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "joint", "DEQARINST0001", "DEQARINST0002"),
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text
+    for deqar in ("DEQARINST0001", "DEQARINST0002"):
+        qa = (await registry.http.get(f"/v1/institutions/{deqar}/qa-status?on=2021-06-01")).json()
+        assert qa["quality_assured"] is True
+        assert len(qa["reports"][0]["institution_ids"]) == 2
+
+
+async def test_resubmitting_a_local_identifier_updates_the_report_and_keeps_history(
+    registry: Registry,
+) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    url = "/submissionapi/v2/submit/report"
+    first = await registry.http.post(
+        url, json=report("AAA", "r1", "DEQARINST0001"), headers=registry.admin
+    )
+    between = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    second = await registry.http.post(
+        url, json=report("AAA", "r1", "DEQARINST0001", decision="negative"), headers=registry.admin
+    )
+    assert second.json()["submitted_report_id"] == first.json()["submitted_report_id"]
+    assert second.json()["version"] == 2
+    qa_now = await registry.http.get("/v1/institutions/DEQARINST0001/qa-status?on=2021-01-01")
+    qa_then = await registry.http.get(
+        "/v1/institutions/DEQARINST0001/qa-status", params={"on": "2021-01-01", "as_of": between}
+    )
+    assert qa_now.json()["quality_assured"] is False
+    assert qa_then.json()["quality_assured"] is True
+
+
+async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001", valid_to=None),
+        headers=registry.admin,
+    )
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    report_id = r.json()["submitted_report_id"]
+    r = await registry.http.delete(
+        f"/submissionapi/v2/delete/report/{report_id}", headers=registry.admin
+    )
+    assert r.status_code == 200
+    params = {"on": "2025-12-31"}
+    now = await registry.http.get("/v1/institutions/DEQARINST0001/qa-status", params=params)
+    then = await registry.http.get(
+        "/v1/institutions/DEQARINST0001/qa-status", params={**params, "as_of": before}
+    )
+    assert (now.json()["quality_assured"], then.json()["quality_assured"]) == (False, True)
+
+
+async def test_agency_not_registered_on_the_date_does_not_assure(registry: Registry) -> None:
+    await registry.agency("AAA", registered_from="2022-01-01")
+    await registry.institution("DEQARINST0001")
+    await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=registry.admin,
+    )
+    qa = (await registry.http.get("/v1/institutions/DEQARINST0001/qa-status?on=2021-06-01")).json()
+    assert qa["quality_assured"] is False
+    assert list(qa["not_counted"].values()) == ["agency not EQAR-registered on the date"]
+
+
+async def test_csv_submission_records_each_row(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    await registry.institution("DEQARINST0002")
+    csv_text = (
+        "agency,local_identifier,activity_type,status,decision,valid_from,"
+        "institutions[0].deqar_id,institutions[1].deqar_id\n"
+        "AAA,c1,institutional,part of obligatory EQA system,positive,2020-01-01,"
+        "DEQARINST0001,DEQARINST0002\n"
+        "AAA,c2,institutional,voluntary,positive,2020-01-01,DEQARINST0002,\n"
+    )
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/csv",
+        content=csv_text,
+        headers={**registry.admin, "Content-Type": "text/csv"},
+    )
+    assert r.status_code == 200, r.text
+    assert [row["submission_status"] for row in r.json()] == ["success", "success"]
+
+
+async def test_institutions_search_pages_by_cursor_and_exports_csv(registry: Registry) -> None:
+    for n in range(3):
+        await registry.institution(f"DEQARINST000{n}", country="FI")
+    first = (await registry.http.get("/v1/institutions?country=FI&limit=2")).json()
+    rest = (
+        await registry.http.get(
+            f"/v1/institutions?country=FI&limit=2&cursor={first['next_cursor']}"
+        )
+    ).json()
+    assert len(first["results"]) + len(rest["results"]) == 3
+    exported = await registry.http.get("/v1/institutions?country=FI&format=csv&limit=10")
+    assert exported.text.count("\n") == 4  # header + 3 rows
+
+
+async def test_each_change_is_written_to_the_outbox_once_and_published(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")  # agency.registered
+    await registry.institution("DEQARINST0001")  # institution.registered
+    await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=registry.admin,
+    )  # report.recorded
+    async with registry.pool.acquire() as conn:
+        for _ in range(200):
+            unpublished = await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE published_at IS NULL"
+            )
+            if unpublished == 0:
+                break
+            await asyncio.sleep(0.05)
+        rows = await conn.fetch("SELECT topic, event FROM outbox ORDER BY seq")
+    types = [r["event"]["type"] for r in rows]
+    assert unpublished == 0
+    assert {r["topic"] for r in rows} == {"registry.events"}
+    # Two admin/agency clients were created along the way: client.created each.
+    assert types.count("agency.registered") == 1
+    assert types.count("institution.registered") == 1
+    assert types.count("report.recorded") == 1
+    assert [r["event"]["subject"] for r in rows if r["event"]["type"] == "agency.registered"] == [
+        aaa
+    ]
+
+
+async def test_jwks_endpoint_serves_the_key_tokens_are_signed_with(registry: Registry) -> None:
+    jwks = (await registry.http.get("/.well-known/jwks.json")).json()
+    assert [k["alg"] for k in jwks["keys"]] == ["EdDSA"]
+    assert "d" not in jwks["keys"][0]
+
+
+async def test_wrong_client_secret_gets_401(registry: Registry) -> None:
+    r = await registry.http.post(
+        "/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+    )
+    assert r.status_code == 401
+
+
+def offering(**extra: object) -> dict[str, object]:
+    return {
+        "title": "Data literacy",
+        "learning_outcomes": ["Reads a chart critically"],
+        "ects": 3,
+        "eqf_level": 6,
+        "qf_ehea_cycle": "first",
+        "assessment_type": "written exam",
+        "participation_form": "online",
+        "language": "en",
+        "field_of_study": "0688",
+        **extra,
+    }
