@@ -1,14 +1,8 @@
-"""``meriter-registry``: run the registry service."""
+"""``meriter-registry``: run the registry service, or one of its commands."""
 
-from meriter_registry.app import create_app
-from meriter_registry.config import Settings
-from meriter_shared.http import serve
+import sys
 
-
-def main() -> None:
-    settings = Settings()
-    serve(create_app(settings), settings)
-
+from meriter_registry.cli import main
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

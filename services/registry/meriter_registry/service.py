@@ -238,6 +238,23 @@ async def submit_report(
             agency_id,
             sub.local_identifier,
         )
+        if row is not None and row["withdrawn_at"] is None:
+            current = await conn.fetchrow(
+                "SELECT body, array(SELECT institution_id FROM report_institutions ri "
+                "  WHERE ri.report_id = $1 AND ri.version = $2 ORDER BY 1) AS ids "
+                "FROM report_versions WHERE report_id = $1 AND version = $2",
+                row["id"],
+                row["current_version"],
+            )
+            if (
+                current
+                and current["body"] == body
+                and list(current["ids"]) == sorted(institution_ids)
+            ):
+                # Same content again (a re-run import): no new version, no event.
+                return SubmissionResult(
+                    submitted_report_id=row["id"], version=row["current_version"], created=False
+                )
         if row is None:
             report_id, version, created = str(uuid.uuid4()), 1, True
             await conn.execute(
