@@ -260,3 +260,32 @@ def offering(**extra: object) -> dict[str, object]:
         "field_of_study": "0688",
         **extra,
     }
+
+
+async def test_reports_filter_by_agency_decision_and_valid_on(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.agency("BBB")
+    await registry.institution("DEQARINST0001", country="FI")
+    url = "/submissionapi/v2/submit/report"
+    for agency, local, decision in (("AAA", "a1", "positive"), ("AAA", "a2", "negative")):
+        body = report(agency, local, "DEQARINST0001", decision=decision)
+        await registry.http.post(url, json=body, headers=registry.admin)
+    await registry.http.post(url, json=report("BBB", "b1", "DEQARINST0001"), headers=registry.admin)
+    r = await registry.http.get(
+        "/v1/reports",
+        params={"agency": "AAA", "decision": "positive", "valid_on": "2024-01-01", "country": "FI"},
+    )
+    assert [x["local_identifier"] for x in r.json()["results"]] == ["a1"]
+    outside = await registry.http.get("/v1/reports", params={"valid_on": "2030-01-01"})
+    assert outside.json()["results"] == []
+
+
+async def test_institution_is_found_by_identifier_resource(registry: Registry) -> None:
+    iid = await registry.institution(
+        "DEQARINST0001",
+        eter_id="SE0001",
+        identifiers=[{"resource": "SCHAC", "identifier": "uu.se"}],
+    )
+    for resource, value in (("DEQAR", "DEQARINST0001"), ("ETER", "SE0001"), ("SCHAC", "uu.se")):
+        r = await registry.http.get(f"/v1/institutions/by-identifier/{resource}/{value}")
+        assert r.json()["id"] == iid

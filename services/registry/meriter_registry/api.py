@@ -35,7 +35,13 @@ from meriter_registry.schemas import (
     TokenResponse,
 )
 from meriter_shared.auth import AdminDep, PrincipalDep
-from meriter_shared.errors import BadRequest, Problem, ValidationProblem, field_errors
+from meriter_shared.errors import (
+    BadRequest,
+    NotFound,
+    Problem,
+    ValidationProblem,
+    field_errors,
+)
 from meriter_shared.http import PoolDep
 
 router = APIRouter(prefix="/v1", tags=["registry"])
@@ -243,6 +249,64 @@ async def _submit(body: Any, pool: PoolDep, principal: PrincipalDep) -> Submissi
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
     async with pool.acquire() as conn:
         return await service.submit_report(conn, sub, principal, _now())
+
+
+@router.get("/reports")
+async def search_reports(
+    pool: PoolDep,
+    agency: str | None = None,
+    institution: str | None = None,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+    activity_type: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    valid_on: date | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """DEQAR's report filters over current versions; ``format=csv`` exports the page."""
+    async with pool.acquire() as conn:
+        reports, next_cursor = await service.search_reports(
+            conn,
+            agency=agency,
+            institution=institution,
+            country=country,
+            activity_type=activity_type,
+            status=status,
+            decision=decision,
+            valid_on=valid_on,
+            cursor=cursor,
+            limit=limit,
+        )
+    rows = [r.model_dump(mode="json") for r in reports]
+    if format == "csv":
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=list(ReportOut.model_fields))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({**row, "institution_ids": " ".join(row["institution_ids"])})
+        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
+        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
+    return JSONResponse({"results": rows, "next_cursor": next_cursor})
+
+
+@router.get("/institutions/by-identifier/{resource}/{identifier}", response_model=InstitutionOut)
+async def institution_by_identifier(
+    resource: str, identifier: str, pool: PoolDep
+) -> InstitutionOut:
+    """DEQAR's ``by-identifier/{resource}/{id}``; resource DEQAR and ETER name those ids."""
+    async with pool.acquire() as conn:
+        iid = await conn.fetchval(
+            "SELECT id FROM institutions WHERE ($1 = 'DEQAR' AND deqar_id = $2) "
+            "OR ($1 = 'ETER' AND eter_id = $2) UNION SELECT institution_id FROM "
+            "institution_identifiers WHERE resource = $1 AND identifier = $2 LIMIT 1",
+            resource.upper() if resource.upper() in ("DEQAR", "ETER") else resource,
+            identifier,
+        )
+        if iid is None:
+            raise NotFound(f"no institution with {resource} {identifier}")
+        return await service.get_institution(conn, iid)
 
 
 @submission_router.post("/submit/report", response_model=SubmissionResult)

@@ -420,6 +420,67 @@ async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> Qa
     )
 
 
+async def search_reports(
+    conn: Connection,
+    *,
+    agency: str | None = None,
+    institution: str | None = None,
+    country: str | None = None,
+    activity_type: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    valid_on: date | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[ReportOut], str | None]:
+    """Current (not withdrawn) report versions by DEQAR's report filters, paged by id."""
+    # Only the fixed fragments below are joined into the SQL; values are bound.
+    where = ["v.superseded_at IS NULL"]
+    args: list[Any] = []
+
+    def bind(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if agency is not None:
+        agency_id = await _resolve_agency(conn, agency)
+        where.append(f"v.agency_id = {bind(agency_id)}")
+    if institution is not None:
+        iid = await resolve_institution(conn, institution)
+        where.append(
+            "EXISTS (SELECT 1 FROM report_institutions x WHERE x.report_id = v.report_id "  # noqa: S608
+            f"AND x.version = v.version AND x.institution_id = {bind(iid)})"
+        )
+    if country is not None:
+        where.append(
+            "EXISTS (SELECT 1 FROM report_institutions x JOIN institutions i ON i.id = "  # noqa: S608
+            "x.institution_id WHERE x.report_id = v.report_id AND x.version = v.version "
+            f"AND i.country = {bind(country)})"
+        )
+    for column, value in (
+        ("v.activity_type", activity_type),
+        ("v.status", status),
+        ("v.decision", decision),
+    ):
+        if value is not None:
+            where.append(f"{column} = {bind(value)}")
+    if valid_on is not None:
+        p = bind(valid_on)
+        where.append(f"v.valid_from <= {p} AND v.valid_until >= {p}")
+    if cursor is not None:
+        where.append(f"v.report_id > {bind(cursor)}")
+    sql = (
+        "SELECT v.*, r.local_identifier, r.withdrawn_at, array(SELECT institution_id FROM "  # noqa: S608
+        "report_institutions x WHERE x.report_id = v.report_id AND x.version = v.version "
+        "ORDER BY 1) AS institution_ids FROM report_versions v JOIN reports r "
+        f"ON r.id = v.report_id WHERE {' AND '.join(where)} "
+        f"ORDER BY v.report_id LIMIT {bind(limit)}"
+    )
+    rows = await conn.fetch(sql, *args)
+    reports = [_report_from_row(r) for r in rows]
+    return reports, (reports[-1].id if len(reports) == limit else None)
+
+
 # --- offerings ------------------------------------------------------------
 
 
