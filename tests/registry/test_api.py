@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from registry.registry_support import Registry, report
 
+from support.kafka import read_all
+
 
 async def test_write_without_token_is_401(registry: Registry) -> None:
     r = await registry.http.post("/v1/institutions", json={"name_official": "X", "country": "SE"})
@@ -231,6 +233,38 @@ async def test_each_change_is_written_to_the_outbox_once_and_published(registry:
     assert [r["event"]["subject"] for r in rows if r["event"]["type"] == "agency.registered"] == [
         aaa
     ]
+
+
+async def test_each_change_reaches_registry_events_exactly_once(
+    registry: Registry, kafka_bootstrap: str
+) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("agency", aaa)
+    url = "/submissionapi/v2/submit/report"
+    r = await registry.http.post(url, json=report("AAA", "r1", "DEQARINST0001"), headers=headers)
+    await registry.http.post(
+        url, json=report("AAA", "r1", "DEQARINST0001", decision="negative"), headers=headers
+    )
+    rid = r.json()["submitted_report_id"]
+    await registry.http.delete(f"/submissionapi/v2/delete/report/{rid}", headers=headers)
+    async with registry.pool.acquire() as conn:
+        for _ in range(200):
+            if not await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
+                break
+            await asyncio.sleep(0.05)
+        ids = {row["event_id"] for row in await conn.fetch("SELECT event_id FROM outbox")}
+    seen = [
+        dict(rec.headers).get("ce_id", b"").decode()
+        for rec in await read_all(kafka_bootstrap, "registry.events")
+    ]
+    assert sorted(i for i in seen if i in ids) == sorted(ids)
+    report_types = [
+        dict(rec.headers)["ce_type"].decode()
+        for rec in await read_all(kafka_bootstrap, "registry.events")
+        if dict(rec.headers).get("ce_subject", b"").decode() == rid
+    ]
+    assert report_types == ["report.recorded", "report.updated", "report.withdrawn"]
 
 
 async def test_jwks_endpoint_serves_the_key_tokens_are_signed_with(registry: Registry) -> None:
