@@ -323,3 +323,39 @@ async def test_institution_is_found_by_identifier_resource(registry: Registry) -
     for resource, value in (("DEQAR", "DEQARINST0001"), ("ETER", "SE0001"), ("SCHAC", "uu.se")):
         r = await registry.http.get(f"/v1/institutions/by-identifier/{resource}/{value}")
         assert r.json()["id"] == iid
+
+
+async def test_ending_an_agencys_registration_ends_qa_from_that_date(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=registry.admin,
+    )
+    r = await registry.http.put(
+        f"/v1/agencies/{aaa}",
+        json={
+            "acronym": "AAA",
+            "name": "Agency AAA",
+            "eqar_registrations": [
+                {"registered_from": "2005-01-01", "registered_to": "2022-12-31"}
+            ],
+        },
+        headers=registry.admin,
+    )
+    assert r.status_code == 200, r.text
+    qa = "/v1/institutions/DEQARINST0001/qa-status"
+    last = (await registry.http.get(qa, params={"on": "2022-12-31"})).json()
+    after = (await registry.http.get(qa, params={"on": "2023-01-01"})).json()
+    assert (last["quality_assured"], after["quality_assured"]) == (True, False)
+
+
+async def test_institution_update_by_non_admin_is_403(registry: Registry) -> None:
+    iid = await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("institution", iid)
+    body = {"deqar_id": "DEQARINST0001", "name_official": "Renamed", "country": "SE"}
+    r = await registry.http.put(f"/v1/institutions/{iid}", json=body, headers=headers)
+    assert r.status_code == 403
+    r = await registry.http.put(f"/v1/institutions/{iid}", json=body, headers=registry.admin)
+    assert r.json()["name_official"] == "Renamed"

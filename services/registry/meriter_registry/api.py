@@ -135,6 +135,14 @@ async def register_institution(
         return await service.register_institution(conn, body, principal)
 
 
+@router.put("/institutions/{institution_id}", response_model=InstitutionOut)
+async def update_institution(
+    institution_id: str, body: InstitutionIn, pool: PoolDep, principal: PrincipalDep
+) -> InstitutionOut:
+    async with pool.acquire() as conn:
+        return await service.update_institution(conn, institution_id, body, principal)
+
+
 @router.get("/institutions/{institution_id}", response_model=InstitutionOut)
 async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
     async with pool.acquire() as conn:
@@ -223,6 +231,14 @@ async def qa_status(
 async def register_agency(body: AgencyIn, pool: PoolDep, admin: AdminDep) -> AgencyOut:
     async with pool.acquire() as conn:
         return await service.register_agency(conn, body, admin)
+
+
+@router.put("/agencies/{agency_id}", response_model=AgencyOut)
+async def update_agency(
+    agency_id: str, body: AgencyIn, pool: PoolDep, admin: AdminDep
+) -> AgencyOut:
+    async with pool.acquire() as conn:
+        return await service.update_agency(conn, agency_id, body, admin)
 
 
 @router.get("/agencies")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from meriter_shared.events.envelope import register_event
 
 AGENCY_REGISTERED = "agency.registered"
+AGENCY_UPDATED = "agency.updated"
 REPORT_RECORDED = "report.recorded"
 REPORT_UPDATED = "report.updated"
 REPORT_WITHDRAWN = "report.withdrawn"
@@ -21,6 +22,7 @@ CLIENT_REVOKED = "client.revoked"
 
 for _t in (
     AGENCY_REGISTERED,
+    AGENCY_UPDATED,
     REPORT_RECORDED,
     REPORT_UPDATED,
     REPORT_WITHDRAWN,

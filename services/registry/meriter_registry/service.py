@@ -50,7 +50,11 @@ from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from meriter_shared.events.envelope import CloudEvent
-from meriter_shared.events.registry import INSTITUTION_REGISTERED, InstitutionState
+from meriter_shared.events.registry import (
+    INSTITUTION_REGISTERED,
+    INSTITUTION_UPDATED,
+    InstitutionState,
+)
 from meriter_shared.events.topics import Topics
 
 SOURCE = "urn:meriter:registry"
@@ -110,6 +114,11 @@ async def register_institution(
                 "an institution with this DEQAR, ETER or other identifier exists"
             ) from exc
         out = InstitutionOut(id=institution_id, **data.model_dump())
+        await conn.execute(
+            "INSERT INTO institution_versions VALUES ($1, clock_timestamp(), $2)",
+            institution_id,
+            out.model_dump(mode="json"),
+        )
         state = InstitutionState(
             institution_id=institution_id,
             **data.model_dump(
@@ -120,6 +129,62 @@ async def register_institution(
             identifiers=[i.model_dump() for i in data.identifiers],
         )
         await _emit(conn, INSTITUTION_REGISTERED, institution_id, state)
+    return out
+
+
+async def update_institution(
+    conn: Connection, key: str, data: InstitutionIn, principal: Principal | None
+) -> InstitutionOut:
+    """Replace an institution's data (identifiers included); the old state stays in history."""
+    if principal is not None and principal.role is not Role.ADMIN:
+        raise Forbidden("only the national body updates institutions")
+    institution_id = await resolve_institution(conn, key)
+    async with conn.transaction():
+        try:
+            await conn.execute(
+                "UPDATE institutions SET deqar_id = $2, eter_id = $3, name_official = $4, "
+                "name_english = $5, country = $6, city = $7, website = $8, qf_ehea_levels = $9, "
+                "is_other_provider = $10, updated_at = now() WHERE id = $1",
+                institution_id,
+                data.deqar_id,
+                data.eter_id,
+                data.name_official,
+                data.name_english,
+                data.country,
+                data.city,
+                str(data.website) if data.website else None,
+                data.qf_ehea_levels,
+                data.is_other_provider,
+            )
+            await conn.execute(
+                "DELETE FROM institution_identifiers WHERE institution_id = $1", institution_id
+            )
+            await conn.executemany(
+                "INSERT INTO institution_identifiers (institution_id, resource, identifier, "
+                "valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
+                [
+                    (institution_id, i.resource, i.identifier, i.valid_from, i.valid_to)
+                    for i in data.identifiers
+                ],
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise Conflict("another institution holds one of these identifiers") from exc
+        out = InstitutionOut(id=institution_id, **data.model_dump())
+        await conn.execute(
+            "INSERT INTO institution_versions VALUES ($1, clock_timestamp(), $2)",
+            institution_id,
+            out.model_dump(mode="json"),
+        )
+        state = InstitutionState(
+            institution_id=institution_id,
+            **data.model_dump(
+                mode="json",
+                include={"deqar_id", "name_official", "name_english", "country", "city"},
+            ),
+            website=str(data.website) if data.website else None,
+            identifiers=[i.model_dump() for i in data.identifiers],
+        )
+        await _emit(conn, INSTITUTION_UPDATED, institution_id, state)
     return out
 
 
@@ -192,7 +257,50 @@ async def register_agency(
                 period.registered_to,
             )
         out = AgencyOut(id=agency_id, **data.model_dump())
+        await conn.execute(
+            "INSERT INTO agency_versions VALUES ($1, clock_timestamp(), $2)",
+            agency_id,
+            out.model_dump(mode="json"),
+        )
         await _emit(conn, events.AGENCY_REGISTERED, agency_id, out)
+    return out
+
+
+async def update_agency(
+    conn: Connection, key: str, data: AgencyIn, principal: Principal | None
+) -> AgencyOut:
+    """Replace an agency's data and EQAR registration periods; history is appended."""
+    if principal is not None and principal.role is not Role.ADMIN:
+        raise Forbidden("only the national body updates agencies")
+    agency_id = await _resolve_agency(conn, key)
+    if agency_id is None:
+        raise NotFound(f"no agency {key}")
+    async with conn.transaction():
+        try:
+            await conn.execute(
+                "UPDATE agencies SET deqar_id = $2, acronym = $3, name = $4, country = $5, "
+                "website = $6, updated_at = now() WHERE id = $1",
+                agency_id,
+                data.deqar_id,
+                data.acronym,
+                data.name,
+                data.country,
+                str(data.website) if data.website else None,
+            )
+        except asyncpg.UniqueViolationError as exc:
+            raise Conflict(f"an agency {data.acronym} exists") from exc
+        await conn.execute("DELETE FROM agency_registrations WHERE agency_id = $1", agency_id)
+        await conn.executemany(
+            "INSERT INTO agency_registrations VALUES ($1, $2, $3)",
+            [(agency_id, p.registered_from, p.registered_to) for p in data.eqar_registrations],
+        )
+        out = AgencyOut(id=agency_id, **data.model_dump())
+        await conn.execute(
+            "INSERT INTO agency_versions VALUES ($1, clock_timestamp(), $2)",
+            agency_id,
+            out.model_dump(mode="json"),
+        )
+        await _emit(conn, events.AGENCY_UPDATED, agency_id, out)
     return out
 
 
