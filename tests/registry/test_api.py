@@ -65,6 +65,10 @@ async def test_institution_publishes_and_updates_its_own_offering(registry: Regi
         f"/v1/institutions/{own}/offerings/{oid}", json=offering(ects=5), headers=headers
     )
     assert (r.status_code, r.json()["version"], r.json()["ects"]) == (200, 2, 5)
+    found = (
+        await registry.http.get("/v1/offerings", params={"eqf_level": 6, "title": "data"})
+    ).json()
+    assert [(o["id"], o["version"]) for o in found["results"]] == [(oid, 2)]
 
 
 async def test_bad_report_gets_problem_json_naming_each_field(registry: Registry) -> None:

@@ -385,6 +385,44 @@ async def update_offering(
         )
 
 
+@router.get("/offerings")
+async def search_offerings(
+    pool: PoolDep,
+    institution: str | None = None,
+    eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
+    language: str | None = None,
+    field_of_study: str | None = None,
+    title: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> JSONResponse:
+    """Browse the offer across institutions; filters match the specification's fields."""
+    async with pool.acquire() as conn:
+        iid = await service.resolve_institution(conn, institution) if institution else None
+        rows = await conn.fetch(
+            "SELECT id, institution_id, version, body FROM offerings "
+            "WHERE ($1::text IS NULL OR institution_id = $1) "
+            "AND ($2::int IS NULL OR (body->>'eqf_level')::int = $2) "
+            "AND ($3::text IS NULL OR body->>'language' = $3) "
+            "AND ($4::text IS NULL OR body->>'field_of_study' = $4) "
+            "AND ($5::text IS NULL OR body->>'title' ILIKE '%' || $5 || '%') "
+            "AND ($6::text IS NULL OR id > $6) ORDER BY id LIMIT $7",
+            iid,
+            eqf_level,
+            language,
+            field_of_study,
+            title,
+            cursor,
+            limit,
+        )
+    results = [
+        {**r["body"], "id": r["id"], "institution_id": r["institution_id"], "version": r["version"]}
+        for r in rows
+    ]
+    next_cursor = results[-1]["id"] if len(results) == limit else None
+    return JSONResponse({"results": results, "next_cursor": next_cursor})
+
+
 @router.get("/institutions/{institution_id}/offerings")
 async def list_offerings(institution_id: str, pool: PoolDep) -> JSONResponse:
     async with pool.acquire() as conn:
