@@ -1,0 +1,17 @@
+"""Shared helpers for credential-engine tests: where the read-only reference data lives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
+
+
+def shared_path(*parts: str) -> Path:
+    """A path under ``<repo>/../shared``; skips the test when it is absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"reference data {path} is not available on this machine")
+    return path
