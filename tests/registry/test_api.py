@@ -181,11 +181,12 @@ async def test_csv_submission_records_each_row(registry: Registry) -> None:
     await registry.institution("DEQARINST0001")
     await registry.institution("DEQARINST0002")
     csv_text = (
-        "agency,local_identifier,activity_type,status,decision,valid_from,"
-        "institutions[0].deqar_id,institutions[1].deqar_id\n"
-        "AAA,c1,institutional,part of obligatory EQA system,positive,2020-01-01,"
-        "DEQARINST0001,DEQARINST0002\n"
-        "AAA,c2,institutional,voluntary,positive,2020-01-01,DEQARINST0002,\n"
+        "agency,local_identifier,activity,status,decision_id,valid_from,date_format,"
+        "institution[1].deqar_id,institution[2].deqar_id,file[1].original_location,"
+        "file[1].report_language[1]\n"
+        "AAA,c1,institutional audit,part of obligatory EQA system,1,15.1.2020,%-d.%-m.%Y,"
+        "DEQARINST0001,DEQARINST0002,https://a.example/r.pdf,sv\n"
+        "AAA,c2,programme accreditation,voluntary,2,2020-01-01,%Y-%m-%d,DEQARINST0002,,,\n"
     )
     r = await registry.http.post(
         "/submissionapi/v2/submit/csv",

@@ -115,3 +115,27 @@ def test_one_qualifying_report_among_failing_ones_is_enough() -> None:
     verdict = quality_assured(reports, REGISTERED, date(2021, 1, 1), NOW)
     assert verdict.quality_assured
     assert [r.report_id for r in verdict.justifying] == ["good"]
+
+
+def test_deqar_status_and_decision_ids_and_activity_names_are_understood() -> None:
+    from meriter_registry.schemas import ReportSubmission
+
+    sub = ReportSubmission.model_validate(
+        {
+            "agency_id": "33",
+            "local_identifier": "x",
+            "activity": "joint programme accreditation",
+            "status_id": 1,
+            "decision_id": 4,
+            "valid_from": "5/1/2020",
+            "date_format": "%-d/%-m/%Y",
+            "institutions": [{"deqar_id": "DEQARINST0001"}],
+        }
+    )
+    assert (sub.agency, sub.activity_type.value, sub.status, sub.decision) == (
+        "33",
+        "joint programme",
+        Status.OBLIGATORY,
+        Decision.NOT_APPLICABLE,
+    )
+    assert sub.dates() == (date(2020, 1, 5), None)

@@ -12,7 +12,7 @@ agency id), ``local_identifier``, ``activity``/``activity_type``, ``status``,
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -114,12 +114,45 @@ class ReportFile(BaseModel):
     report_language: list[str] = Field(default_factory=list)
 
 
+_STATUS_IDS = {"1": Status.OBLIGATORY, "2": Status.VOLUNTARY}
+_DECISION_IDS = {
+    "1": Decision.POSITIVE,
+    "2": Decision.POSITIVE_WITH_CONDITIONS,
+    "3": Decision.NEGATIVE,
+    "4": Decision.NOT_APPLICABLE,
+}
+
+
+def _activity_type(activity: str) -> ActivityType | None:
+    """DEQAR activity names carry their type's words; other names need ``activity_type``."""
+    words = activity.lower()
+    if "joint" in words:
+        return ActivityType.JOINT_PROGRAMME
+    if "institutional/programme" in words:
+        return ActivityType.INSTITUTIONAL_PROGRAMME
+    if "programme" in words or "program" in words:
+        return ActivityType.PROGRAMME
+    if "institution" in words:
+        return ActivityType.INSTITUTIONAL
+    return None
+
+
 class ReportSubmission(BaseModel):
+    """A DEQAR submission object (``agency``/``agency_id``, ``status``/``status_id``...).
+
+    Differences from DEQAR, on purpose: ``local_identifier`` is required (it is
+    this registry's update key), and the activity type is taken from
+    ``activity_type`` when given, else read from the ``activity`` name, since
+    the registry keeps no per-agency activity lists.
+    """
+
     model_config = ConfigDict(extra="forbid")
     agency: str = Field(min_length=1)
     contributing_agencies: list[str] = Field(default_factory=list)
+    deqar_id: str | None = None
     local_identifier: str = Field(min_length=1, max_length=255)
     activity: str | None = None
+    activity_local_identifier: str | None = None
     activity_type: ActivityType
     status: Status
     decision: Decision
@@ -131,6 +164,30 @@ class ReportSubmission(BaseModel):
     programmes: list[Programme] = Field(default_factory=list)
     report_links: list[ReportLink] = Field(default_factory=list)
     report_files: list[ReportFile] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _deqar_aliases(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, ids in (("status", _STATUS_IDS), ("decision", _DECISION_IDS)):
+            raw = data.pop(f"{name}_id", None)
+            if raw is not None and name not in data:
+                data[name] = ids.get(str(raw), str(raw))
+        if "agency_id" in data and "agency" not in data:
+            data["agency"] = str(data.pop("agency_id"))
+        if "activity_id" in data and "activity" not in data:
+            data["activity"] = str(data.pop("activity_id"))
+        if "activity_type" not in data:
+            named = data.get("activity") or data.get("activity_local_identifier")
+            found = _activity_type(str(named)) if named else None
+            if found is not None:
+                data["activity_type"] = found
+        if isinstance(data.get("date_format"), str):
+            # DEQAR's %-d / %-m (no leading zero) are what strptime's %d / %m accept anyway.
+            data["date_format"] = data["date_format"].replace("%-d", "%d").replace("%-m", "%m")
+        return data
 
     def dates(self) -> tuple[date, date | None]:
         vf = datetime.strptime(self.valid_from, self.date_format).date()

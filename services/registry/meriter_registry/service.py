@@ -705,26 +705,46 @@ def json_ready(value: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# DEQAR's CSV names repeated items in the singular (``file[1].display_name``).
+_CSV_LISTS = {
+    "institution": "institutions",
+    "programme": "programmes",
+    "file": "report_files",
+    "link": "report_links",
+    "contributing_agency": "contributing_agencies",
+}
+
+
+def _put(target: dict[str, Any], path: str, value: str) -> None:
+    """Set ``a``, ``a[n]`` or ``a[n].rest`` (1-based n, nested) in ``target``."""
+    head, dot, rest = path.partition(".")
+    name, bracket, index_text = head.partition("[")
+    if not bracket:
+        target[name] = value  # a plain column; a dotted tail has no meaning here
+        return
+    name = _CSV_LISTS.get(name, name)
+    index = int(index_text.rstrip("]"))
+    items: dict[int, Any] = target.setdefault(name, {})
+    if dot:
+        _put(items.setdefault(index, {}), rest, value)
+    else:
+        items[index] = value
+
+
+def _lists(node: Any) -> Any:
+    if isinstance(node, dict):
+        if node and all(isinstance(k, int) for k in node):
+            return [_lists(node[k]) for k in sorted(node)]
+        return {k: _lists(v) for k, v in node.items()}
+    return node
+
+
 def unflatten(row: dict[str, str]) -> dict[str, Any]:
-    """CSV columns ``a``, ``a[0].b`` and ``a[0]`` to nested JSON; empty cells are absent."""
+    """A DEQAR CSV row (``field[n].sub`` columns, 1-based) as a submission object."""
     out: dict[str, Any] = {}
     for column, cell in row.items():
         if column is None or cell is None or cell.strip() == "":
             continue
-        name, _, rest = column.strip().partition("[")
-        if not rest:
-            out[name] = cell.strip()
-            continue
-        index_text, _, field = rest.partition("]")
-        items: list[Any] = out.setdefault(name, [])
-        index = int(index_text)
-        while len(items) <= index:
-            items.append({} if field else None)
-        if field:
-            items[index][field.lstrip(".")] = cell.strip()
-        else:
-            items[index] = cell.strip()
-    for key, value in out.items():
-        if isinstance(value, list):
-            out[key] = [v for v in value if v not in (None, {})]
-    return out
+        _put(out, column.strip(), cell.strip())
+    result: dict[str, Any] = _lists(out)
+    return result
