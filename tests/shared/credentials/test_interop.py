@@ -149,6 +149,8 @@ def test_digital_bazaar_accepts_meriter_credentials_and_rejects_revoked(
 ) -> None:
     verdict = interop["db_verdicts"][case]
     assert verdict["verified"] is (not case[2]), verdict["errors"]
+    if case[2]:
+        assert any("status" in e for e in verdict["errors"]), verdict["errors"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=_name)
@@ -163,6 +165,8 @@ def test_meriter_accepts_digital_bazaar_credentials_and_rejects_revoked(
         now=datetime.fromisoformat(NOW.replace("Z", "+00:00")),
     )
     assert report.verified is (not case[2]), report.model_dump_json(indent=1)
+    if case[2]:
+        assert [c.id for c in report.checks if c.outcome == "failed"] == ["status[0]"]
 
 
 def test_meriter_rejects_a_tampered_digital_bazaar_credential(interop: dict[str, Any]) -> None:
