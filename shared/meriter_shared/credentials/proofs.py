@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from collections.abc import Mapping, Sequence
+import importlib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -72,8 +73,8 @@ def canonicalize_document(
         return rfc8785.dumps(document).decode("utf-8")
     if suite == RDFC:
         # Imported lazily: the RDFC stack is heavy and the JCS suite must work without it.
-        from meriter_shared.credentials.jsonld import canonicalize
-
+        module = importlib.import_module("meriter_shared.credentials.jsonld")
+        canonicalize: Callable[..., str] = module.canonicalize
         return canonicalize(document, max_work=max_work)
     raise ProofError(f"unsupported cryptosuite {suite!r}")
 

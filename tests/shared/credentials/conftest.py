@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -15,3 +16,12 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"reference data {path} is not available on this machine")
     return path
+
+
+def rdfc_available() -> bool:
+    """Whether the RDFC-1.0 canonicalizer (``jsonld.canonicalize``) is installed."""
+    try:
+        module = importlib.import_module("meriter_shared.credentials.jsonld")
+    except ImportError:
+        return False
+    return hasattr(module, "canonicalize")

@@ -28,7 +28,7 @@ from meriter_shared.credentials.statuslist import (
 )
 from meriter_shared.credentials.verification import verify_credential
 
-from .conftest import shared_path
+from .conftest import rdfc_available, shared_path
 
 NODE_DIR = Path(__file__).resolve().parents[2] / "interop" / "node"
 SEED = bytes(range(32))
@@ -38,15 +38,7 @@ NOW = "2026-06-01T00:00:00Z"
 REVOKED_INDEX = 4242
 
 
-def _rdfc_available() -> bool:
-    try:
-        from meriter_shared.credentials.jsonld import canonicalize  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-SUITES = [JCS, RDFC] if _rdfc_available() else [JCS]
+SUITES = [JCS, RDFC] if rdfc_available() else [JCS]
 CASES = [
     (suite, issuer, revoked)
     for suite in SUITES

@@ -24,19 +24,11 @@ from meriter_shared.credentials.proofs import (
     verify_proofs,
 )
 
-from .conftest import shared_path
-
-
-def _rdfc_available() -> bool:
-    try:
-        from meriter_shared.credentials.jsonld import canonicalize  # noqa: F401
-    except ImportError:
-        return False
-    return True
+from .conftest import rdfc_available, shared_path
 
 
 def _need(suite: str) -> None:
-    if suite == RDFC and not _rdfc_available():
+    if suite == RDFC and not rdfc_available():
         pytest.skip("meriter_shared.credentials.jsonld.canonicalize is not available yet")
 
 
