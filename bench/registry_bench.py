@@ -5,6 +5,8 @@ two institutions) with COPY, then:
 
 * ``qa_status_service_open_loop``: the same schedule straight into the domain
   service (pool, SQL, rule), i.e. the registry's own cost without HTTP;
+* ``qa_status_uvicorn_tcp_open_loop``: the schedule against ``meriter-registry serve``
+  in its own process (one uvicorn worker) over TCP, from a bare HTTP client;
 * ``qa_status_http_open_loop``: lookups issued on a fixed schedule at ``--rate``
   per second for ``--seconds`` through the whole HTTP app in process (ASGI:
   routing, validation, pool, SQL, the rule, JSON), latency measured from each
@@ -21,8 +23,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
+import sys
 import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +35,7 @@ from typing import Any
 import httpx
 
 from bench.infra import bench_infra
+from meriter_local.procs import free_port
 from meriter_registry import service
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
@@ -168,6 +173,84 @@ async def service_open_loop(pool: Any, ids: list[str], rate: int, seconds: float
     return {"target_rate": rate, "achieved_rate": round(n / elapsed, 1), "n": n, **summary(lat)}
 
 
+async def tcp_open_loop(port: int, ids: list[str], rate: int, seconds: float) -> Any:
+    """The schedule against a separate uvicorn process over TCP keep-alive.
+
+    The client is a bare HTTP/1.1 writer/reader so its own cost (a few tens of
+    microseconds a request) does not stand in for the server's.
+    """
+    rnd = random.Random(4)
+    tickets: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
+    lat: list[float] = []
+    errors = 0
+
+    async def connection() -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while (ticket := await tickets.get()) is not None:
+                at, key = ticket
+                day = date(2013, 1, 1) + timedelta(days=rnd.randrange(0, 4500))
+                writer.write(
+                    f"GET /v1/institutions/{key}/qa-status?on={day} HTTP/1.1\r\n"
+                    "Host: registry\r\n\r\n".encode()
+                )
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":")[1])
+                await reader.readexactly(length)
+                errors += not head.startswith(b"HTTP/1.1 200")
+                lat.append(time.perf_counter() - at)
+        finally:
+            writer.close()
+
+    workers = [asyncio.create_task(connection()) for _ in range(32)]
+    n = int(rate * seconds)
+    start = time.perf_counter()
+    for i in range(n):
+        at = start + i / rate
+        delay = at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tickets.put_nowait((at, rnd.choice(ids)))
+    for _ in workers:
+        tickets.put_nowait(None)
+    await asyncio.gather(*workers)
+    elapsed = time.perf_counter() - start
+    return {"target_rate": rate, "achieved_rate": round(n / elapsed, 1), "n": n,
+            "errors": errors, **summary(lat)}  # fmt: skip
+
+
+async def with_server(dsn: str, bootstrap: str, ids: list[str], rate: int, seconds: float) -> Any:
+    port = free_port()
+    env = {
+        **os.environ,
+        "REGISTRY_POSTGRES__DSN": dsn,
+        "REGISTRY_KAFKA__BOOTSTRAP_SERVERS": bootstrap,
+        "REGISTRY_PORT": str(port),
+        "REGISTRY_LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "meriter_registry", "serve", env=env
+    )
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            for _ in range(300):
+                try:
+                    if (await http.get("/healthz")).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                await asyncio.sleep(0.1)
+        await tcp_open_loop(port, ids, min(rate, 200), 1.0)  # warm-up
+        return await tcp_open_loop(port, ids, rate, seconds)
+    finally:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), timeout=20)
+
+
 async def closed_loop(http: httpx.AsyncClient, ids: list[str], seconds: float) -> Any:
     rnd = random.Random(2)
     lat: list[float] = []
@@ -247,6 +330,9 @@ async def run(rate: int, seconds: float) -> dict[str, Any]:
                                 "seed_s": round(seed_s, 1)},
                     "qa_status_service_open_loop": await service_open_loop(
                         pool, ids, rate, seconds
+                    ),
+                    "qa_status_uvicorn_tcp_open_loop": await with_server(
+                        infra.dsn("registry"), infra.bootstrap, ids, rate, seconds
                     ),
                     "qa_status_http_open_loop": await open_loop(http, ids, rate, seconds),
                     "qa_status_closed_loop": await closed_loop(http, ids, seconds),
