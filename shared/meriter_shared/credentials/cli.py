@@ -156,8 +156,35 @@ def _sample() -> dict[str, Any]:
                 "creditsAvailable": 5,
                 "fieldOfStudy": "Information and Communication Technologies",
                 "inLanguage": "en",
+                "alignment": [
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "Data governance (ESCO skill)",
+                        "targetUrl": "http://data.europa.eu/esco/skill/5e1c9d2a-0e0b-4f7c-9a8e-1c1f3f0d2b6a",
+                        "targetFramework": "ESCO",
+                        "targetType": "ceasn:Competency",
+                    },
+                    {
+                        "type": ["Alignment"],
+                        "targetName": "EQF level 6",
+                        "targetUrl": "http://data.europa.eu/snb/eqf/6",
+                        "targetFramework": "European Qualifications Framework",
+                    },
+                ],
             },
+            "result": [{"type": ["Result"], "value": "Pass with distinction (88/100)"}],
         },
+        "evidence": [
+            {
+                "id": "https://meriter.example/evidence/4711/project",
+                "type": ["Evidence"],
+                "name": "Supervised data-quality project report",
+                "description": (
+                    "Project report assessing the data quality of a municipal open-data "
+                    "portal, graded by two independent assessors."
+                ),
+            }
+        ],
     }
 
 
