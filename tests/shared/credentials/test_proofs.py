@@ -26,10 +26,20 @@ from meriter_shared.credentials.proofs import (
 
 from .conftest import rdfc_available, shared_path
 
+CITIZENSHIP = "https://w3id.org/citizenship/v4rc1"
 
-def _need(suite: str) -> None:
+
+def _need(suite: str, unsigned: str = "unsigned.json") -> None:
     if suite == RDFC and not rdfc_available():
         pytest.skip("meriter_shared.credentials.jsonld.canonicalize is not available yet")
+    if unsigned == "employmentAuth.json" and not _citizenship_bundled():
+        pytest.skip(f"{CITIZENSHIP} is not among the engine's bundled contexts")
+
+
+def _citizenship_bundled() -> bool:
+    from meriter_shared.credentials.jsonld.loader import bundled_context_urls
+
+    return CITIZENSHIP in bundled_context_urls()
 
 
 def _vectors() -> Path:
@@ -56,7 +66,7 @@ CASES = [
 def test_every_intermediate_value_of_the_vector_is_reproduced(
     suite: str, folder: str, sfx: str, unsigned: str
 ) -> None:
-    _need(suite)
+    _need(suite, unsigned)
     base = _vectors()
     folder_path = base / folder
     document = _json(base / unsigned)
@@ -87,7 +97,7 @@ def test_every_intermediate_value_of_the_vector_is_reproduced(
 
 @pytest.mark.parametrize(("suite", "folder", "sfx", "unsigned"), CASES)
 def test_signed_vector_verifies(suite: str, folder: str, sfx: str, unsigned: str) -> None:
-    _need(suite)
+    _need(suite, unsigned)
     signed = _json(_vectors() / folder / f"signed{sfx}.json")
     results = verify_proofs(signed, resolver=OfflineResolver())
     assert [r.verified for r in results] == [True], results
@@ -176,3 +186,13 @@ def test_unknown_cryptosuite_fails_closed() -> None:
     result = verify_proofs(signed, resolver=OfflineResolver())[0]
     assert not result.verified
     assert result.error is not None
+
+
+def test_vector_with_an_unbundled_context_fails_closed_without_fetching() -> None:
+    _need(RDFC)
+    if _citizenship_bundled():
+        pytest.skip(f"{CITIZENSHIP} is bundled, so this vector verifies instead")
+    signed = _json(_vectors() / "eddsa-rdfc-2022" / "employ" / "signedDataInt.json")
+    [result] = verify_proofs(signed, resolver=OfflineResolver())
+    assert not result.verified
+    assert "ContextNotBundled" in (result.error or "")
