@@ -86,3 +86,52 @@ def test_bench_prints_rates_for_the_sample(capsys: pytest.CaptureFixture[str]) -
     assert result["n"] == 3
     assert result["verified"] == 3
     assert result["sign_per_s"] > 0
+
+
+def test_status_list_flag_rejects_a_revoked_credential(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from meriter_shared.credentials.statuslist import (
+        BitstringStatusList,
+        sign_status_list_credential,
+        status_entry,
+        status_list_credential,
+    )
+
+    url = "https://status.meriter.example/lists/cli"
+    key_path, unsigned = tmp_path / "key.json", tmp_path / "in.json"
+    assert main(["vc", "keygen", str(key_path)]) == 0
+    key = Ed25519KeyPair.load(key_path)
+    bits = BitstringStatusList()
+    bits.set(3)
+    listing = sign_status_list_credential(
+        status_list_credential(
+            url,
+            issuer=key.controller,
+            purpose="revocation",
+            status_list=bits,
+            valid_from=datetime(2026, 1, 1, tzinfo=UTC),
+        ),
+        key,
+    )
+    list_path = tmp_path / "list.json"
+    list_path.write_text(json.dumps(listing))
+    codes = []
+    for index in (3, 4):
+        signed = tmp_path / f"out{index}.json"
+        unsigned.write_text(json.dumps({**UNSIGNED, "credentialStatus": status_entry(url, index)}))
+        assert main(["vc", "sign", "--key", str(key_path), str(unsigned), str(signed)]) == 0
+        codes.append(
+            main(
+                [
+                    "vc",
+                    "verify",
+                    "--status-list",
+                    str(list_path),
+                    "--now",
+                    "2026-06-01T00:00:00Z",
+                    str(signed),
+                ]
+            )
+        )
+    assert codes == [1, 0]
