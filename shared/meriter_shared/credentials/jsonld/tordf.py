@@ -54,7 +54,10 @@ _KEYWORDS: Final = frozenset(
     "@value @version @vocab".split()
 )
 _KEYWORD_LIKE: Final = re.compile(r"^@[A-Za-z]+$")
-_SCHEME: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:")
+# An absolute IRI has a scheme and, as jsonld.js also requires, no white space.
+_SCHEME: Final = re.compile(
+    "^[A-Za-z][A-Za-z0-9+.\\-]*:[^ \f\n\r\t\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$"
+)
 _GEN_DELIMS: Final = frozenset(":/?#[]@")
 _MISSING: Final = object()
 
@@ -374,7 +377,9 @@ class _Walker:
 
     # -- nodes -----------------------------------------------------------------
 
-    def node(self, ctx: _Context, obj: Mapping[str, Any], graph: str, path: str, *, top: bool = False) -> str | None:
+    def node(
+        self, ctx: _Context, obj: Mapping[str, Any], graph: str, path: str, *, top: bool = False, free: bool = False
+    ) -> str | None:
         if ctx.previous is not None and not top:
             keys = [k for k in obj if k != "@context"]
             if not ("@value" in obj or (len(keys) == 1 and self._expands_to(ctx, keys[0]) == "@id")):
@@ -392,7 +397,11 @@ class _Walker:
                         ctx = _process(ctx, term.context, propagate=False)
                 types.append((key, values))
         subject: str | None = None
-        id_keys = [k for k in obj if k != "@context" and self._expands_to(ctx, k) == "@id"]
+        content = [k for k in obj if k != "@context"]
+        id_keys = [k for k in content if self._expands_to(ctx, k) == "@id"]
+        if (top or free) and len(content) == len(id_keys):
+            # JSON-LD drops a free-floating node with nothing but an @id
+            raise SafeModeError(f"node at {path} has no properties and would be dropped")
         for key in id_keys:
             subject = self.iri_term(ctx, obj[key], f"{path}.{key}", vocab=False)
         if subject is None:
@@ -433,7 +442,7 @@ class _Walker:
                 graph_name = graph if top and not self._has_node_content(ctx, obj) else subject
                 for i, item in enumerate(value if isinstance(value, list) else [value]):
                     if isinstance(item, dict):
-                        self.node(ctx, item, graph_name, f"{where}[{i}]")
+                        self.node(ctx, item, graph_name, f"{where}[{i}]", free=True)
                     else:
                         raise SafeModeError(f"non-object in @graph at {where}[{i}]")
                 continue
@@ -478,7 +487,7 @@ class _Walker:
                 if "@graph" in item:
                     raise UnsupportedJsonLd(f"explicit @graph inside a graph container at {path}")
                 name = self.fresh()
-                self.node(ctx, item, name, f"{path}[{i}]")
+                self.node(ctx, item, name, f"{path}[{i}]", free=True)
                 self.emit(subject, predicate, name, graph)
             return
         items = value if isinstance(value, list) else [value]
