@@ -8,6 +8,7 @@ must refuse it too.
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import subprocess
@@ -40,6 +41,11 @@ def _reference(documents: list[Any]) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines]
 
 
+def _diff(expected: str, ours: str) -> str:
+    lines = difflib.unified_diff(expected.splitlines(True), ours.splitlines(True), "jsonld.js", "ours", n=0)
+    return "".join(lines)
+
+
 def _mismatches(documents: list[Any]) -> list[str]:
     problems = []
     for index, (document, reference) in enumerate(zip(documents, _reference(documents), strict=True)):
@@ -50,7 +56,8 @@ def _mismatches(documents: list[Any]) -> list[str]:
             why = str(error)
         if "nquads" in reference:
             if ours != reference["nquads"]:
-                problems.append(f"#{index}: differs ({why if ours is None else 'output'}): {document!r}")
+                detail = why if ours is None else _diff(reference["nquads"], ours)
+                problems.append(f"#{index}: differs ({detail}): {document!r}")
         elif ours is not None:
             problems.append(f"#{index}: jsonld.js refuses ({reference['error']}), we accept: {document!r}")
     return problems
