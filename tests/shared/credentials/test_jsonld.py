@@ -169,7 +169,8 @@ def test_proof_is_a_separate_named_graph() -> None:
         "proof": {"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022"},
     }
     graphs = {q[3] for q in to_rdf(doc)}
-    assert len(graphs) == 2 and "" in graphs
+    assert len(graphs) == 2
+    assert "" in graphs
 
 
 def test_canonicalize_accepts_a_tighter_work_limit() -> None:

@@ -42,13 +42,17 @@ def _reference(documents: list[Any]) -> list[dict[str, str]]:
 
 
 def _diff(expected: str, ours: str) -> str:
-    lines = difflib.unified_diff(expected.splitlines(True), ours.splitlines(True), "jsonld.js", "ours", n=0)
+    lines = difflib.unified_diff(
+        expected.splitlines(True), ours.splitlines(True), "jsonld.js", "ours", n=0
+    )
     return "".join(lines)
 
 
 def _mismatches(documents: list[Any]) -> list[str]:
     problems = []
-    for index, (document, reference) in enumerate(zip(documents, _reference(documents), strict=True)):
+    for index, (document, reference) in enumerate(
+        zip(documents, _reference(documents), strict=True)
+    ):
         try:
             ours: str | None = canonicalize(document)
         except JsonLdError as error:
@@ -59,7 +63,9 @@ def _mismatches(documents: list[Any]) -> list[str]:
                 detail = why if ours is None else _diff(reference["nquads"], ours)
                 problems.append(f"#{index}: differs ({detail}): {document!r}")
         elif ours is not None:
-            problems.append(f"#{index}: jsonld.js refuses ({reference['error']}), we accept: {document!r}")
+            problems.append(
+                f"#{index}: jsonld.js refuses ({reference['error']}), we accept: {document!r}"
+            )
     return problems
 
 
@@ -100,13 +106,18 @@ def _ok_char(c: str) -> bool:
 
 ODD_TEXT = st.text(
     alphabet=st.one_of(
-        st.sampled_from(list('\x00\x01\x08\t\n\x0b\x0c\r\x1f\x7f"\\<>{}|^` \u2028é日\U0001f600\U00010348')),
-        st.characters(blacklist_categories=("Cs",)).filter(_ok_char),
+        st.sampled_from(
+            list('\x00\x01\x08\t\n\x0b\x0c\r\x1f\x7f"\\<>{}|^` \u2028é日\U0001f600\U00010348')
+        ),
+        st.characters(categories=["L", "M", "N", "P", "S", "Z", "Cc", "Cf", "Co", "Cn"]).filter(
+            _ok_char
+        ),
     ),
     max_size=12,
 )
 IRI_TAIL = st.text(
-    alphabet=st.sampled_from(list("abcXYZ019-._~%!$&'()*+,;=:@/?#[]<>\"{}|^`\\é日\U0001f600")), max_size=10
+    alphabet=st.sampled_from(list("abcXYZ019-._~%!$&'()*+,;=:@/?#[]<>\"{}|^`\\é日\U0001f600")),
+    max_size=10,
 )
 IRI = st.builds(lambda tail: f"https://example.org/{tail}", IRI_TAIL)
 LANG = st.sampled_from(["en", "de-CH", "EN-gb", "sl", "fr"])
@@ -118,7 +129,9 @@ FLOAT = st.floats(allow_nan=False, allow_infinity=False).filter(
 NUMBER = st.one_of(JS_SAFE_INT, FLOAT, st.sampled_from([0, -0.0, 1e21, 1.5e300, 2.5, 1e-5]))
 JSON_VALUE = st.recursive(
     st.one_of(st.none(), st.booleans(), JS_SAFE_INT, FLOAT, ODD_TEXT),
-    lambda inner: st.one_of(st.lists(inner, max_size=3), st.dictionaries(ODD_TEXT, inner, max_size=3)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(ODD_TEXT, inner, max_size=3)
+    ),
     max_leaves=6,
 )
 INLINE = {
@@ -152,11 +165,20 @@ def credentials(draw: st.DrawFn) -> dict[str, Any]:
             "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
             INLINE,
         ],
-        "id": draw(st.sampled_from(["urn:uuid:1b2d3c4e-0000-4000-8000-000000000001", "https://example.org/c/1"])),
+        "id": draw(
+            st.sampled_from(
+                ["urn:uuid:1b2d3c4e-0000-4000-8000-000000000001", "https://example.org/c/1"]
+            )
+        ),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": draw(IRI), "type": ["Profile"], "name": draw(ODD_TEXT)},
         "validFrom": "2025-01-15T09:00:00Z",
-        "name": draw(st.one_of(ODD_TEXT, st.builds(lambda v, lang: {"@value": v, "@language": lang}, ODD_TEXT, LANG))),
+        "name": draw(
+            st.one_of(
+                ODD_TEXT,
+                st.builds(lambda v, lang: {"@value": v, "@language": lang}, ODD_TEXT, LANG),
+            )
+        ),
         "credentialSubject": subject,
         "mScore": draw(st.lists(NUMBER, max_size=3)),
         "mFlag": draw(st.booleans()),

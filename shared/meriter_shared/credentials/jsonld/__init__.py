@@ -41,4 +41,6 @@ def canonicalize(
     max_work: int = rdfc.DEFAULT_MAX_WORK,
 ) -> str:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document."""
-    return rdfc.canonicalize_quads(to_rdf(document), hash_algorithm=hash_algorithm, max_work=max_work).nquads
+    return rdfc.canonicalize_quads(
+        to_rdf(document), hash_algorithm=hash_algorithm, max_work=max_work
+    ).nquads

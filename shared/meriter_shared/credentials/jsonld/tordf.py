@@ -49,14 +49,37 @@ _XSD_BOOLEAN: Final = f"{XSD}boolean"
 _XSD_STRING: Final = f"{XSD}string"
 
 _KEYWORDS: Final = frozenset(
-    "@base @container @context @direction @graph @id @import @included @index @json "
-    "@language @list @nest @none @prefix @propagate @protected @reverse @set @type "
-    "@value @version @vocab".split()
+    {
+        "@base",
+        "@container",
+        "@context",
+        "@direction",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@prefix",
+        "@propagate",
+        "@protected",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
+    }
 )
 _KEYWORD_LIKE: Final = re.compile(r"^@[A-Za-z]+$")
 # An absolute IRI has a scheme and, as jsonld.js also requires, no white space.
 _SCHEME: Final = re.compile(
-    "^[A-Za-z][A-Za-z0-9+.\\-]*:[^ \f\n\r\t\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$"
+    "^[A-Za-z][A-Za-z0-9+.\\-]*:"
+    "[^ \f\n\r\t\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$"
 )
 _GEN_DELIMS: Final = frozenset(":/?#[]@")
 _MISSING: Final = object()
@@ -92,7 +115,9 @@ class _Term:
 
     def same_as(self, other: _Term) -> bool:
         return all(
-            getattr(self, k) == getattr(other, k) for k in self.__slots__ if k not in ("protected", "context")
+            getattr(self, k) == getattr(other, k)
+            for k in self.__slots__
+            if k not in ("protected", "context")
         ) and (self.context is other.context or self.context == other.context)
 
 
@@ -159,7 +184,9 @@ def _process_uncached(
             if item in remote:
                 raise UnsupportedJsonLd(f"recursive context inclusion of {item!r}")
             document = load_context(item)
-            inner = _process_uncached(result, document["@context"], override_protected, True, remote | {item})
+            inner = _process_uncached(
+                result, document["@context"], override_protected, True, remote | {item}
+            )
             inner.previous = result.previous
             result = inner
             continue
@@ -242,7 +269,9 @@ def _define(
         if tv in ("@id", "@vocab", "@json", "@none"):
             definition.type = tv
         else:
-            expanded = _expand_iri(ctx, tv, vocab=True, document=False, defined=defined, local=local)
+            expanded = _expand_iri(
+                ctx, tv, vocab=True, document=False, defined=defined, local=local
+            )
             if expanded is None or not _SCHEME.match(expanded):
                 raise SafeModeError(f"type mapping {tv!r} of term {term!r} is not an absolute IRI")
             definition.type = expanded
@@ -253,7 +282,9 @@ def _define(
         if not (iri_value in _KEYWORDS or not _KEYWORD_LIKE.match(iri_value)):
             defined[term] = True
             return  # keyword-like @id values are ignored by JSON-LD
-        definition.iri = _expand_iri(ctx, iri_value, vocab=True, document=False, defined=defined, local=local)
+        definition.iri = _expand_iri(
+            ctx, iri_value, vocab=True, document=False, defined=defined, local=local
+        )
     elif ":" in term[1:]:
         prefix, _, suffix = term.partition(":")
         if prefix in local:
@@ -310,7 +341,12 @@ def _expand_iri(
         return value
     if _KEYWORD_LIKE.match(value):
         return None
-    if local is not None and defined is not None and value in local and defined.get(value) is not True:
+    if (
+        local is not None
+        and defined is not None
+        and value in local
+        and defined.get(value) is not True
+    ):
         _define(ctx, local, value, defined, False, False)
     if vocab:
         term = ctx.terms.get(value)
@@ -323,7 +359,12 @@ def _expand_iri(
         prefix, suffix = value[:colon], value[colon + 1 :]
         if prefix == "_" or suffix.startswith("//"):
             return value
-        if local is not None and defined is not None and prefix in local and defined.get(prefix) is not True:
+        if (
+            local is not None
+            and defined is not None
+            and prefix in local
+            and defined.get(prefix) is not True
+        ):
             _define(ctx, local, prefix, defined, False, False)
         p = ctx.terms.get(prefix)
         if p is not None and p.iri is not None and p.prefix:
@@ -366,7 +407,9 @@ class _Walker:
     def iri_term(self, ctx: _Context, value: Any, path: str, *, vocab: bool) -> str:
         if not isinstance(value, str):
             raise SafeModeError(f"IRI at {path} is not a string: {value!r}")
-        expanded = _expand_iri(ctx, value, vocab=vocab, document=not vocab, defined=None, local=None)
+        expanded = _expand_iri(
+            ctx, value, vocab=vocab, document=not vocab, defined=None, local=None
+        )
         if expanded is None or expanded in _KEYWORDS:
             raise SafeModeError(f"{value!r} at {path} does not expand to an IRI")
         if expanded.startswith("_:"):
@@ -378,11 +421,20 @@ class _Walker:
     # -- nodes -----------------------------------------------------------------
 
     def node(
-        self, ctx: _Context, obj: Mapping[str, Any], graph: str, path: str, *, top: bool = False, free: bool = False
+        self,
+        ctx: _Context,
+        obj: Mapping[str, Any],
+        graph: str,
+        path: str,
+        *,
+        top: bool = False,
+        free: bool = False,
     ) -> str | None:
         if ctx.previous is not None and not top:
             keys = [k for k in obj if k != "@context"]
-            if not ("@value" in obj or (len(keys) == 1 and self._expands_to(ctx, keys[0]) == "@id")):
+            if not (
+                "@value" in obj or (len(keys) == 1 and self._expands_to(ctx, keys[0]) == "@id")
+            ):
                 ctx = ctx.previous
         if "@context" in obj:
             ctx = _process(ctx, obj["@context"])
@@ -391,7 +443,11 @@ class _Walker:
         for key in sorted(obj):
             if self._expands_to(type_ctx, key) == "@type":
                 values = obj[key]
-                for t in sorted(v for v in (values if isinstance(values, list) else [values]) if isinstance(v, str)):
+                for t in sorted(
+                    v
+                    for v in (values if isinstance(values, list) else [values])
+                    if isinstance(v, str)
+                ):
                     term = type_ctx.terms.get(t)
                     if term is not None and term.context is not _MISSING:
                         ctx = _process(ctx, term.context, propagate=False)
@@ -408,7 +464,12 @@ class _Walker:
             subject = self.fresh()
         for key, values in types:
             for i, t in enumerate(values if isinstance(values, list) else [values]):
-                self.emit(subject, _TYPE, self.iri_term(type_ctx, t, f"{path}.{key}[{i}]", vocab=True), graph)
+                self.emit(
+                    subject,
+                    _TYPE,
+                    self.iri_term(type_ctx, t, f"{path}.{key}[{i}]", vocab=True),
+                    graph,
+                )
         self.properties(ctx, obj, subject, graph, path, top=top)
         return subject
 
@@ -421,7 +482,14 @@ class _Walker:
         return None
 
     def properties(
-        self, ctx: _Context, obj: Mapping[str, Any], subject: str, graph: str, path: str, *, top: bool = False
+        self,
+        ctx: _Context,
+        obj: Mapping[str, Any],
+        subject: str,
+        graph: str,
+        path: str,
+        *,
+        top: bool = False,
     ) -> None:
         for key, value in obj.items():
             where = f"{path}.{key}"
@@ -433,7 +501,9 @@ class _Walker:
                 elif _KEYWORD_LIKE.match(key):
                     raise SafeModeError(f"unknown keyword-like key {key!r} at {where}")
                 elif term is None:
-                    iri = _expand_iri(ctx, key, vocab=True, document=False, defined=None, local=None)
+                    iri = _expand_iri(
+                        ctx, key, vocab=True, document=False, defined=None, local=None
+                    )
             if iri is None:
                 raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
             if iri in ("@context", "@id", "@type", "@index"):
@@ -468,7 +538,14 @@ class _Walker:
         return any(self._expands_to(ctx, k) not in ("@context", "@graph") for k in obj)
 
     def property_value(
-        self, ctx: _Context, term: _Term | None, predicate: str, value: Any, subject: str, graph: str, path: str
+        self,
+        ctx: _Context,
+        term: _Term | None,
+        predicate: str,
+        value: Any,
+        subject: str,
+        graph: str,
+        path: str,
     ) -> None:
         container = term.container if term is not None else frozenset()
         if term is not None and term.type == "@json":
@@ -497,7 +574,9 @@ class _Walker:
             if obj is not None:
                 self.emit(subject, predicate, obj, graph)
 
-    def list_term(self, ctx: _Context, term: _Term | None, items: list[Any], graph: str, path: str) -> str:
+    def list_term(
+        self, ctx: _Context, term: _Term | None, items: list[Any], graph: str, path: str
+    ) -> str:
         objects = []
         for i, item in enumerate(items):
             if isinstance(item, list):
@@ -516,7 +595,9 @@ class _Walker:
             node = nxt
         return head
 
-    def object_term(self, ctx: _Context, term: _Term | None, value: Any, graph: str, path: str) -> str | None:
+    def object_term(
+        self, ctx: _Context, term: _Term | None, value: Any, graph: str, path: str
+    ) -> str | None:
         if value is None:
             return None
         type_mapping = term.type if term is not None else None
@@ -525,7 +606,9 @@ class _Walker:
                 return self.value_object(ctx, value, path)
             if "@list" in value:
                 inner = value["@list"]
-                return self.list_term(ctx, term, inner if isinstance(inner, list) else [inner], graph, path)
+                return self.list_term(
+                    ctx, term, inner if isinstance(inner, list) else [inner], graph, path
+                )
             if "@set" in value:
                 raise UnsupportedJsonLd(f"@set object at {path}")
             return self.node(ctx, value, graph, path)
@@ -573,13 +656,16 @@ class _Walker:
             if datatype is not None:
                 return f'"{escape_literal(raw)}"^^<{datatype}>'
             lang = expanded.get("@language")
-            return _string_literal(raw, lang.lower() if isinstance(lang, str) else None, expanded.get("@direction"))
+            return _string_literal(
+                raw, lang.lower() if isinstance(lang, str) else None, expanded.get("@direction")
+            )
         return _scalar_literal(raw, datatype, path)
 
 
 def _string_literal(value: str, language: str | None, direction: str | None) -> str:
     if direction is not None:
-        return f'"{escape_literal(value)}"^^<https://www.w3.org/ns/i18n#{(language or "").lower()}_{direction}>'
+        i18n = f"https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}"
+        return f'"{escape_literal(value)}"^^<{i18n}>'
     if language is not None:
         return f'"{escape_literal(value)}"@{language}'
     return f'"{escape_literal(value)}"'
@@ -656,7 +742,11 @@ def jcs(value: Any) -> str:
         return "[" + ",".join(jcs(v) for v in value) + "]"
     if isinstance(value, dict):
         keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
-        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{jcs(value[k])}" for k in keys) + "}"
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{jcs(value[k])}" for k in keys)
+            + "}"
+        )
     raise SafeModeError(f"value {value!r} is not JSON")
 
 
