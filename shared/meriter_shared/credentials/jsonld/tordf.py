@@ -91,6 +91,7 @@ class _Term:
     __slots__ = (
         "container",
         "context",
+        "context_key",
         "direction",
         "iri",
         "language",
@@ -106,6 +107,7 @@ class _Term:
         self.type: str | None = None
         self.container: frozenset[str] = frozenset()
         self.context: Any = _MISSING
+        self.context_key: Any = None
         self.language: Any = _MISSING
         self.direction: Any = _MISSING
         self.protected = False
@@ -117,7 +119,7 @@ class _Term:
         return all(
             getattr(self, k) == getattr(other, k)
             for k in self.__slots__
-            if k not in ("protected", "context")
+            if k not in ("protected", "context", "context_key")
         ) and (self.context is other.context or self.context == other.context)
 
 
@@ -132,7 +134,7 @@ class _Context:
         self.language: str | None = None
         self.direction: str | None = None
         self.previous: _Context | None = None
-        self.cache: dict[tuple[str, bool, bool], _Context] = {}
+        self.cache: dict[tuple[Any, bool, bool], _Context] = {}
 
     def clone(self) -> _Context:
         c = _Context()
@@ -147,14 +149,24 @@ class _Context:
 _INITIAL: Final = _Context()
 
 
-def _key(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+def _key(value: Any) -> Any:
+    # Remote contexts are keyed by URL; only inline objects need serializing.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return tuple(v if isinstance(v, str) else json.dumps(v, sort_keys=True) for v in value)
+    return json.dumps(value, sort_keys=True)
 
 
 def _process(
-    active: _Context, local: Any, *, override_protected: bool = False, propagate: bool = True
+    active: _Context,
+    local: Any,
+    *,
+    override_protected: bool = False,
+    propagate: bool = True,
+    key: Any = None,
 ) -> _Context:
-    key = (_key(local), override_protected, propagate)
+    key = (_key(local) if key is None else key, override_protected, propagate)
     found = active.cache.get(key)
     if found is None:
         found = _process_uncached(active, local, override_protected, propagate, set())
@@ -313,6 +325,7 @@ def _define(
         definition.container = c
     if "@context" in value:
         definition.context = value["@context"]
+        definition.context_key = _key(definition.context)
     if "@language" in value:
         lang = value["@language"]
         definition.language = lang.lower() if isinstance(lang, str) else None
@@ -450,7 +463,7 @@ class _Walker:
                 ):
                     term = type_ctx.terms.get(t)
                     if term is not None and term.context is not _MISSING:
-                        ctx = _process(ctx, term.context, propagate=False)
+                        ctx = _process(ctx, term.context, propagate=False, key=term.context_key)
                 types.append((key, values))
         subject: str | None = None
         content = [k for k in obj if k != "@context"]
@@ -531,7 +544,9 @@ class _Walker:
             predicate = f"<{escape_iri(iri)}>"
             value_ctx = ctx
             if term is not None and term.context is not _MISSING:
-                value_ctx = _process(ctx, term.context, override_protected=True)
+                value_ctx = _process(
+                    ctx, term.context, override_protected=True, key=term.context_key
+                )
             self.property_value(value_ctx, term, predicate, value, subject, graph, where)
 
     def _has_node_content(self, ctx: _Context, obj: Mapping[str, Any]) -> bool:
