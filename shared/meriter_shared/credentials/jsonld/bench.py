@@ -96,7 +96,8 @@ def main() -> None:
     size = len(json.dumps(CREDENTIAL, separators=(",", ":")))
     per_pair = elapsed / iterations * 1e6
     print(
-        f"credential {size} bytes; {per_pair:.0f} us per credential + proof config; {1e6 / per_pair:.0f} pairs/s"
+        f"credential {size} bytes; {per_pair:.0f} us per credential + proof config; "
+        f"{1e6 / per_pair:.0f} pairs/s"
     )
 
 
