@@ -193,3 +193,8 @@ def test_canonicalize_accepts_a_tighter_work_limit() -> None:
         )
     assert issubclass(CanonicalizationLimitExceeded, JsonLdError)
     assert canonicalize(doc)
+
+
+def test_double_rounding_ties_go_away_from_zero_like_to_exponential() -> None:
+    doc = {"@context": [V2, EX], "id": "urn:x:1", "n": 855545405036407.2}
+    assert to_rdf(doc)[0][2].startswith('"8.555454050364073E14"^^')

@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -703,11 +704,25 @@ def _scalar_literal(value: Any, datatype: str | None, path: str) -> str:
 
 
 def _double(value: float) -> str:
-    """XSD canonical double as JSON-LD writes it: ``1.5E0``, ``-1.0E-7``."""
-    mantissa, exponent = f"{value:.15e}".split("e")
-    whole, _, fraction = mantissa.partition(".")
-    fraction = fraction.rstrip("0") or "0"
-    return f"{whole}.{fraction}E{int(exponent)}"
+    """XSD canonical double as JSON-LD (toExponential(15)) writes it: ``1.5E0``, ``1.0E-7``.
+
+    Rounds the exact binary value to 16 significant digits, ties away from
+    zero, as ECMAScript's toExponential does (Python's formatting rounds ties
+    to even).
+    """
+    if value == 0:
+        return "0.0E0"
+    exact = Decimal(value)
+    exponent = exact.adjusted()
+    mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
+    if abs(mantissa) >= 10:
+        exponent += 1
+        mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
+    whole, _, fraction = str(mantissa).partition(".")
+    return f"{whole}.{fraction.rstrip('0') or '0'}E{exponent}"
+
+
+_SIXTEEN_DIGITS: Final = Decimal("1.000000000000000")
 
 
 def _js_number(value: int | float) -> str:
