@@ -27,8 +27,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from decimal import ROUND_HALF_UP, Decimal
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 from meriter_shared.credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
