@@ -198,3 +198,31 @@ def test_canonicalize_accepts_a_tighter_work_limit() -> None:
 def test_double_rounding_ties_go_away_from_zero_like_to_exponential() -> None:
     doc = {"@context": [V2, EX], "id": "urn:x:1", "n": 855545405036407.2}
     assert to_rdf(doc)[0][2].startswith('"8.555454050364073E14"^^')
+
+
+def test_property_scoped_context_survives_type_scoped_revert() -> None:
+    thing = {
+        "@id": "https://e.org/Thing",
+        "@context": {
+            "part": {"@id": "https://e.org/part", "@context": {"label": "https://e.org/label"}}
+        },
+    }
+    doc = {
+        "@context": [V2, {"Thing": thing}],
+        "id": "urn:x:1",
+        "type": "Thing",
+        "part": {"label": "x", "id": "urn:x:2"},
+    }
+    assert ("<urn:x:2>", "<https://e.org/label>", '"x"', "") in to_rdf(doc)
+
+
+def test_type_scoped_context_does_not_propagate_into_nested_nodes() -> None:
+    thing = {"@id": "https://e.org/Thing", "@context": {"label": "https://e.org/label"}}
+    doc = {
+        "@context": [V2, {"Thing": thing, "inner": "https://e.org/inner"}],
+        "id": "urn:x:1",
+        "type": "Thing",
+        "inner": {"id": "urn:x:2", "label": "x"},
+    }
+    with pytest.raises(SafeModeError, match="label"):
+        to_rdf(doc)

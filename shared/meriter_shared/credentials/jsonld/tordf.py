@@ -127,7 +127,7 @@ class _Term:
 class _Context:
     """An immutable active context."""
 
-    __slots__ = ("cache", "direction", "language", "previous", "terms", "vocab")
+    __slots__ = ("cache", "direction", "language", "previous", "scoped", "terms", "vocab")
 
     def __init__(self) -> None:
         self.terms: dict[str, _Term] = {}
@@ -135,6 +135,9 @@ class _Context:
         self.language: str | None = None
         self.direction: str | None = None
         self.previous: _Context | None = None
+        # property-scoped context applied over a non-propagated one: (local, key),
+        # to re-apply after reverting, as expansion reverts *before* applying it
+        self.scoped: tuple[Any, Any] | None = None
         self.cache: dict[tuple[Any, bool, bool], _Context] = {}
 
     def clone(self) -> _Context:
@@ -171,6 +174,8 @@ def _process(
     found = active.cache.get(key)
     if found is None:
         found = _process_uncached(active, local, override_protected, propagate, set())
+        if override_protected and active.previous is not None:
+            found.scoped = (local, key[0])
         active.cache[key] = found
     return found
 
@@ -444,12 +449,17 @@ class _Walker:
         top: bool = False,
         free: bool = False,
     ) -> str | None:
-        if ctx.previous is not None and not top:
+        previous = ctx.previous
+        if previous is not None and not top:
             keys = [k for k in obj if k != "@context"]
             if not (
                 "@value" in obj or (len(keys) == 1 and self._expands_to(ctx, keys[0]) == "@id")
             ):
-                ctx = ctx.previous
+                if ctx.scoped is not None:
+                    local, local_key = ctx.scoped
+                    ctx = _process(previous, local, override_protected=True, key=local_key)
+                else:
+                    ctx = previous
         if "@context" in obj:
             ctx = _process(ctx, obj["@context"])
         type_ctx = ctx
