@@ -226,3 +226,13 @@ def test_type_scoped_context_does_not_propagate_into_nested_nodes() -> None:
     }
     with pytest.raises(SafeModeError, match="label"):
         to_rdf(doc)
+
+
+def test_null_mapped_term_is_refused_not_caught_by_vocab() -> None:
+    with pytest.raises(SafeModeError, match="gone"):
+        to_rdf({"@context": [V2, EX, {"gone": None}], "id": "urn:x:1", "gone": "x"})
+
+
+def test_set_object_contributes_its_items() -> None:
+    quads = to_rdf({"@context": [V2, EX], "id": "urn:x:1", "s": {"@set": ["a", "b"]}})
+    assert sorted(q[2] for q in quads) == ['"a"', '"b"']

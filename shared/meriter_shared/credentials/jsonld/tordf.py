@@ -270,7 +270,12 @@ def _define(
         defined[term] = True
         if previous is not None and previous.protected and not override_protected:
             raise SafeModeError(f"protected term {term!r} redefined")
-        return  # a null mapping: the term stays undefined
+        # a null mapping: the term is known and maps to nothing, so @vocab
+        # must not catch it (and safe mode refuses it where used)
+        null_term = _Term()
+        null_term.source = term
+        ctx.terms[term] = null_term
+        return
     definition = _Term()
     definition.source = term
     if isinstance(value, str):
@@ -593,9 +598,15 @@ class _Walker:
                 self.node(ctx, item, name, f"{path}[{i}]", free=True)
                 self.emit(subject, predicate, name, graph)
             return
-        items = value if isinstance(value, list) else [value]
+        items = []
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and "@set" in item:
+                inner = item["@set"]
+                items.extend(inner if isinstance(inner, list) else [inner])
+            else:
+                items.append(item)
         for i, item in enumerate(items):
-            where = f"{path}[{i}]" if isinstance(value, list) else path
+            where = f"{path}[{i}]" if isinstance(value, list) or len(items) > 1 else path
             obj = self.object_term(ctx, term, item, graph, where)
             if obj is not None:
                 self.emit(subject, predicate, obj, graph)
