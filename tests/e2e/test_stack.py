@@ -43,6 +43,21 @@ def test_every_service_exposes_prometheus_metrics(stack: RunningStack) -> None:
         assert http_status(stack.url(service) + "/metrics") == 200, service
 
 
+def test_make_up_writes_an_admin_client_only_its_owner_can_read(stack: RunningStack) -> None:
+    secret_file = stack.state_dir / "admin-client.json"
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    assert stack.admin_token().count(".") == 2  # a JWT the registry issued for it
+
+
+async def test_writes_without_a_token_are_refused(stack: RunningStack) -> None:
+    async with httpx.AsyncClient(base_url=stack.url("registry")) as client:
+        response = await client.post(
+            "/v1/institutions", json={"name_official": "X", "country": "SE"}
+        )
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
 async def institutions_in_issuer(stack: RunningStack) -> dict[str, int]:
     conn = await asyncpg.connect(stack.pg_dsn_base + "/issuer")
     try:
@@ -53,7 +68,8 @@ async def institutions_in_issuer(stack: RunningStack) -> dict[str, int]:
 
 
 async def test_an_institution_registered_reaches_the_issuer_projection(stack: RunningStack) -> None:
-    async with httpx.AsyncClient(base_url=stack.url("registry")) as client:
+    headers = {"Authorization": f"Bearer {stack.admin_token()}"}
+    async with httpx.AsyncClient(base_url=stack.url("registry"), headers=headers) as client:
         response = await client.post(
             "/v1/institutions",
             json={
@@ -86,7 +102,8 @@ async def test_restarting_the_stack_mid_stream_loses_no_accepted_event(
 
     async def post_forever() -> None:
         n = 0
-        async with httpx.AsyncClient(timeout=5) as client:
+        headers = {"Authorization": f"Bearer {stack.admin_token()}"}
+        async with httpx.AsyncClient(timeout=5, headers=headers) as client:
             while not stop_posting.is_set():
                 n += 1
                 try:

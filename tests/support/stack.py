@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,6 +67,21 @@ class RunningStack:
         self.process = None
         out = (self.state_dir / "stack-stdout.log").read_text(errors="replace")
         return code in (0, -sig) and out.rstrip().endswith("stopped.")
+
+    def admin_token(self) -> str:
+        """An access token for the admin client ``make up`` wrote to the state dir."""
+        client = json.loads((self.state_dir / "admin-client.json").read_text())
+        form = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": client["client_id"],
+                "client_secret": client["client_secret"],
+            }
+        ).encode()
+        request = urllib.request.Request(self.url("registry") + "/v1/oauth/token", data=form)  # noqa: S310
+        with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310 - loopback
+            token: str = json.loads(resp.read())["access_token"]
+        return token
 
     def tail(self) -> str:
         logs = sorted((self.state_dir / "logs").glob("*.log"))

@@ -107,6 +107,7 @@ class Stack:
             self.kafka = start_tansu(self.cfg.kafka_port, self.logs / "tansu.log")
             bootstrap = self.kafka.bootstrap
         self.bootstrap = bootstrap
+        self.bootstrap_admin()
         for name in SERVICES:
             env = {**os.environ, **service_env(self.cfg, name, self.pg, bootstrap)}
             log = (self.logs / f"{name}.log").open("ab")
@@ -118,6 +119,28 @@ class Stack:
                 start_new_session=True,
                 preexec_fn=die_with_parent,
             )
+
+    @property
+    def admin_client_file(self) -> Path:
+        return self.cfg.state_dir / "admin-client.json"
+
+    def bootstrap_admin(self) -> None:
+        """The national body's admin client, created once; its secret goes to a 0600 file."""
+        assert self.pg is not None
+        env = {**os.environ, **service_env(self.cfg, "registry", self.pg, self.bootstrap)}
+        log = self.logs / "registry-bootstrap.log"
+        command = [sys.executable, "-m", "meriter_registry", "bootstrap-admin"]
+        with log.open("ab") as out:
+            done = subprocess.run(
+                [*command, "--out", str(self.admin_client_file)],
+                env=env,
+                stdout=out,
+                stderr=out,
+                timeout=120,
+                check=False,
+            )
+        if done.returncode != 0:
+            raise RuntimeError(f"creating the admin client failed; see {log}")
 
     def wait_ready(
         self, timeout_s: float = 90.0, should_stop: Callable[[], bool] = lambda: False
@@ -210,6 +233,7 @@ def up(cfg: StackConfig) -> int:
                     "kafka": stack.bootstrap,
                     "services": {n: cfg.url(n) for n in SERVICES},
                     "pids": stack.pids(),
+                    "admin_client": str(stack.admin_client_file),
                 },
                 indent=2,
             )
@@ -220,6 +244,7 @@ def up(cfg: StackConfig) -> int:
         print(f"  postgres  {stack.pg.dsn_base}", flush=True)
         broker = "Tansu, in memory" if stack.kafka else "external"
         print(f"  kafka     {stack.bootstrap} ({broker})", flush=True)
+        print(f"  admin     {stack.admin_client_file} (OAuth client id and secret)", flush=True)
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
         while not stop_requested:
             dead = stack.dead_service()
