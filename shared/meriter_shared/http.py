@@ -13,19 +13,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from opentelemetry import trace
 
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
 from meriter_shared.observability.logs import setup_logging
-from meriter_shared.observability.metrics import install_http_metrics
-from meriter_shared.observability.tracing import extract_context, setup_tracing
+from meriter_shared.observability.metrics import install_metrics_endpoint
+from meriter_shared.observability.requests import ObserveRequests
+from meriter_shared.observability.tracing import setup_tracing
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 
-_tracer = trace.get_tracer(__name__)
 Hook = Callable[[FastAPI, Runtime], Awaitable[None]]
 
 
@@ -57,17 +56,8 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.settings = settings
     install_problem_handlers(app)
-    install_http_metrics(app, settings.service_name)
-
-    @app.middleware("http")
-    async def _trace(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        ctx = extract_context(dict(request.headers))
-        with _tracer.start_as_current_span(
-            f"{request.method} {request.url.path}", context=ctx, kind=trace.SpanKind.SERVER
-        ):
-            return await call_next(request)
+    install_metrics_endpoint(app)
+    app.add_middleware(ObserveRequests, service=settings.service_name)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -6,10 +6,7 @@ to their code; the kernel's cover HTTP, the outbox relay and consumers.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable
-
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 
 HTTP_REQUESTS = Counter(
@@ -40,18 +37,8 @@ CONSUMER_LAG = Gauge(
 )
 
 
-def install_http_metrics(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def _measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        start = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        HTTP_REQUESTS.labels(service, request.method, path, str(response.status_code)).inc()
-        HTTP_LATENCY.labels(service, request.method, path).observe(time.perf_counter() - start)
-        return response
+def install_metrics_endpoint(app: FastAPI) -> None:
+    """``/metrics`` in the Prometheus text format (request metrics: ``requests.py``)."""
 
     @app.get("/metrics", include_in_schema=False)
     async def metrics() -> Response:

@@ -1,0 +1,59 @@
+"""Every request gets a server span continuing the caller's trace, and HTTP metrics."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+
+from meriter_shared.errors import NotFound, install_problem_handlers
+from meriter_shared.observability.metrics import HTTP_REQUESTS
+from meriter_shared.observability.requests import ObserveRequests
+from meriter_shared.observability.tracing import setup_tracing
+
+CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+def build_app() -> FastAPI:
+    setup_tracing("observation-test", None)
+    app = FastAPI()
+    install_problem_handlers(app)
+    app.add_middleware(ObserveRequests, service="observation-test")
+
+    @app.get("/things/{thing_id}")
+    async def thing(thing_id: str) -> dict[str, str]:
+        if thing_id == "missing":
+            raise NotFound("no such thing")
+        return {"id": thing_id}
+
+    return app
+
+
+def requests_counted(route: str, status: str) -> float:
+    value = HTTP_REQUESTS.labels("observation-test", "GET", route, status)._value.get()
+    return float(value)
+
+
+async def test_a_problem_carries_the_trace_id_the_caller_started() -> None:
+    transport = httpx.ASGITransport(app=build_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        response = await client.get(
+            "/things/missing",
+            headers={"traceparent": f"00-{CALLER_TRACE}-00f067aa0ba902b7-01"},
+        )
+    assert response.status_code == 404
+    assert response.json()["trace_id"] == CALLER_TRACE
+
+
+async def test_requests_are_counted_by_route_template_and_status() -> None:
+    before_ok = requests_counted("/things/{thing_id}", "200")
+    before_missing = requests_counted("/things/{thing_id}", "404")
+    before_unmatched = requests_counted("unmatched", "404")
+    transport = httpx.ASGITransport(app=build_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        assert (await client.get("/things/a")).status_code == 200
+        assert (await client.get("/things/b")).status_code == 200
+        assert (await client.get("/things/missing")).status_code == 404
+        assert (await client.get("/nowhere")).status_code == 404
+    assert requests_counted("/things/{thing_id}", "200") == before_ok + 2
+    assert requests_counted("/things/{thing_id}", "404") == before_missing + 1
+    assert requests_counted("unmatched", "404") == before_unmatched + 1
