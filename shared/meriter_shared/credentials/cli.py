@@ -117,75 +117,9 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _sample() -> dict[str, Any]:
-    try:
-        from meriter_shared.credentials import samples  # type: ignore[attr-defined,unused-ignore]
+    from meriter_shared.credentials import samples
 
-        doc: dict[str, Any] = samples.sample_credential()
-        return doc
-    except ImportError:
-        pass
-    return {
-        "@context": [
-            "https://www.w3.org/ns/credentials/v2",
-            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
-        ],
-        "id": "urn:uuid:1c9a2e6e-6d8b-4bfa-9a0e-2f3c5c1d7e10",
-        "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "name": "Data Stewardship for Public Administrations",
-        "validFrom": "2026-01-15T09:00:00Z",
-        "credentialSubject": {
-            "id": "did:example:learner-4711",
-            "type": ["AchievementSubject"],
-            "achievement": {
-                "id": "https://meriter.example/achievements/data-stewardship",
-                "type": ["Achievement"],
-                "name": "Data Stewardship for Public Administrations",
-                "description": (
-                    "Micro-credential certifying the learning outcomes of a 5 ECTS course on data "
-                    "governance, data quality, FAIR principles and GDPR-compliant processing in "
-                    "public administrations, assessed by a supervised project and a written exam."
-                ),
-                "criteria": {
-                    "narrative": (
-                        "Learners completed 125 hours of study, a supervised data-quality "
-                        "project and "
-                        "passed the written examination with at least 60 percent."
-                    )
-                },
-                "achievementType": "Course",
-                "creditsAvailable": 5,
-                "fieldOfStudy": "Information and Communication Technologies",
-                "inLanguage": "en",
-                "alignment": [
-                    {
-                        "type": ["Alignment"],
-                        "targetName": "Data governance (ESCO skill)",
-                        "targetUrl": "http://data.europa.eu/esco/skill/5e1c9d2a-0e0b-4f7c-9a8e-1c1f3f0d2b6a",
-                        "targetFramework": "ESCO",
-                        "targetType": "ceasn:Competency",
-                    },
-                    {
-                        "type": ["Alignment"],
-                        "targetName": "EQF level 6",
-                        "targetUrl": "http://data.europa.eu/snb/eqf/6",
-                        "targetFramework": "European Qualifications Framework",
-                    },
-                ],
-            },
-            "result": [{"type": ["Result"], "value": "Pass with distinction (88/100)"}],
-        },
-        "evidence": [
-            {
-                "id": "https://meriter.example/evidence/4711/project",
-                "type": ["Evidence"],
-                "name": "Supervised data-quality project report",
-                "description": (
-                    "Project report assessing the data quality of a municipal open-data "
-                    "portal, graded by two independent assessors."
-                ),
-            }
-        ],
-    }
+    return samples.sample_credential()
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
