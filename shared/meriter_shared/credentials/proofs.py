@@ -75,6 +75,8 @@ def canonicalize_document(
         # Imported lazily: the RDFC stack is heavy and the JCS suite must work without it.
         module = importlib.import_module("meriter_shared.credentials.jsonld")
         canonicalize: Callable[..., str] = module.canonicalize
+        if max_work is None:  # the canonicalizer's own default, not "None units"
+            return canonicalize(document)
         return canonicalize(document, max_work=max_work)
     raise ProofError(f"unsupported cryptosuite {suite!r}")
 
