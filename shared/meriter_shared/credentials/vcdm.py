@@ -383,6 +383,11 @@ def _ob_validator() -> Any:
 
 
 def _ob_problems(doc: Mapping[str, Any]) -> list[FormatProblem]:
+    # The OB 3.0 schema wants ``proof`` as an array; VC DM 2.0 (and JSON-LD, which
+    # reads both the same) also allows a single proof object, which is what
+    # proofs.add_proof emits for a first proof. Judge the shape OB means.
+    if "proof" in doc and isinstance(doc["proof"], dict):
+        doc = {**doc, "proof": [doc["proof"]]}
     errors = sorted(
         _ob_validator().iter_errors(doc), key=lambda e: (list(e.absolute_path), e.message)
     )

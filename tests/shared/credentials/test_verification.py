@@ -124,3 +124,29 @@ def test_revoked_credential_is_rejected_and_unrevoked_accepted() -> None:
 
 def test_non_object_input_is_not_verified() -> None:
     assert not verify_credential([1, 2], resolver=OfflineResolver(), now=NOW).verified
+
+
+def test_signed_sample_micro_credential_passes_the_format_check() -> None:
+    from meriter_shared.credentials.samples import sample_credential
+
+    key = Ed25519KeyPair.from_seed(bytes(range(32)))
+    doc = sample_credential()
+    doc["issuer"]["id"] = key.controller
+    signed = add_proof(doc, key, suite=JCS)
+    report = verify_credential(signed, resolver=OfflineResolver(), now=NOW)
+    [fmt] = [c for c in report.checks if c.id.startswith("format")]
+    assert fmt.id == "format"
+    assert fmt.outcome == "passed"
+    assert report.verified
+
+
+def test_vc_rule_violation_fails_a_format_check() -> None:
+    key = Ed25519KeyPair.from_seed(bytes(range(32)))
+    doc = _credential(key.controller, validUntil="2025-01-01T00:00:00Z")
+    doc["credentialStatus"] = {"id": "https://status.example/1"}  # no type
+    signed = add_proof(doc, key, suite=JCS)
+    report = verify_credential(signed, resolver=OfflineResolver(), now=NOW)
+    failed = set(_ids(report, "failed"))
+    assert "format.credentialStatus-type-missing" in failed
+    assert "format.validity-order" in failed
+    assert not report.verified
