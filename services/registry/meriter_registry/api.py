@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from meriter_registry import service, tokens
 from meriter_registry.config import Settings
+from meriter_registry.qa_cache import QaStatusCache
 from meriter_registry.schemas import (
     AgencyIn,
     AgencyOut,
@@ -215,16 +216,28 @@ async def search_institutions(
 async def qa_status(
     institution_id: str,
     pool: PoolDep,
+    request: Request,
     on: date | None = None,
     as_of: datetime | None = None,
 ) -> Response:
     """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
     now = _now()
+    day = on or now.date()
+    cache: QaStatusCache = request.app.state.qa_cache
+    if as_of is None:
+        # The present changes only when the registry does: see qa_cache.py.
+        cached = cache.get(institution_id, day)
+        if cached is not None:
+            answer = cached.model_copy(update={"as_of": now})
+            return Response(answer.model_dump_json(), media_type="application/json")
     when = as_of or now
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
+    generation = cache.generation
     async with pool.acquire() as conn:
-        answer = await service.qa_status(conn, institution_id, on or now.date(), when)
+        answer = await service.qa_status(conn, institution_id, day, when)
+    if as_of is None:
+        cache.put(institution_id, day, generation, answer)
     # The hot path: the model is already valid, so skip FastAPI's second validation.
     return Response(answer.model_dump_json(), media_type="application/json")
 

@@ -14,9 +14,18 @@ from fastapi import FastAPI
 from meriter_registry import tokens
 from meriter_registry.api import oauth_router, router, submission_router
 from meriter_registry.config import Settings
+from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
+
+
+async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
+    await app.state.qa_cache.start(runtime.pool)
+
+
+async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
+    await app.state.qa_cache.stop()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,8 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         title="Meriter registry",
         routers=[router, oauth_router, submission_router],
+        on_startup=[_start_cache],
+        on_shutdown=[_stop_cache],
     )
     app.state.registry_settings = settings
+    app.state.qa_cache = QaStatusCache(settings.qa_cache_entries)
+    app.add_middleware(ForgetOnWrites, cache=app.state.qa_cache)
     auth = settings.auth
     if auth.jwks_url == "self":
 

@@ -16,3 +16,5 @@ class Settings(ServiceSettings):
     # auth.issuer must equal the issuer it writes into tokens (public_base_url).
     auth: AuthSettings = AuthSettings(jwks_url="self")
     token_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # Answers to "quality assured today?" kept per process (see qa_cache.py); 0 turns it off.
+    qa_cache_entries: int = Field(default=100_000, ge=0)

@@ -1,0 +1,119 @@
+"""A per-process cache of "quality assured today?" answers, dropped on any change.
+
+Every registry change writes an outbox row in its transaction, and the outbox
+announces each with ``pg_notify`` on commit. The cache listens on that
+channel with a connection of its own and forgets everything on each
+notification, so an answer is never older than the last committed change
+(give or take the notification's delivery, a few milliseconds, to other
+processes; the process that made the change also forgets at once).
+
+A lookup racing a change cannot store a stale answer: every answer is stored
+only if no notification arrived while it was being computed (the generation
+did not move). While the listening connection is down the cache is bypassed.
+Only the present is cached (``as_of`` = now); questions about the past go to
+the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import OrderedDict
+from datetime import date
+from typing import Any
+
+from asyncpg.pool import PoolConnectionProxy
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from meriter_registry.schemas import QaStatus
+from meriter_shared.db.outbox import NOTIFY_CHANNEL
+from meriter_shared.db.types import Pool
+
+log = logging.getLogger(__name__)
+
+
+class QaStatusCache:
+    def __init__(self, max_entries: int = 100_000) -> None:
+        self.max_entries = max_entries
+        self.generation = 0
+        self._answers: OrderedDict[tuple[str, date], QaStatus] = OrderedDict()
+        self._listener: PoolConnectionProxy[Any] | None = None
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def active(self) -> bool:
+        return self._listener is not None and not self._listener.is_closed()
+
+    async def start(self, pool: Pool) -> None:
+        conn: PoolConnectionProxy[Any] = await pool.acquire()
+        try:
+            await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            conn.add_termination_listener(self._on_terminated)
+        except BaseException:
+            await pool.release(conn)
+            raise
+        self._pool = pool
+        self._listener = conn
+        self.invalidate()
+
+    async def stop(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is not None and not conn.is_closed():
+            with contextlib.suppress(Exception):
+                await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+            await self._pool.release(conn)
+        self.invalidate()
+
+    def invalidate(self) -> None:
+        self.generation += 1
+        self._answers.clear()
+
+    def get(self, key: str, on: date) -> QaStatus | None:
+        if not self.active or self.max_entries == 0:
+            return None
+        answer = self._answers.get((key, on))
+        if answer is None:
+            self.misses += 1
+            return None
+        self.hits += 1
+        self._answers.move_to_end((key, on))
+        return answer
+
+    def put(self, key: str, on: date, generation: int, answer: QaStatus) -> None:
+        if generation != self.generation or not self.active:
+            return
+        self._answers[(key, on)] = answer
+        if len(self._answers) > self.max_entries:
+            self._answers.popitem(last=False)
+
+    def _on_notify(self, *_args: Any) -> None:
+        self.invalidate()
+
+    def _on_terminated(self, *_args: Any) -> None:
+        log.warning("qa-status cache listener lost; cache bypassed")
+        self._listener = None
+        self.invalidate()
+
+
+class ForgetOnWrites:
+    """ASGI: a write answered by this process drops the cache before its response
+    leaves, so whoever made a change reads it back at once (read your writes)."""
+
+    _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp, cache: QaStatusCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] in self._READS:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_after_forgetting(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                self.cache.invalidate()
+            await send(message)
+
+        await self.app(scope, receive, send_after_forgetting)
