@@ -268,6 +268,28 @@ class OutboxRelay:
                 if partition in parts:
                     known.append(TopicPartition(topic, partition))
             ends = await consumer.end_offsets(known) if known else {}
-            return {(tp.topic, tp.partition): off for tp, off in ends.items()}
+            return {
+                (tp.topic, tp.partition): await _log_end(consumer, tp, reported)
+                for tp, reported in ends.items()
+            }
         finally:
             await consumer.stop()
+
+
+async def _log_end(consumer: AIOKafkaConsumer, tp: TopicPartition, reported: int) -> int:
+    """The offset after the partition's last record, read from the log itself.
+
+    Kafka's ListOffsets answers exactly that. Tansu answers the base offset of
+    the last record batch plus one, which for a batch of several records is
+    short of the end, and taking it at its word would declare published
+    events lost and publish them again. So read the batch holding the
+    reported end's predecessor: its last record's offset plus one is the end
+    on both brokers.
+    """
+    if reported <= 0:
+        return reported
+    consumer.assign([tp])
+    consumer.seek(tp, reported - 1)
+    fetched = await consumer.getmany(tp, timeout_ms=2000)
+    offsets = [record.offset for record in fetched.get(tp, [])]
+    return max(max(offsets) + 1, reported) if offsets else reported
