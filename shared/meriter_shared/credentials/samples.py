@@ -41,8 +41,8 @@ def sample_microcredential() -> MicroCredential:
             salt="5d0c8e3a1f7b4c29",
         ),
         title="Applied Machine Learning for Public Health",
-        description="Second-cycle course on machine learning with health register data.",
-        achievement_id="https://uu.meriter.example/courses/3MV213",
+        description="Machine learning on health register data.",
+        achievement_id="https://uu.meriter.example/c/3MV213",
         course_code="3MV213",
         awarding_body=AwardingBody(
             did="did:web:uu.meriter.example",
@@ -54,9 +54,9 @@ def sample_microcredential() -> MicroCredential:
         ),
         issued=datetime(2026, 1, 23, 10, 0, tzinfo=UTC),
         learning_outcomes=(
-            "Train and validate models on register data",
+            "Train models on register data",
             "Assess bias and privacy risks of a model",
-            "Present model results to decision makers",
+            "Report results to decision makers",
         ),
         ects=7.5,
         eqf_level=7,
@@ -67,13 +67,13 @@ def sample_microcredential() -> MicroCredential:
         participation=ParticipationForm.BLENDED,
         quality_assurance=QualityAssurance(
             type=QualityAssuranceType.EXTERNAL_INSTITUTIONAL,
-            description="UKÄ reviews (ENQA member)",
+            description="Reviewed by UKÄ",
         ),
-        prerequisites="180 ECTS incl. 15 ECTS statistics",
+        prerequisites="180 ECTS incl. statistics",
         supervision=Supervision.ONSITE_WITH_ID_CHECK,
         grade=Grade(value="VG", scale=("U", "G", "VG")),
         integration=Integration.STACKABLE,
-        further_information="Counts towards a Master's degree (120 ECTS)",
+        further_information="Counts towards an MSc",
         credential_id=uuid.UUID("6f1c2b7e-3d4a-4e5f-9a8b-1c2d3e4f5a6b"),
     )
 

@@ -86,6 +86,10 @@ def test_bench_prints_rates_for_the_sample(capsys: pytest.CaptureFixture[str]) -
     assert result["n"] == 3
     assert result["verified"] == 3
     assert result["sign_per_s"] > 0
+    # The measured document is the sample exactly as issued (its own issuer).
+    from meriter_shared.credentials.samples import sample_credential
+
+    assert result["bytes"] == len(json.dumps(sample_credential(), separators=(",", ":")))
 
 
 def test_status_list_flag_rejects_a_revoked_credential(tmp_path: Path) -> None:
