@@ -124,10 +124,36 @@ class _Term:
         ) and (self.context is other.context or self.context == other.context)
 
 
-class _Context:
-    """An immutable active context."""
+_MEMO_LIMIT: Final = 512
+"""Most keys (or type values) one active context memoizes; past it, look-ups
+still work, uncached, so hostile documents with endless distinct keys cannot
+grow memory."""
 
-    __slots__ = ("cache", "direction", "language", "previous", "scoped", "terms", "vocab")
+
+class _Context:
+    """An immutable active context.
+
+    Besides the term definitions it memoizes, per context, what the walker
+    derives from them: keyword alias sets, each property key's resolution
+    (predicate term, term, value context) and each ``@type`` value's IRI
+    term. All of that depends on the context alone, never on the document,
+    and contexts never change once processed, so the memos are filled on
+    first use and never invalidated. Only successes are memoized: an error
+    is recomputed, so its message names the path where it occurred.
+    """
+
+    __slots__ = (
+        "_aliases",
+        "cache",
+        "direction",
+        "language",
+        "previous",
+        "resolved",
+        "scoped",
+        "terms",
+        "type_iris",
+        "vocab",
+    )
 
     def __init__(self) -> None:
         self.terms: dict[str, _Term] = {}
@@ -139,6 +165,20 @@ class _Context:
         # to re-apply after reverting, as expansion reverts *before* applying it
         self.scoped: tuple[Any, Any] | None = None
         self.cache: dict[tuple[Any, bool, bool], _Context] = {}
+        self._aliases: dict[str, frozenset[Any]] | None = None
+        self.resolved: dict[Any, _Resolved] = {}
+        self.type_iris: dict[str, str] = {}
+
+    def aliases(self, keyword: str) -> frozenset[Any]:
+        """Keys that expand to ``keyword``: the keyword itself and its aliases."""
+        table = self._aliases
+        if table is None:
+            found: dict[str, set[Any]] = {kw: {kw} for kw in _KEYWORDS}
+            for name, term in self.terms.items():
+                if term.iri in found and name not in _KEYWORDS:
+                    found[term.iri].add(name)
+            table = self._aliases = {kw: frozenset(v) for kw, v in found.items()}
+        return table[keyword]
 
     def clone(self) -> _Context:
         c = _Context()
@@ -151,6 +191,16 @@ class _Context:
 
 
 _INITIAL: Final = _Context()
+
+# How ``properties`` treats a key: skip it (@context/@id/@type/@index, handled
+# by ``node``), @graph, @nest, or an ordinary property.
+_SKIP: Final = 0
+_GRAPH: Final = 1
+_NEST: Final = 2
+_PROPERTY: Final = 3
+
+_Resolved = tuple[int, "_Term | None", str, "_Context"]
+"""(kind, term, predicate N-Quads term, context for the value)."""
 
 
 def _key(value: Any) -> Any:
@@ -400,6 +450,40 @@ def _expand_iri(
     return None if vocab else value
 
 
+def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
+    """How a node's ``key`` is converted under ``ctx`` (safe-mode checks included).
+
+    Depends on the context and key only; ``where`` is for error messages.
+    """
+    term = ctx.terms.get(key)
+    iri = term.iri if term is not None else None
+    if iri is None:
+        if key in _KEYWORDS:
+            iri = key
+        elif _KEYWORD_LIKE.match(key):
+            raise SafeModeError(f"unknown keyword-like key {key!r} at {where}")
+        elif term is None:
+            iri = _expand_iri(ctx, key, vocab=True, document=False, defined=None, local=None)
+    if iri is None:
+        raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
+    if iri in ("@context", "@id", "@type", "@index"):
+        return (_SKIP, term, iri, ctx)
+    if iri == "@graph":
+        return (_GRAPH, term, iri, ctx)
+    if iri == "@nest":
+        return (_NEST, term, iri, ctx)
+    if iri.startswith("@"):
+        raise UnsupportedJsonLd(f"{iri} at {where} is not supported")
+    if iri.startswith("_:"):
+        raise SafeModeError(f"property {key!r} at {where} expands to a blank node")
+    if not _SCHEME.match(iri):
+        raise SafeModeError(f"property {key!r} at {where} expands to relative IRI {iri!r}")
+    value_ctx = ctx
+    if term is not None and term.context is not _MISSING:
+        value_ctx = _process(ctx, term.context, override_protected=True, key=term.context_key)
+    return (_PROPERTY, term, f"<{escape_iri(iri)}>", value_ctx)
+
+
 class _Walker:
     """One document's conversion state."""
 
@@ -456,9 +540,10 @@ class _Walker:
     ) -> str | None:
         previous = ctx.previous
         if previous is not None and not top:
-            keys = [k for k in obj if k != "@context"]
+            size = len(obj) - ("@context" in obj)
             if not (
-                "@value" in obj or (len(keys) == 1 and self._expands_to(ctx, keys[0]) == "@id")
+                "@value" in obj
+                or (size == 1 and next(k for k in obj if k != "@context") in ctx.aliases("@id"))
             ):
                 if ctx.scoped is not None:
                     local, local_key = ctx.scoped
@@ -469,36 +554,37 @@ class _Walker:
             ctx = _process(ctx, obj["@context"])
         type_ctx = ctx
         types: list[tuple[str, Any]] = []
-        for key in sorted(obj):
-            if self._expands_to(type_ctx, key) == "@type":
-                values = obj[key]
-                for t in sorted(
-                    v
-                    for v in (values if isinstance(values, list) else [values])
-                    if isinstance(v, str)
-                ):
-                    term = type_ctx.terms.get(t)
-                    if term is not None and term.context is not _MISSING:
-                        ctx = _process(ctx, term.context, propagate=False, key=term.context_key)
-                types.append((key, values))
+        type_aliases = type_ctx.aliases("@type")
+        for key in sorted(k for k in obj if k in type_aliases):
+            values = obj[key]
+            for t in sorted(
+                v for v in (values if isinstance(values, list) else [values]) if isinstance(v, str)
+            ):
+                term = type_ctx.terms.get(t)
+                if term is not None and term.context is not _MISSING:
+                    ctx = _process(ctx, term.context, propagate=False, key=term.context_key)
+            types.append((key, values))
         subject: str | None = None
-        content = [k for k in obj if k != "@context"]
-        id_keys = [k for k in content if self._expands_to(ctx, k) == "@id"]
-        if (top or free) and len(content) == len(id_keys):
+        id_aliases = ctx.aliases("@id")
+        id_keys = [k for k in obj if k in id_aliases]
+        if (top or free) and len(obj) - ("@context" in obj) == len(id_keys):
             # JSON-LD drops a free-floating node with nothing but an @id
             raise SafeModeError(f"node at {path} has no properties and would be dropped")
         for key in id_keys:
             subject = self.iri_term(ctx, obj[key], f"{path}.{key}", vocab=False)
         if subject is None:
             subject = self.fresh()
+        type_iris = type_ctx.type_iris
         for key, values in types:
             for i, t in enumerate(values if isinstance(values, list) else [values]):
-                self.emit(
-                    subject,
-                    _TYPE,
-                    self.iri_term(type_ctx, t, f"{path}.{key}[{i}]", vocab=True),
-                    graph,
-                )
+                # A type's IRI depends on the context only (unless it is a
+                # blank node, whose label is per document): memoized.
+                type_iri = type_iris.get(t) if isinstance(t, str) else None
+                if type_iri is None:
+                    type_iri = self.iri_term(type_ctx, t, f"{path}.{key}[{i}]", vocab=True)
+                    if type_iri[0] == "<" and len(type_iris) < _MEMO_LIMIT:
+                        type_iris[t] = type_iri
+                self.emit(subject, _TYPE, type_iri, graph)
         self.properties(ctx, obj, subject, graph, path, top=top)
         return subject
 
@@ -520,50 +606,32 @@ class _Walker:
         *,
         top: bool = False,
     ) -> None:
+        resolved = ctx.resolved
         for key, value in obj.items():
-            where = f"{path}.{key}"
-            term = ctx.terms.get(key)
-            iri = term.iri if term is not None else None
-            if iri is None:
-                if key in _KEYWORDS:
-                    iri = key
-                elif _KEYWORD_LIKE.match(key):
-                    raise SafeModeError(f"unknown keyword-like key {key!r} at {where}")
-                elif term is None:
-                    iri = _expand_iri(
-                        ctx, key, vocab=True, document=False, defined=None, local=None
-                    )
-            if iri is None:
-                raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
-            if iri in ("@context", "@id", "@type", "@index"):
-                continue
-            if iri == "@graph":
+            entry = resolved.get(key)
+            if entry is None:
+                entry = _resolve_property(ctx, key, f"{path}.{key}")
+                if len(resolved) < _MEMO_LIMIT:
+                    resolved[key] = entry
+            kind, term, predicate, value_ctx = entry
+            if kind == _PROPERTY:
+                self.property_value(
+                    value_ctx, term, predicate, value, subject, graph, f"{path}.{key}"
+                )
+            elif kind == _GRAPH:
+                where = f"{path}.{key}"
                 graph_name = graph if top and not self._has_node_content(ctx, obj) else subject
                 for i, item in enumerate(value if isinstance(value, list) else [value]):
                     if isinstance(item, dict):
                         self.node(ctx, item, graph_name, f"{where}[{i}]", free=True)
                     else:
                         raise SafeModeError(f"non-object in @graph at {where}[{i}]")
-                continue
-            if iri == "@nest":
+            elif kind == _NEST:
+                where = f"{path}.{key}"
                 for item in value if isinstance(value, list) else [value]:
                     if not isinstance(item, dict):
                         raise SafeModeError(f"@nest value at {where} must be an object")
                     self.properties(ctx, item, subject, graph, where)
-                continue
-            if iri.startswith("@"):
-                raise UnsupportedJsonLd(f"{iri} at {where} is not supported")
-            if iri.startswith("_:"):
-                raise SafeModeError(f"property {key!r} at {where} expands to a blank node")
-            if not _SCHEME.match(iri):
-                raise SafeModeError(f"property {key!r} at {where} expands to relative IRI {iri!r}")
-            predicate = f"<{escape_iri(iri)}>"
-            value_ctx = ctx
-            if term is not None and term.context is not _MISSING:
-                value_ctx = _process(
-                    ctx, term.context, override_protected=True, key=term.context_key
-                )
-            self.property_value(value_ctx, term, predicate, value, subject, graph, where)
 
     def _has_node_content(self, ctx: _Context, obj: Mapping[str, Any]) -> bool:
         return any(self._expands_to(ctx, k) not in ("@context", "@graph") for k in obj)
@@ -639,7 +707,7 @@ class _Walker:
             return None
         type_mapping = term.type if term is not None else None
         if isinstance(value, dict):
-            if "@value" in value or self._alias_of(ctx, value, "@value"):
+            if "@value" in value or not ctx.aliases("@value").isdisjoint(value):
                 return self.value_object(ctx, value, path)
             if "@list" in value:
                 inner = value["@list"]
@@ -668,9 +736,6 @@ class _Walker:
             return _string_literal(value, language, direction)
         datatype = type_mapping if type_mapping not in (None, "@id", "@vocab", "@none") else None
         return _scalar_literal(value, datatype, path)
-
-    def _alias_of(self, ctx: _Context, value: Mapping[str, Any], keyword: str) -> bool:
-        return any(self._expands_to(ctx, k) == keyword for k in value)
 
     def value_object(self, ctx: _Context, value: Mapping[str, Any], path: str) -> str | None:
         expanded = {}
