@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.telemetry import TelemetryConfig
 
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
@@ -26,6 +27,16 @@ from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI, Runtime], Awaitable[None]]
+
+# FastAPI's native OpenTelemetry makes each request's server span (continuing
+# the caller's traceparent, named by route template). Per-dependency spans
+# cost more than a hot lookup; metrics are Prometheus's and logs are ours.
+TELEMETRY: TelemetryConfig = {
+    "tracing": True,
+    "operation_spans": False,
+    "metrics": False,
+    "logs": False,
+}
 
 
 def create_service_app(
@@ -52,7 +63,12 @@ def create_service_app(
                 await hook(app, runtime)
             await runtime.stop()
 
-    app = FastAPI(title=title, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=TELEMETRY,
+    )
     app.state.runtime = runtime
     app.state.settings = settings
     install_problem_handlers(app)
@@ -91,16 +107,28 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 PoolDep = Annotated[Pool, Depends(get_pool)]
 
 
-def serve(app: FastAPI, settings: ServiceSettings) -> None:
-    """Run ``app`` under uvicorn until SIGINT/SIGTERM (graceful shutdown)."""
+def serve(app_factory: str, settings: ServiceSettings) -> None:
+    """Run the app ``module:factory`` makes under uvicorn until SIGINT/SIGTERM.
+
+    With ``workers`` > 1, uvicorn's supervisor runs that many processes on the
+    one socket, each calling the factory (which reads its settings from the
+    environment); shutdown is graceful in each.
+    """
+    import importlib
+
     import uvicorn
 
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=10,
-    )
+    common: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": None,
+        "access_log": False,
+        "lifespan": "on",
+        "timeout_graceful_shutdown": 10,
+    }
+    if settings.workers > 1:
+        uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
+        return
+    module, _, name = app_factory.partition(":")
+    factory: Callable[[ServiceSettings], FastAPI] = getattr(importlib.import_module(module), name)
+    uvicorn.run(factory(settings), **common)

@@ -46,3 +46,6 @@ class ServiceSettings(BaseSettings):
     # OTLP/HTTP traces endpoint (e.g. http://collector:4318); tracing exports nothing when unset.
     otlp_endpoint: str | None = None
     outbox_poll_interval_s: float = 0.5
+    # HTTP worker processes (uvicorn); each runs the whole runtime, and the
+    # outbox relay elects one leader among them through a Postgres lock.
+    workers: int = Field(default=1, ge=1, le=64)

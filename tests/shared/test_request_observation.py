@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 
 from meriter_shared.errors import NotFound, install_problem_handlers
+from meriter_shared.http import TELEMETRY
 from meriter_shared.observability.metrics import HTTP_REQUESTS
 from meriter_shared.observability.requests import ObserveRequests
 from meriter_shared.observability.tracing import setup_tracing
@@ -15,7 +16,7 @@ CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 
 def build_app() -> FastAPI:
     setup_tracing("observation-test", None)
-    app = FastAPI()
+    app = FastAPI(telemetry=TELEMETRY)
     install_problem_handlers(app)
     app.add_middleware(ObserveRequests, service="observation-test")
 

@@ -290,11 +290,9 @@ def main(argv: list[str] | None = None) -> int:
     add_commands(sub)
     args = parser.parse_args(argv)
     if args.command in (None, "serve"):
-        from meriter_registry.app import create_app
         from meriter_shared.http import serve
 
-        settings = Settings()
-        serve(create_app(settings), settings)
+        serve("meriter_registry.app:create_app", Settings())
         return 0
     code: int = args.func(args)
     return code

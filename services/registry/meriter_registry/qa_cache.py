@@ -60,6 +60,7 @@ class QaStatusCache:
     async def stop(self) -> None:
         conn, self._listener = self._listener, None
         if conn is not None and not conn.is_closed():
+            conn.remove_termination_listener(self._on_terminated)
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
             await self._pool.release(conn)

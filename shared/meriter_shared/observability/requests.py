@@ -1,8 +1,11 @@
-"""One server span and the HTTP metrics for every request, as plain ASGI.
+"""HTTP request metrics for Prometheus, as plain ASGI.
 
-Starlette's ``@app.middleware("http")`` wraps each request in extra tasks and
-memory streams; on a hot read path (the registry's qa-status) that costs more
-than the handler. This middleware only wraps ``send`` to learn the status.
+The server span of each request is FastAPI's own (its native OpenTelemetry
+support, configured in ``meriter_shared.http``): it continues the caller's
+``traceparent`` and is named after the route template. This middleware only
+counts and times requests by route template and status; it wraps ``send`` to
+learn the status instead of using ``@app.middleware("http")``, whose extra
+tasks and streams cost more than a hot read path's handler.
 """
 
 from __future__ import annotations
@@ -10,14 +13,9 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from opentelemetry import trace
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meriter_shared.observability.metrics import HTTP_LATENCY, HTTP_REQUESTS
-from meriter_shared.observability.tracing import extract_context
-
-_tracer = trace.get_tracer(__name__)
-_PROPAGATED = frozenset({b"traceparent", b"tracestate", b"baggage"})
 
 
 class ObserveRequests:
@@ -38,20 +36,9 @@ class ObserveRequests:
                 status = message["status"]
             await send(message)
 
-        carrier = {
-            k.decode("latin-1"): v.decode("latin-1")
-            for k, v in scope["headers"]
-            if k in _PROPAGATED
-        }
         method: str = scope["method"]
         try:
-            with _tracer.start_as_current_span(
-                f"{method} {scope['path']}",
-                context=extract_context(carrier) if carrier else None,
-                kind=trace.SpanKind.SERVER,
-            ) as span:
-                await self.app(scope, receive, send_observed)
-                span.set_attribute("http.response.status_code", status)
+            await self.app(scope, receive, send_observed)
         finally:
             route: Any = scope.get("route")
             path = getattr(route, "path", "unmatched")
