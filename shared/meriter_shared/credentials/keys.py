@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +54,22 @@ def public_key_multibase(public_key: bytes) -> str:
 
 
 def public_key_from_multibase(value: str) -> bytes:
-    """Raw 32-byte Ed25519 public key from a ``z6Mk…`` publicKeyMultibase."""
+    """Raw 32-byte Ed25519 public key from a ``z6Mk…`` publicKeyMultibase.
+
+    Decoded keys are memoized (a verifier sees the same issuer keys again and
+    again); malformed values are not, and raise every time.
+    """
+    if isinstance(value, str):
+        return _public_key_from_multibase(value)
+    return _decode_public_key(value)
+
+
+@lru_cache(maxsize=1024)
+def _public_key_from_multibase(value: str) -> bytes:
+    return _decode_public_key(value)
+
+
+def _decode_public_key(value: str) -> bytes:
     try:
         raw = decode_base58btc(value)
     except MultibaseError as exc:

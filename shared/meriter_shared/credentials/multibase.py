@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import base64
 
-import base58
-
 ED25519_PUB_PREFIX = b"\xed\x01"
 ED25519_PRIV_PREFIX = b"\x80\x26"
 # Some early tools wrote the ed25519-priv code as two raw bytes instead of
@@ -26,17 +24,37 @@ class MultibaseError(ValueError):
     """A multibase string is malformed or uses an unsupported base."""
 
 
+_B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+_B58_VALUES = {c: i for i, c in enumerate(_B58_ALPHABET)}
+_B58_TRAILING_SPACE = " \t\n\r\x0b\x0c"
+"""Trailing ASCII white space the ``base58`` package strips before decoding;
+stripped here too, so the accepted inputs are exactly the package's."""
+
+
 def encode_base58btc(data: bytes) -> str:
-    return "z" + base58.b58encode(data).decode("ascii")
+    # Same output as the ``base58`` package's b58encode (tests compare them),
+    # without its per-call overhead: proofs encode a signature each time.
+    body = data.lstrip(b"\0")
+    number = int.from_bytes(body, "big")
+    digits = []
+    while number:
+        number, digit = divmod(number, 58)
+        digits.append(_B58_ALPHABET[digit])
+    return "z" + "1" * (len(data) - len(body)) + "".join(reversed(digits))
 
 
 def decode_base58btc(value: str) -> bytes:
     if not isinstance(value, str) or not value.startswith("z") or len(value) < 2:
         raise MultibaseError("expected a base58btc multibase string starting with 'z'")
+    text = value[1:].rstrip(_B58_TRAILING_SPACE)
+    body = text.lstrip("1")
+    number = 0
     try:
-        return base58.b58decode(value[1:].encode("ascii"))
-    except (ValueError, UnicodeEncodeError) as exc:
-        raise MultibaseError(f"invalid base58btc: {exc}") from exc
+        for char in body:
+            number = number * 58 + _B58_VALUES[char]
+    except KeyError:
+        raise MultibaseError(f"invalid base58btc: invalid character {char!r}") from None
+    return b"\0" * (len(text) - len(body)) + number.to_bytes((number.bit_length() + 7) // 8, "big")
 
 
 def encode_base64url(data: bytes) -> str:

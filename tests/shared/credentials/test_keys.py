@@ -81,3 +81,27 @@ def test_signature_by_another_key_does_not_verify() -> None:
     a, b = Ed25519KeyPair.from_seed(bytes(32)), Ed25519KeyPair.from_seed(bytes(range(32)))
     assert a.verify(a.sign(b"m"), b"m")
     assert not b.verify(a.sign(b"m"), b"m")
+
+
+def test_base58btc_matches_the_base58_package() -> None:
+    import random
+
+    from meriter_shared.credentials.multibase import (
+        MultibaseError,
+        decode_base58btc,
+        encode_base58btc,
+    )
+
+    rng = random.Random(7)
+    assert encode_base58btc(b"") == "z"  # which decoding refuses, as it always did
+    samples = [b"\0", b"\0\0\1", bytes(64), b"\xff" * 64]
+    samples += [bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 70))) for _ in range(300)]
+    samples += [b"\0" * rng.randrange(1, 4) + bytes(rng.randrange(256) for _ in range(33))]
+    for data in samples:
+        encoded = encode_base58btc(data)
+        assert encoded == "z" + base58.b58encode(data).decode()
+        assert decode_base58btc(encoded) == data
+        assert decode_base58btc(encoded + " \n") == base58.b58decode(encoded[1:] + " \n")
+    for bad in ("z0", "zO", "zI", "zl", "z6Mk+", "zé", "x6Mk", "z"):
+        with pytest.raises(MultibaseError):
+            decode_base58btc(bad)
