@@ -210,3 +210,88 @@ def test_rdfc_proof_over_symmetric_blank_nodes_uses_the_default_work_limit() -> 
     }
     signed = add_proof(doc, Ed25519KeyPair.from_seed(bytes(32)), suite=RDFC)
     assert [r.verified for r in verify_proofs(signed, resolver=OfflineResolver())] == [True]
+
+
+# -- the memoized proof-configuration hash --------------------------------------
+
+
+def _sample_signed(suite: str) -> tuple[dict[str, Any], Ed25519KeyPair]:
+    from meriter_shared.credentials.samples import sample_credential
+
+    key = Ed25519KeyPair.from_seed(bytes(range(32)))
+    document = sample_credential()
+    document["issuer"]["id"] = key.controller
+    return add_proof(document, key, suite=suite, created="2026-01-23T10:00:00Z"), key
+
+
+@pytest.mark.parametrize("suite", [RDFC, JCS])
+def test_config_digest_matches_a_fresh_computation_on_miss_and_hit(suite: str) -> None:
+    from meriter_shared.credentials import proofs
+
+    signed, _ = _sample_signed(suite)
+    unsecured = {k: v for k, v in signed.items() if k != "proof"}
+    config = proof_config_for_hashing(signed["proof"], unsecured, suite)
+    expected = hashlib.sha256(canonicalize_document(config, suite).encode()).digest()
+    proofs._CONFIG_DIGESTS.clear()
+    assert proofs._proof_config_digest(config, suite, None) == expected  # miss
+    assert proofs._proof_config_digest(config, suite, None) == expected  # hit
+    # Mutating the configuration afterwards never yields the stale digest.
+    config["created"] = "2026-01-23T10:00:01Z"
+    changed = hashlib.sha256(canonicalize_document(config, suite).encode()).digest()
+    assert changed != expected
+    assert proofs._proof_config_digest(config, suite, None) == changed
+
+
+@pytest.mark.parametrize("suite", [RDFC, JCS])
+def test_verification_with_a_warm_cache_still_checks_the_proof_options(suite: str) -> None:
+    signed, _ = _sample_signed(suite)
+    resolver = OfflineResolver()
+    assert all(r.verified for r in verify_proofs(signed, resolver=resolver))
+    for field, value in (("created", "2026-01-23T10:00:01Z"), ("expires", "2099-01-01T00:00:00Z")):
+        tampered = copy.deepcopy(signed)
+        tampered["proof"][field] = value
+        [result] = verify_proofs(tampered, resolver=resolver)
+        assert not result.verified, field
+    # A changed inline context changes the configuration too (and the document).
+    tampered = copy.deepcopy(signed)
+    tampered["@context"][2]["title"] = "http://purl.org/dc/terms/alternative"
+    [result] = verify_proofs(tampered, resolver=resolver)
+    assert not result.verified
+
+
+def test_config_cache_key_keeps_json_types_apart() -> None:
+    from meriter_shared.credentials.proofs import _freeze
+
+    keys = {_freeze(v) for v in (1, 1.0, True, "1", None, [1], {"a": 1})}
+    assert len(keys) == 7
+    assert _freeze({"a": [1, {"b": "c"}]}) == _freeze({"a": [1, {"b": "c"}]})
+    assert _freeze({"a": 1, "b": 2}) != _freeze({"b": 2, "a": 1})  # order kept: exact
+    for not_json in ((1, 2), {1: "a"}, b"x", {"a": object()}):
+        with pytest.raises(TypeError):
+            _freeze(not_json)
+
+
+def test_config_cache_is_bounded_and_respects_the_work_limit() -> None:
+    from meriter_shared.credentials import proofs
+    from meriter_shared.credentials.rdfc import CanonicalizationLimitExceeded
+
+    cache = proofs._DigestCache(2)
+    for i in range(5):
+        cache.put(i, bytes([i]))
+    assert [cache.get(i) for i in range(5)] == [None, None, None, b"\x03", b"\x04"]
+    # The work limit is part of the key: a warm entry never bypasses a lower limit.
+    config = {"@context": {"@vocab": "https://example.org/"}, "a": {"b": {"c": "d"}}}
+    proofs._proof_config_digest(config, RDFC, None)
+    symmetric = {"@context": {"@vocab": "https://example.org/"}, "p": [{"q": {}}, {"q": {}}]}
+    with pytest.raises(CanonicalizationLimitExceeded):
+        proofs._proof_config_digest(symmetric, RDFC, 0)
+
+
+def test_add_proof_returns_an_independent_copy() -> None:
+    signed, key = _sample_signed(RDFC)
+    unsigned = {k: v for k, v in signed.items() if k != "proof"}
+    again = add_proof(unsigned, key, created="2026-01-23T10:00:00Z")
+    again["credentialSubject"]["achievement"]["name"] = "changed"
+    again["@context"][2]["title"] = "changed"
+    assert unsigned["credentialSubject"]["achievement"]["name"] != "changed"
+    assert unsigned["@context"][2]["title"] == "dc:title"
