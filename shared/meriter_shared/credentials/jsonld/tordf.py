@@ -199,8 +199,11 @@ _GRAPH: Final = 1
 _NEST: Final = 2
 _PROPERTY: Final = 3
 
-_Resolved = tuple[int, "_Term | None", str, "_Context"]
-"""(kind, term, predicate N-Quads term, context for the value)."""
+_Resolved = tuple[int, "_Term | None", str, "_Context", "str | None"]
+"""(kind, term, predicate N-Quads term, context for the value, string suffix):
+the suffix is what follows the quoted lexical form when a plain JSON string
+is the value (``""``, ``"@en"``, ``"^^<datatype>"``), or None when strings
+are not simply literals there (IRIs, ``@json``, lists, graph containers)."""
 
 
 def _key(value: Any) -> Any:
@@ -467,11 +470,11 @@ def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
     if iri is None:
         raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
     if iri in ("@context", "@id", "@type", "@index"):
-        return (_SKIP, term, iri, ctx)
+        return (_SKIP, term, iri, ctx, None)
     if iri == "@graph":
-        return (_GRAPH, term, iri, ctx)
+        return (_GRAPH, term, iri, ctx, None)
     if iri == "@nest":
-        return (_NEST, term, iri, ctx)
+        return (_NEST, term, iri, ctx, None)
     if iri.startswith("@"):
         raise UnsupportedJsonLd(f"{iri} at {where} is not supported")
     if iri.startswith("_:"):
@@ -481,7 +484,35 @@ def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
     value_ctx = ctx
     if term is not None and term.context is not _MISSING:
         value_ctx = _process(ctx, term.context, override_protected=True, key=term.context_key)
-    return (_PROPERTY, term, f"<{escape_iri(iri)}>", value_ctx)
+    return (
+        _PROPERTY,
+        term,
+        f"<{escape_iri(iri)}>",
+        value_ctx,
+        _string_suffix(value_ctx, term),
+    )
+
+
+def _string_suffix(ctx: _Context, term: _Term | None) -> str | None:
+    """The literal suffix for a plain string value (see ``_Resolved``).
+
+    Mirrors ``object_term`` / ``_string_literal`` for a ``str`` value.
+    """
+    language, direction = ctx.language, ctx.direction
+    if term is not None:
+        if term.type in ("@id", "@vocab", "@json") or term.container & {"@list", "@graph"}:
+            return None
+        if term.type is not None and term.type != "@none":
+            return f"^^<{escape_iri(term.type)}>"
+        if term.language is not _MISSING:
+            language = term.language
+        if term.direction is not _MISSING:
+            direction = term.direction
+    if direction is not None:
+        return f"^^<https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}>"
+    if language is not None:
+        return f"@{language}"
+    return ""
 
 
 class _Walker:
@@ -613,11 +644,14 @@ class _Walker:
                 entry = _resolve_property(ctx, key, f"{path}.{key}")
                 if len(resolved) < _MEMO_LIMIT:
                     resolved[key] = entry
-            kind, term, predicate, value_ctx = entry
+            kind, term, predicate, value_ctx, suffix = entry
             if kind == _PROPERTY:
-                self.property_value(
-                    value_ctx, term, predicate, value, subject, graph, f"{path}.{key}"
-                )
+                if suffix is not None and type(value) is str:  # the common case, inline
+                    self.emit(subject, predicate, f'"{escape_literal(value)}"{suffix}', graph)
+                else:
+                    self.property_value(
+                        value_ctx, term, predicate, value, subject, graph, f"{path}.{key}", suffix
+                    )
             elif kind == _GRAPH:
                 where = f"{path}.{key}"
                 graph_name = graph if top and not self._has_node_content(ctx, obj) else subject
@@ -645,6 +679,7 @@ class _Walker:
         subject: str,
         graph: str,
         path: str,
+        suffix: str | None = None,
     ) -> None:
         container = term.container if term is not None else frozenset()
         if term is not None and term.type == "@json":
@@ -674,8 +709,11 @@ class _Walker:
             else:
                 items.append(item)
         for i, item in enumerate(items):
-            where = f"{path}[{i}]" if isinstance(value, list) or len(items) > 1 else path
-            obj = self.object_term(ctx, term, item, graph, where)
+            if suffix is not None and type(item) is str:
+                obj: str | None = f'"{escape_literal(item)}"{suffix}'
+            else:
+                where = f"{path}[{i}]" if isinstance(value, list) or len(items) > 1 else path
+                obj = self.object_term(ctx, term, item, graph, where)
             if obj is not None:
                 self.emit(subject, predicate, obj, graph)
 
