@@ -41,8 +41,8 @@ from meriter_local.procs import free_port
 from meriter_registry import service
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
-from meriter_registry.domain import effective_valid_to
 from meriter_registry.schemas import ClientIn
+from meriter_shared.qa import effective_valid_to
 from meriter_shared.settings import KafkaSettings, PostgresSettings
 
 N_INST, N_AGENCIES, N_REPORTS = 6_000, 20, 50_000

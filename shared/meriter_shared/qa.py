@@ -1,4 +1,7 @@
-"""The registry's rules, with no I/O: what "quality assured on date D" means.
+"""What "quality assured on date D" means: the rule, with no I/O.
+
+Shared because the registry answers it and the issuer and verifier apply it
+to their projections of `registry.events`. The rule, in full:
 
 Two time axes are kept apart on purpose:
 

@@ -7,7 +7,10 @@ from datetime import UTC, datetime
 
 from registry.registry_support import Registry, report
 
+from meriter_shared.events import registry as registry_events
+from meriter_shared.events.envelope import CloudEvent, decode
 from support.kafka import read_all
+from support.waiting import eventually
 
 
 async def test_write_without_token_is_401(registry: Registry) -> None:
@@ -364,3 +367,51 @@ async def test_institution_update_by_non_admin_is_403(registry: Registry) -> Non
     assert r.status_code == 403
     r = await registry.http.put(f"/v1/institutions/{iid}", json=body, headers=registry.admin)
     assert r.json()["name_official"] == "Renamed"
+
+
+async def test_every_event_payload_keeps_to_its_shared_contract(
+    registry: Registry, kafka_bootstrap: str
+) -> None:
+    """What the issuer and verifier project is what meriter_shared.events.registry says."""
+    aaa = await registry.agency("AAA")
+    own = await registry.institution("DEQARINST0001")
+    agency_headers = await registry.token_for("agency", aaa)
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=agency_headers,
+    )
+    rid = r.json()["submitted_report_id"]
+    await registry.http.delete(f"/submissionapi/v2/delete/report/{rid}", headers=agency_headers)
+    inst_headers = await registry.token_for("institution", own)
+    r = await registry.http.post(
+        f"/v1/institutions/{own}/offerings", json=offering(), headers=inst_headers
+    )
+    assert r.status_code == 201, r.text
+    ours = {aaa, own, rid, r.json()["id"]}
+
+    async def our_events() -> list[CloudEvent]:
+        records = await read_all(kafka_bootstrap, "registry.events")
+        decoded = [decode(rec.value, rec.headers) for rec in records]
+        return [e for e in decoded if e.subject in ours]
+
+    events = await eventually(our_events, lambda es: len(es) >= 5)
+    types = sorted(e.type for e in events)
+    assert types == sorted(
+        [
+            "agency.registered",
+            "institution.registered",
+            "report.recorded",
+            "report.withdrawn",
+            "offering.published",
+        ]
+    )
+    for e in events:
+        state = registry_events.PAYLOADS[e.type].model_validate(e.data)
+        if isinstance(state, registry_events.ReportState) and e.type == "report.withdrawn":
+            assert state.withdrawn_at is not None
+            assert state.institution_ids == [own]
+        if isinstance(state, registry_events.AgencyState):
+            assert [p.registered_from.isoformat() for p in state.eqar_registrations] == [
+                "2005-01-01"
+            ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from meriter_registry.domain import (
+from meriter_shared.qa import (
     Decision,
     Registration,
     ReportFacts,

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from meriter_registry.domain import ActivityType, Decision, Status
+from meriter_shared.qa import ActivityType, Decision, Status
 
 
 class Identifier(BaseModel):

@@ -6,7 +6,7 @@ relay publishes it). Tenant rules are checked here, not only in routes, so
 the import path obeys them too: an agency submits and withdraws only its own
 reports, an institution manages only its own offerings, the admin manages
 agencies, institutions and clients. Report history is append-only (see the
-migration): the rule in :mod:`meriter_registry.domain` is evaluated on the
+migration): the rule in :mod:`meriter_shared.qa` is evaluated on the
 versions visible ``as_of`` the question.
 """
 
@@ -19,16 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
+from pydantic import BaseModel
 
-from meriter_registry import events
-from meriter_registry.domain import (
-    Decision,
-    Registration,
-    ReportFacts,
-    Status,
-    effective_valid_to,
-    quality_assured,
-)
 from meriter_registry.schemas import (
     AgencyIn,
     AgencyOut,
@@ -49,6 +41,7 @@ from meriter_shared.auth import Principal, Role
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from meriter_shared.events import registry as registry_events
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import (
     INSTITUTION_REGISTERED,
@@ -56,12 +49,24 @@ from meriter_shared.events.registry import (
     InstitutionState,
 )
 from meriter_shared.events.topics import Topics
+from meriter_shared.qa import (
+    Decision,
+    Registration,
+    ReportFacts,
+    Status,
+    effective_valid_to,
+    quality_assured,
+)
 
 SOURCE = "urn:meriter:registry"
 
 
 async def _emit(conn: Connection, type_: str, subject: str, data: Any) -> None:
-    event = CloudEvent.new(type=type_, source=SOURCE, subject=subject, data=data)
+    """Enqueue the event in the caller's transaction, its payload held to the contract."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(mode="json")
+    payload = registry_events.PAYLOADS[type_].model_validate(data)
+    event = CloudEvent.new(type=type_, source=SOURCE, subject=subject, data=payload)
     await enqueue(conn, event, topic=Topics.REGISTRY)
 
 
@@ -262,7 +267,7 @@ async def register_agency(
             agency_id,
             out.model_dump(mode="json"),
         )
-        await _emit(conn, events.AGENCY_REGISTERED, agency_id, out)
+        await _emit(conn, registry_events.AGENCY_REGISTERED, agency_id, out)
     return out
 
 
@@ -300,7 +305,7 @@ async def update_agency(
             agency_id,
             out.model_dump(mode="json"),
         )
-        await _emit(conn, events.AGENCY_UPDATED, agency_id, out)
+        await _emit(conn, registry_events.AGENCY_UPDATED, agency_id, out)
     return out
 
 
@@ -406,9 +411,8 @@ async def submit_report(
             [(iid, report_id, version) for iid in institution_ids],
         )
         out = await _report_out(conn, report_id, version)
-        await _emit(
-            conn, events.REPORT_RECORDED if created else events.REPORT_UPDATED, report_id, out
-        )
+        kind = registry_events.REPORT_RECORDED if created else registry_events.REPORT_UPDATED
+        await _emit(conn, kind, report_id, out)
     return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
 
 
@@ -433,7 +437,7 @@ async def withdraw_report(
             now,
         )
         out = await _report_out(conn, report_id, row["current_version"])
-        await _emit(conn, events.REPORT_WITHDRAWN, report_id, out)
+        await _emit(conn, registry_events.REPORT_WITHDRAWN, report_id, out)
     return out
 
 
@@ -631,7 +635,8 @@ async def publish_offering(
             "INSERT INTO offering_versions VALUES ($1, $2, $3, $4)", offering_id, version, body, now
         )
         out = OfferingOut(id=offering_id, institution_id=institution_id, version=version, **body)
-        kind = events.OFFERING_PUBLISHED if version == 1 else events.OFFERING_UPDATED
+        published = version == 1
+        kind = registry_events.OFFERING_PUBLISHED if published else registry_events.OFFERING_UPDATED
         await _emit(conn, kind, offering_id, out)
     return out
 
@@ -674,7 +679,7 @@ async def create_client(
         )
         await _emit(
             conn,
-            events.CLIENT_CREATED,
+            registry_events.CLIENT_CREATED,
             client_id,
             {"client_id": client_id, "role": data.role, "tenant_id": data.tenant_id},
         )
@@ -693,7 +698,7 @@ async def revoke_client(conn: Connection, client_id: str, now: datetime) -> None
         )
         if done is None:
             raise NotFound(f"no active client {client_id}")
-        await _emit(conn, events.CLIENT_REVOKED, client_id, {"client_id": client_id})
+        await _emit(conn, registry_events.CLIENT_REVOKED, client_id, {"client_id": client_id})
 
 
 def json_ready(value: dict[str, Any]) -> dict[str, Any]:
