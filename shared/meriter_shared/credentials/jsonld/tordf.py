@@ -586,11 +586,17 @@ class _Walker:
         type_ctx = ctx
         types: list[tuple[str, Any]] = []
         type_aliases = type_ctx.aliases("@type")
-        for key in sorted(k for k in obj if k in type_aliases):
+        type_keys = [k for k in obj if k in type_aliases]
+        if len(type_keys) > 1:
+            type_keys.sort()
+        for key in type_keys:
             values = obj[key]
-            for t in sorted(
-                v for v in (values if isinstance(values, list) else [values]) if isinstance(v, str)
-            ):
+            if type(values) is str:
+                names: Any = (values,)
+            else:
+                items = values if isinstance(values, list) else [values]
+                names = sorted(v for v in items if isinstance(v, str))
+            for t in names:
                 term = type_ctx.terms.get(t)
                 if term is not None and term.context is not _MISSING:
                     ctx = _process(ctx, term.context, propagate=False, key=term.context_key)
@@ -638,6 +644,7 @@ class _Walker:
         top: bool = False,
     ) -> None:
         resolved = ctx.resolved
+        seen, quads = self.seen, self.quads
         for key, value in obj.items():
             entry = resolved.get(key)
             if entry is None:
@@ -647,7 +654,10 @@ class _Walker:
             kind, term, predicate, value_ctx, suffix = entry
             if kind == _PROPERTY:
                 if suffix is not None and type(value) is str:  # the common case, inline
-                    self.emit(subject, predicate, f'"{escape_literal(value)}"{suffix}', graph)
+                    quad = (subject, predicate, f'"{escape_literal(value)}"{suffix}', graph)
+                    if quad not in seen:
+                        seen.add(quad)
+                        quads.append(quad)
                 else:
                     self.property_value(
                         value_ctx, term, predicate, value, subject, graph, f"{path}.{key}", suffix
