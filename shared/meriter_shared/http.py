@@ -16,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.telemetry import TelemetryConfig
+from starlette.middleware import Middleware
 
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
@@ -47,7 +48,9 @@ def create_service_app(
     routers: Sequence[APIRouter] = (),
     on_startup: Sequence[Hook] = (),
     on_shutdown: Sequence[Hook] = (),
+    middleware: Sequence[Middleware] = (),
 ) -> FastAPI:
+    """The service's app; ``middleware`` runs innermost, inside the span and metrics."""
     setup_logging(settings.service_name, settings.log_level)
     setup_tracing(settings.service_name, settings.otlp_endpoint)
 
@@ -73,6 +76,8 @@ def create_service_app(
     app.state.settings = settings
     install_problem_handlers(app)
     install_metrics_endpoint(app)
+    for inner in reversed(middleware):  # the first given is the outermost of them
+        app.add_middleware(inner.cls, *inner.args, **inner.kwargs)
     app.add_middleware(ObserveRequests, service=settings.service_name)
 
     @app.get("/healthz", include_in_schema=False)

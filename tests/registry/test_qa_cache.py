@@ -129,3 +129,46 @@ async def test_without_its_listener_the_cache_is_bypassed_and_answers_stay_right
 
 async def _inactive(cache: QaStatusCache) -> bool:
     return not cache.active
+
+
+async def test_a_cached_answer_is_served_as_the_route_serves_it(registry: Registry) -> None:
+    agency = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    await submit(registry, agency, "r1")
+    params = {"on": "2026-03-01"}
+
+    async def route_then_hit() -> tuple[httpx.Response, httpx.Response, int, float]:
+        cache = cache_of(registry)
+        cache.invalidate()  # the first lookup is answered by the route
+        counted = served_from_cache()
+        by_route = await registry.http.get(QA_TODAY, params=params)
+        hits = cache.hits
+        cached = await registry.http.get(QA_TODAY, params=params)
+        return by_route, cached, cache.hits - hits, served_from_cache() - counted
+
+    # (a late notification of the submission may empty the cache in between: retry)
+    by_route, cached, _, _ = await eventually(route_then_hit, lambda r: r[2:] == (1, 2.0))
+    assert cached.status_code == by_route.status_code == 200
+    assert cached.headers["content-type"] == by_route.headers["content-type"]
+    first, second = by_route.json(), cached.json()
+    assert second.pop("as_of") >= first.pop("as_of")
+    assert second == first
+
+
+def served_from_cache() -> float:
+    """Requests counted under the route's template (hits are labelled like misses)."""
+    from meriter_shared.observability.metrics import HTTP_REQUESTS
+
+    sample = HTTP_REQUESTS.labels(
+        "registry", "GET", "/v1/institutions/{institution_id}/qa-status", "200"
+    )
+    return float(sample._value.get())
+
+
+async def test_what_the_cache_cannot_answer_goes_to_the_route(registry: Registry) -> None:
+    await registry.institution("DEQARINST0001")
+    bad = await registry.http.get(QA_TODAY, params={"on": "2026-02-30"})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    missing = await registry.http.get("/v1/institutions/DEQARINST9999/qa-status")
+    assert missing.status_code == 404

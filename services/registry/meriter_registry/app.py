@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from meriter_registry import tokens
 from meriter_registry.api import oauth_router, router, submission_router
 from meriter_registry.config import Settings
-from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache
+from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
@@ -31,6 +32,7 @@ async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = Runtime(settings, migrations="meriter_registry")
+    qa_cache = QaStatusCache(settings.qa_cache_entries)
     app = create_service_app(
         settings,
         runtime,
@@ -38,10 +40,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[router, oauth_router, submission_router],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
+        middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],
     )
     app.state.registry_settings = settings
-    app.state.qa_cache = QaStatusCache(settings.qa_cache_entries)
-    app.add_middleware(ForgetOnWrites, cache=app.state.qa_cache)
+    app.state.qa_cache = qa_cache
+    app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth
     if auth.jwks_url == "self":
 

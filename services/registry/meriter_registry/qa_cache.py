@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import OrderedDict
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from asyncpg.pool import PoolConnectionProxy
@@ -118,3 +118,62 @@ class ForgetOnWrites:
             await send(message)
 
         await self.app(scope, receive, send_after_forgetting)
+
+
+class _QaStatusRoute:
+    """Stands in for the route in the request scope, so metrics label the hit like a miss."""
+
+    path = "/v1/institutions/{institution_id}/qa-status"
+
+
+class ServeCachedQaStatus:
+    """ASGI, innermost: answer ``GET /v1/institutions/{id}/qa-status[?on=YYYY-MM-DD]``
+    from the cache before routing, when the answer is there.
+
+    A hit costs a dictionary lookup and one serialization instead of routing,
+    dependency resolution and parameter validation — the difference between
+    about 1,000 and several thousand lookups a second per process. Anything
+    else (a miss, ``as_of``, another parameter, a malformed date) goes on to
+    the route, which answers, validates and fills the cache exactly as before.
+    It runs inside the server span and the request metrics.
+    """
+
+    _PREFIX = "/v1/institutions/"
+    _SUFFIX = "/qa-status"
+    _HEADERS = ((b"content-type", b"application/json"),)
+
+    def __init__(self, app: ASGIApp, cache: QaStatusCache) -> None:
+        self.app = app
+        self.cache = cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            body = self._cached(scope["path"], scope["query_string"])
+            if body is not None:
+                scope["route"] = _QaStatusRoute
+                headers = [*self._HEADERS, (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+    def _cached(self, path: str, query: bytes) -> bytes | None:
+        if not (path.startswith(self._PREFIX) and path.endswith(self._SUFFIX)):
+            return None
+        key = path[len(self._PREFIX) : -len(self._SUFFIX)]
+        if not key or "/" in key:
+            return None
+        now = datetime.now(UTC)
+        if not query:
+            day = now.date()
+        elif query.startswith(b"on=") and len(query) == 13:
+            try:
+                day = date.fromisoformat(query[3:].decode("ascii"))
+            except ValueError:
+                return None  # the route answers with a problem naming the parameter
+        else:
+            return None
+        answer = self.cache.get(key, day)
+        if answer is None:
+            return None
+        return answer.model_copy(update={"as_of": now}).model_dump_json().encode()
