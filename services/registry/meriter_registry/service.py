@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
@@ -475,38 +474,51 @@ def _report_from_row(row: Any) -> ReportOut:
     )
 
 
-# The as-of filter and the date window run in SQL, on the institution's key;
-# the rule's remaining conditions run in Python so the answer can say why
-# each report in the window does not count.
+# One round trip: the institution by either key, then the reports visible as of
+# the question whose validity window holds the date, each with the agency's
+# EQAR registrations. The as-of filter and the date window run in SQL; the
+# rule's remaining conditions run in Python (meriter_shared.qa) so the answer
+# can say why each report in the window does not count. A row with a NULL
+# report_id is an institution with no report in the window.
 _QA_SQL = """
-SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
-       v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
-       r.local_identifier, r.withdrawn_at,
-       array(SELECT institution_id FROM report_institutions x
-             WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids
-FROM report_institutions ri
-JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
-JOIN reports r ON r.id = v.report_id
-WHERE ri.institution_id = $1
-  AND v.recorded_at <= $2 AND (v.superseded_at IS NULL OR v.superseded_at > $2)
-  AND v.valid_from <= $3 AND v.valid_until >= $3
+WITH inst AS (
+    SELECT id FROM institutions WHERE id = $1
+    UNION ALL
+    SELECT id FROM institutions WHERE deqar_id = $1
+    LIMIT 1
+)
+SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
+    SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
+           v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
+           r.local_identifier, r.withdrawn_at,
+           array(SELECT institution_id FROM report_institutions x
+                 WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
+           array(SELECT g.registered_from FROM agency_registrations g
+                 WHERE g.agency_id = v.agency_id ORDER BY g.registered_from) AS reg_from,
+           array(SELECT g.registered_to FROM agency_registrations g
+                 WHERE g.agency_id = v.agency_id ORDER BY g.registered_from) AS reg_to
+    FROM report_institutions ri
+    JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
+    JOIN reports r ON r.id = v.report_id
+    WHERE ri.institution_id = inst.id
+      AND v.recorded_at <= $2 AND (v.superseded_at IS NULL OR v.superseded_at > $2)
+      AND v.valid_from <= $3 AND v.valid_until >= $3
+) q ON true
 """
 
 
 async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> QaStatus:
-    institution_id = await resolve_institution(conn, key)
-    rows = await conn.fetch(_QA_SQL, institution_id, as_of, on)
-    agencies = sorted({r["agency_id"] for r in rows})
-    registrations: dict[str, list[Registration]] = defaultdict(list)
-    if agencies:
-        for reg in await conn.fetch(
-            "SELECT agency_id, registered_from, registered_to FROM agency_registrations "
-            "WHERE agency_id = ANY($1::text[])",
-            agencies,
-        ):
-            registrations[reg["agency_id"]].append(
-                Registration(reg["registered_from"], reg["registered_to"])
-            )
+    found = await conn.fetch(_QA_SQL, key, as_of, on)
+    if not found:
+        raise NotFound(f"no institution {key}")
+    institution_id: str = found[0]["institution_id"]
+    rows = [r for r in found if r["report_id"] is not None]
+    registrations: dict[str, list[Registration]] = {
+        r["agency_id"]: [
+            Registration(start, end) for start, end in zip(r["reg_from"], r["reg_to"], strict=True)
+        ]
+        for r in rows
+    }
     facts = [
         ReportFacts(
             report_id=r["report_id"],
