@@ -267,7 +267,12 @@ def add_proof(
     previous_proof: str | Sequence[str] | None = None,
     max_work: int | None = None,
 ) -> dict[str, Any]:
-    """A copy of ``document`` with one more proof (a proof set when one exists)."""
+    """A copy of ``document`` with one more proof (a proof set when one exists).
+
+    A first proof is a single object, as VC DM 2.0 examples and the W3C
+    vectors have it, except on Open Badges 3.0 credentials, whose schema
+    requires ``proof`` to be an array (both read the same as JSON-LD).
+    """
     proof = create_proof(
         document,
         key,
@@ -279,8 +284,17 @@ def add_proof(
     )
     secured = {k: _json_copy(v) for k, v in document.items()}
     existing = _as_list(secured.get("proof"))
-    secured["proof"] = [*existing, proof] if existing else proof
+    secured["proof"] = [*existing, proof] if existing or _is_open_badge(document) else proof
     return secured
+
+
+_OPEN_BADGE_TYPES = frozenset(
+    {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"}
+)
+
+
+def _is_open_badge(document: Mapping[str, Any]) -> bool:
+    return not _OPEN_BADGE_TYPES.isdisjoint(_as_list(document.get("type")))
 
 
 def _parse_datetime(value: Any) -> datetime:

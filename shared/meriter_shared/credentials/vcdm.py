@@ -383,9 +383,10 @@ def _ob_validator() -> Any:
 
 
 def _ob_problems(doc: Mapping[str, Any]) -> list[FormatProblem]:
-    # The OB 3.0 schema wants ``proof`` as an array; VC DM 2.0 (and JSON-LD, which
-    # reads both the same) also allows a single proof object, which is what
-    # proofs.add_proof emits for a first proof. Judge the shape OB means.
+    # The OB 3.0 schema wants ``proof`` as an array (proofs.add_proof writes one
+    # on OB credentials); VC DM 2.0 and JSON-LD, which read both the same, also
+    # allow a single proof object, so other issuers' credentials are judged by
+    # the shape OB means rather than refused for it.
     if "proof" in doc and isinstance(doc["proof"], dict):
         doc = {**doc, "proof": [doc["proof"]]}
     errors = sorted(

@@ -230,7 +230,8 @@ def test_config_digest_matches_a_fresh_computation_on_miss_and_hit(suite: str) -
 
     signed, _ = _sample_signed(suite)
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
-    config = proof_config_for_hashing(signed["proof"], unsecured, suite)
+    [proof] = signed["proof"]  # an Open Badge: a proof array
+    config = proof_config_for_hashing(proof, unsecured, suite)
     expected = hashlib.sha256(canonicalize_document(config, suite).encode()).digest()
     proofs._CONFIG_DIGESTS.clear()
     assert proofs._proof_config_digest(config, suite, None) == expected  # miss
@@ -249,7 +250,7 @@ def test_verification_with_a_warm_cache_still_checks_the_proof_options(suite: st
     assert all(r.verified for r in verify_proofs(signed, resolver=resolver))
     for field, value in (("created", "2026-01-23T10:00:01Z"), ("expires", "2099-01-01T00:00:00Z")):
         tampered = copy.deepcopy(signed)
-        tampered["proof"][field] = value
+        tampered["proof"][0][field] = value
         [result] = verify_proofs(tampered, resolver=resolver)
         assert not result.verified, field
     # A changed inline context changes the configuration too (and the document).
