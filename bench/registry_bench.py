@@ -85,6 +85,16 @@ async def seed(pool: Any) -> list[str]:
             records=[(a[0], date(2008, 1, 1), None) for a in agencies],
             columns=["agency_id", "registered_from", "registered_to"],
         )
+        await conn.executemany(
+            "INSERT INTO agency_versions VALUES ($1, $2, $3)",
+            [
+                (a[0], recorded - timedelta(days=1), {
+                    "id": a[0], "acronym": a[1], "name": a[2],
+                    "eqar_registrations": [{"registered_from": "2008-01-01"}],
+                })
+                for a in agencies
+            ],
+        )  # fmt: skip
         await conn.copy_records_to_table(
             "reports",
             records=reports,

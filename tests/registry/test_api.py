@@ -341,6 +341,7 @@ async def test_ending_an_agencys_registration_ends_qa_from_that_date(registry: R
         json=report("AAA", "r1", "DEQARINST0001"),
         headers=registry.admin,
     )
+    before_change = datetime.now(UTC)
     r = await registry.http.put(
         f"/v1/agencies/{aaa}",
         json={
@@ -357,6 +358,11 @@ async def test_ending_an_agencys_registration_ends_qa_from_that_date(registry: R
     last = (await registry.http.get(qa, params={"on": "2022-12-31"})).json()
     after = (await registry.http.get(qa, params={"on": "2023-01-01"})).json()
     assert (last["quality_assured"], after["quality_assured"]) == (True, False)
+    # Asked as of before the change, the answer stays what the registry said then.
+    then = await registry.http.get(
+        qa, params={"on": "2023-01-01", "as_of": before_change.isoformat()}
+    )
+    assert then.json()["quality_assured"] is True
 
 
 async def test_institution_update_by_non_admin_is_403(registry: Registry) -> None:

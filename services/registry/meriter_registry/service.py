@@ -475,11 +475,12 @@ def _report_from_row(row: Any) -> ReportOut:
 
 
 # One round trip: the institution by either key, then the reports visible as of
-# the question whose validity window holds the date, each with the agency's
-# EQAR registrations. The as-of filter and the date window run in SQL; the
-# rule's remaining conditions run in Python (meriter_shared.qa) so the answer
-# can say why each report in the window does not count. A row with a NULL
-# report_id is an institution with no report in the window.
+# the question whose validity window holds the date, each with its agency's
+# EQAR registrations as recorded at that instant (agency_versions). The as-of
+# filter and the date window run in SQL; the rule's remaining conditions run
+# in Python (meriter_shared.qa) so the answer can say why each report in the
+# window does not count. A row with a NULL report_id is an institution with no
+# report in the window.
 _QA_SQL = """
 WITH inst AS (
     SELECT id FROM institutions WHERE id = $1
@@ -493,10 +494,9 @@ SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
            r.local_identifier, r.withdrawn_at,
            array(SELECT institution_id FROM report_institutions x
                  WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
-           array(SELECT g.registered_from FROM agency_registrations g
-                 WHERE g.agency_id = v.agency_id ORDER BY g.registered_from) AS reg_from,
-           array(SELECT g.registered_to FROM agency_registrations g
-                 WHERE g.agency_id = v.agency_id ORDER BY g.registered_from) AS reg_to
+           (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
+             WHERE av.agency_id = v.agency_id AND av.recorded_at <= $2
+             ORDER BY av.recorded_at DESC LIMIT 1) AS registrations
     FROM report_institutions ri
     JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
     JOIN reports r ON r.id = v.report_id
@@ -513,9 +513,14 @@ async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> Qa
         raise NotFound(f"no institution {key}")
     institution_id: str = found[0]["institution_id"]
     rows = [r for r in found if r["report_id"] is not None]
+    # The agency's EQAR registrations as the registry knew them at as_of.
     registrations: dict[str, list[Registration]] = {
         r["agency_id"]: [
-            Registration(start, end) for start, end in zip(r["reg_from"], r["reg_to"], strict=True)
+            Registration(
+                date.fromisoformat(p["registered_from"]),
+                date.fromisoformat(p["registered_to"]) if p.get("registered_to") else None,
+            )
+            for p in r["registrations"] or []
         ]
         for r in rows
     }
