@@ -93,7 +93,9 @@ class ReportFacts:
     valid_to: date | None
     recorded_at: datetime
     withdrawn_at: datetime | None = None
-    flagged_at: datetime | None = None
+    # High-level flags as (raised, lifted or None): while one is up the report
+    # does not count, as DEQAR leaves high-flagged reports out of its exports.
+    high_flags: tuple[tuple[datetime, datetime | None], ...] = ()
 
     @property
     def valid_until(self) -> date:
@@ -102,10 +104,15 @@ class ReportFacts:
     def visible(self, as_of: datetime) -> bool:
         if self.recorded_at > as_of:
             return False
-        for gone in (self.withdrawn_at, self.flagged_at):
-            if gone is not None and gone <= as_of:
-                return False
-        return True
+        if self.withdrawn_at is not None and self.withdrawn_at <= as_of:
+            return False
+        return not self.flagged(as_of)
+
+    def flagged(self, as_of: datetime) -> bool:
+        return any(
+            raised <= as_of and (lifted is None or lifted > as_of)
+            for raised, lifted in self.high_flags
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -421,3 +421,69 @@ async def test_every_event_payload_keeps_to_its_shared_contract(
             assert [p.registered_from.isoformat() for p in state.eqar_registrations] == [
                 "2005-01-01"
             ]
+
+
+async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=await registry.token_for("agency", aaa),
+    )
+    rid = r.json()["submitted_report_id"]
+    qa = "/v1/institutions/DEQARINST0001/qa-status"
+
+    async def assured(**params: str) -> bool:
+        answer = await registry.http.get(qa, params={"on": "2021-06-01", **params})
+        assert answer.status_code == 200, answer.text
+        return bool(answer.json()["quality_assured"])
+
+    low = await registry.http.post(
+        f"/v1/reports/{rid}/flags",
+        json={"level": "low", "reason": "ESG 2.6 summary missing"},
+        headers=registry.admin,
+    )
+    assert low.status_code == 201, low.text
+    assert await assured() is True  # a low flag is a remark, not a verdict
+    before_flag = datetime.now(UTC)
+    high = await registry.http.post(
+        f"/v1/reports/{rid}/flags",
+        json={"level": "high", "reason": "agency not registered for this activity"},
+        headers=registry.admin,
+    )
+    assert high.status_code == 201, high.text
+    assert await assured() is False
+    assert await assured(as_of=before_flag.isoformat()) is True  # the past stays as it was
+    flag_url = f"/v1/reports/{rid}/flags/{high.json()['id']}"
+    lifted = await registry.http.delete(flag_url, headers=registry.admin)
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["lifted_at"] is not None
+    assert await assured() is True
+    again = await registry.http.delete(flag_url, headers=registry.admin)
+    assert again.status_code == 404
+
+
+async def test_only_the_national_body_flags_reports(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    agency_headers = await registry.token_for("agency", aaa)
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=agency_headers,
+    )
+    rid = r.json()["submitted_report_id"]
+    body = {"level": "high", "reason": "x"}
+    assert (await registry.http.post(f"/v1/reports/{rid}/flags", json=body)).status_code == 401
+    own = await registry.http.post(f"/v1/reports/{rid}/flags", json=body, headers=agency_headers)
+    assert own.status_code == 403
+    bad = await registry.http.post(
+        f"/v1/reports/{rid}/flags", json={"level": "severe"}, headers=registry.admin
+    )
+    assert bad.status_code == 422
+    assert {e["pointer"] for e in bad.json()["errors"]} >= {"/level", "/reason"}
+    missing = await registry.http.post(
+        "/v1/reports/no-such-report/flags", json=body, headers=registry.admin
+    )
+    assert missing.status_code == 404

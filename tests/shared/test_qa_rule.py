@@ -90,9 +90,18 @@ def test_report_withdrawn_later_leaves_past_answers_unchanged() -> None:
 
 
 def test_flagged_report_stops_counting_from_the_flag() -> None:
-    r = report(flagged_at=datetime(2022, 6, 1, tzinfo=UTC))
+    r = report(high_flags=((datetime(2022, 6, 1, tzinfo=UTC), None),))
     assert qa(r, date(2021, 1, 1), as_of=datetime(2022, 1, 1, tzinfo=UTC))
     assert not qa(r, date(2021, 1, 1), as_of=NOW)
+
+
+def test_a_lifted_flag_counts_only_while_it_was_up() -> None:
+    raised, lifted = datetime(2022, 6, 1, tzinfo=UTC), datetime(2022, 9, 1, tzinfo=UTC)
+    r = report(high_flags=((raised, lifted),))
+    assert qa(r, date(2021, 1, 1), as_of=datetime(2022, 5, 31, tzinfo=UTC))
+    assert not qa(r, date(2021, 1, 1), as_of=raised)
+    assert not qa(r, date(2021, 1, 1), as_of=datetime(2022, 8, 31, tzinfo=UTC))
+    assert qa(r, date(2021, 1, 1), as_of=lifted)
 
 
 def test_report_recorded_after_as_of_is_not_seen() -> None:

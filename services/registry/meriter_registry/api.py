@@ -25,6 +25,8 @@ from meriter_registry.schemas import (
     AgencyOut,
     ClientCreated,
     ClientIn,
+    FlagIn,
+    FlagOut,
     InstitutionIn,
     InstitutionOut,
     OfferingIn,
@@ -365,6 +367,24 @@ async def submit_csv(request: Request, pool: PoolDep, principal: PrincipalDep) -
             results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
     status = 200 if all(r["submission_status"] == "success" for r in results) else 400
     return JSONResponse(results, status_code=status)
+
+
+@router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
+async def raise_flag(
+    report_id: str, body: FlagIn, pool: PoolDep, principal: PrincipalDep
+) -> FlagOut:
+    """Admin: flag a report; a ``high`` flag stops it counting for QA while it is up."""
+    async with pool.acquire() as conn:
+        return await service.raise_flag(conn, report_id, body, principal, _now())
+
+
+@router.delete("/reports/{report_id}/flags/{flag_id}", response_model=FlagOut)
+async def lift_flag(
+    report_id: str, flag_id: str, pool: PoolDep, principal: PrincipalDep
+) -> FlagOut:
+    """Admin: lift a flag (it stays in the history)."""
+    async with pool.acquire() as conn:
+        return await service.lift_flag(conn, report_id, flag_id, principal, _now())
 
 
 @submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)

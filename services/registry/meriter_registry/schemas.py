@@ -239,6 +239,19 @@ class ReportOut(BaseModel):
     withdrawn_at: datetime | None = None
 
 
+class FlagIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: Literal["low", "high"]
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class FlagOut(FlagIn):
+    id: str
+    report_id: str
+    raised_at: datetime
+    lifted_at: datetime | None = None
+
+
 class QaStatus(BaseModel):
     institution_id: str
     on: date

@@ -25,6 +25,8 @@ from meriter_registry.schemas import (
     AgencyOut,
     ClientCreated,
     ClientIn,
+    FlagIn,
+    FlagOut,
     InstitutionIn,
     InstitutionOut,
     InstitutionRef,
@@ -440,6 +442,53 @@ async def withdraw_report(
     return out
 
 
+async def raise_flag(
+    conn: Connection, report_id: str, data: FlagIn, principal: Principal | None, now: datetime
+) -> FlagOut:
+    """The national body flags a report; a high flag stops it counting from now."""
+    _require(principal, Role.ADMIN)
+    async with conn.transaction():
+        if not await conn.fetchval("SELECT true FROM reports WHERE id = $1", report_id):
+            raise NotFound(f"no report {report_id}")
+        flag = FlagOut(
+            id=f"flag_{uuid.uuid4().hex}",
+            report_id=report_id,
+            level=data.level,
+            reason=data.reason,
+            raised_at=now,
+        )
+        await conn.execute(
+            "INSERT INTO report_flags (id, report_id, level, reason, raised_at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            flag.id,
+            report_id,
+            flag.level,
+            flag.reason,
+            now,
+        )
+        await _emit(conn, registry_events.REPORT_FLAGGED, report_id, flag)
+    return flag
+
+
+async def lift_flag(
+    conn: Connection, report_id: str, flag_id: str, principal: Principal | None, now: datetime
+) -> FlagOut:
+    _require(principal, Role.ADMIN)
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "UPDATE report_flags SET lifted_at = $3 WHERE id = $1 AND report_id = $2 "
+            "AND lifted_at IS NULL RETURNING id, report_id, level, reason, raised_at, lifted_at",
+            flag_id,
+            report_id,
+            now,
+        )
+        if row is None:
+            raise NotFound(f"no raised flag {flag_id} on report {report_id}")
+        flag = FlagOut(**dict(row))
+        await _emit(conn, registry_events.REPORT_FLAG_LIFTED, report_id, flag)
+    return flag
+
+
 async def _report_out(conn: Connection, report_id: str, version: int) -> ReportOut:
     row = await conn.fetchrow(
         "SELECT v.*, r.local_identifier, r.withdrawn_at, "
@@ -496,7 +545,13 @@ SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
                  WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
            (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
              WHERE av.agency_id = v.agency_id AND av.recorded_at <= $2
-             ORDER BY av.recorded_at DESC LIMIT 1) AS registrations
+             ORDER BY av.recorded_at DESC LIMIT 1) AS registrations,
+           array(SELECT f.raised_at FROM report_flags f
+                 WHERE f.report_id = v.report_id AND f.level = 'high' ORDER BY f.id)
+               AS flags_raised,
+           array(SELECT f.lifted_at FROM report_flags f
+                 WHERE f.report_id = v.report_id AND f.level = 'high' ORDER BY f.id)
+               AS flags_lifted
     FROM report_institutions ri
     JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
     JOIN reports r ON r.id = v.report_id
@@ -534,6 +589,7 @@ async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> Qa
             valid_to=r["valid_to"],
             recorded_at=r["recorded_at"],
             withdrawn_at=r["superseded_at"],
+            high_flags=tuple(zip(r["flags_raised"], r["flags_lifted"], strict=True)),
         )
         for r in rows
     ]

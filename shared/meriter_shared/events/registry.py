@@ -26,6 +26,8 @@ AGENCY_UPDATED = "agency.updated"
 REPORT_RECORDED = "report.recorded"
 REPORT_UPDATED = "report.updated"
 REPORT_WITHDRAWN = "report.withdrawn"
+REPORT_FLAGGED = "report.flagged"
+REPORT_FLAG_LIFTED = "report.flag_lifted"
 OFFERING_PUBLISHED = "offering.published"
 OFFERING_UPDATED = "offering.updated"
 CLIENT_CREATED = "client.created"
@@ -91,6 +93,18 @@ class ReportState(_State):
     withdrawn_at: datetime | None = None
 
 
+class ReportFlagState(_State):
+    """``report.flagged`` / ``report.flag_lifted``: a high flag takes the report out
+    of the rule from ``raised_at`` until ``lifted_at``."""
+
+    id: str
+    report_id: str
+    level: Literal["low", "high"]
+    reason: str
+    raised_at: datetime
+    lifted_at: datetime | None = None
+
+
 class OfferingState(_State):
     """``offering.published`` / ``offering.updated``: a micro-credential specification."""
 
@@ -127,6 +141,8 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     REPORT_RECORDED: ReportState,
     REPORT_UPDATED: ReportState,
     REPORT_WITHDRAWN: ReportState,
+    REPORT_FLAGGED: ReportFlagState,
+    REPORT_FLAG_LIFTED: ReportFlagState,
     OFFERING_PUBLISHED: OfferingState,
     OFFERING_UPDATED: OfferingState,
     CLIENT_CREATED: ClientState,
