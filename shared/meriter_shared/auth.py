@@ -87,10 +87,15 @@ class TokenValidator:
         *,
         fetcher: JwksFetcher = fetch_jwks,
         clock: Callable[[], float] = time.monotonic,
+        revoked: Callable[[str], Awaitable[bool]] | None = None,
     ) -> None:
+        """``revoked(client_id)``, where the token issuer's client list is at hand
+        (the registry), refuses tokens of a client revoked since they were issued;
+        elsewhere a revoked client's tokens lapse with their short lifetime."""
         if settings.jwks_url is None and settings.jwks_json is None:
             raise ValueError("AuthSettings needs jwks_url or jwks_json")
         self._settings = settings
+        self._revoked = revoked
         self._fetcher = fetcher
         self._clock = clock
         self._keys: dict[str, Any] = {}
@@ -160,11 +165,14 @@ class TokenValidator:
         tenant = claims.get("tenant")
         if role is not Role.ADMIN and not isinstance(tenant, str):
             raise Unauthorized("token has no tenant")
-        return Principal(
+        principal = Principal(
             client_id=str(claims.get("client_id", claims["sub"])),
             role=role,
             tenant_id=tenant if isinstance(tenant, str) else None,
         )
+        if self._revoked is not None and await self._revoked(principal.client_id):
+            raise Unauthorized("the client of this token has been revoked")
+        return principal
 
 
 def install_validator(app: Any, validator: TokenValidator) -> None:

@@ -52,7 +52,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             async with runtime.pool.acquire() as conn:
                 return await tokens.public_jwks(conn)
 
-        install_validator(app, TokenValidator(auth, fetcher=own_jwks))
+        async def client_revoked(client_id: str) -> bool:
+            # The registry issues the tokens: a client revoked (or unknown) since
+            # its token was issued is refused at once, not when the token expires.
+            async with runtime.pool.acquire() as conn:
+                active = await conn.fetchval(
+                    "SELECT true FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL",
+                    client_id,
+                )
+            return active is None
+
+        install_validator(app, TokenValidator(auth, fetcher=own_jwks, revoked=client_revoked))
     else:
         install_validator(app, TokenValidator(auth))
     return app
