@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from meriter_shared.events.registry import ReportState
 from meriter_shared.qa import ActivityType, Decision, Status
 
 
@@ -223,20 +224,8 @@ class SubmissionResult(BaseModel):
     report_warnings: list[str] = Field(default_factory=list)
 
 
-class ReportOut(BaseModel):
-    id: str
-    agency_id: str
-    local_identifier: str
-    version: int
-    activity_type: str
-    status: str
-    decision: str
-    valid_from: date
-    valid_to: date | None
-    valid_until: date
-    institution_ids: list[str]
-    recorded_at: datetime
-    withdrawn_at: datetime | None = None
+class ReportOut(ReportState):
+    """A report version, as the API answers and as ``report.*`` events carry it."""
 
 
 class FlagIn(BaseModel):
