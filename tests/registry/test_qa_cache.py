@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 import httpx
@@ -109,7 +109,7 @@ async def test_an_answer_computed_across_a_change_is_not_stored(registry: Regist
     assert cache.get("DEQARINST0001", date(2031, 1, 1)) is None
 
 
-async def test_without_its_listener_the_cache_is_bypassed_and_answers_stay_right(
+async def test_without_its_listener_the_cache_is_bypassed_until_it_listens_again(
     registry: Registry,
 ) -> None:
     agency = await registry.agency("AAA")
@@ -119,12 +119,23 @@ async def test_without_its_listener_the_cache_is_bypassed_and_answers_stay_right
     async with registry.pool.acquire() as conn:
         await conn.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
+            "WHERE query LIKE 'LISTEN%' AND datname = current_database() "
+            "AND pid <> pg_backend_pid()"
         )
     await eventually(lambda: _inactive(cache), lambda off: off, timeout_s=5)
     await submit(registry, agency, "r1")
     assert await assured_today(registry.http) is True
-    assert cache.get("DEQARINST0001", datetime.now(UTC).date()) is None
+    # It listens again on a new connection, and only then caches again.
+    await eventually(lambda: _inactive(cache), lambda off: not off, timeout_s=10)
+    await submit(registry, agency, "r2")  # heard by the new listener
+
+    async def second_lookup_hits() -> bool:
+        assert await assured_today(registry.http) is True
+        hits = cache.hits
+        assert await assured_today(registry.http) is True
+        return cache.hits == hits + 1
+
+    await eventually(second_lookup_hits, lambda hit: hit, timeout_s=5)
 
 
 async def _inactive(cache: QaStatusCache) -> bool:

@@ -9,13 +9,15 @@ processes; the process that made the change also forgets at once).
 
 A lookup racing a change cannot store a stale answer: every answer is stored
 only if no notification arrived while it was being computed (the generation
-did not move). While the listening connection is down the cache is bypassed.
+did not move). While the listening connection is down the cache is bypassed,
+and it listens again as soon as it can.
 Only the present is cached (``as_of`` = now); questions about the past go to
 the database.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
@@ -38,6 +40,8 @@ class QaStatusCache:
         self.generation = 0
         self._answers: OrderedDict[tuple[str, date], QaStatus] = OrderedDict()
         self._listener: PoolConnectionProxy[Any] | None = None
+        self._reconnecting: asyncio.Task[None] | None = None
+        self._stopping = False
         self.hits = 0
         self.misses = 0
 
@@ -46,18 +50,38 @@ class QaStatusCache:
         return self._listener is not None and not self._listener.is_closed()
 
     async def start(self, pool: Pool) -> None:
-        conn: PoolConnectionProxy[Any] = await pool.acquire()
+        self._pool = pool
+        self._stopping = False
+        await self._listen()
+
+    async def _listen(self) -> None:
+        conn: PoolConnectionProxy[Any] = await self._pool.acquire()
         try:
             await conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
             conn.add_termination_listener(self._on_terminated)
         except BaseException:
-            await pool.release(conn)
+            await self._pool.release(conn)
             raise
-        self._pool = pool
         self._listener = conn
         self.invalidate()
 
+    async def _reconnect(self) -> None:
+        """Listen again after the connection was lost (a database restart, say)."""
+        delay = 0.5
+        while not self._stopping and self._listener is None:
+            await asyncio.sleep(delay)
+            try:
+                await self._listen()
+                log.info("qa-status cache listening again")
+            except Exception:
+                delay = min(delay * 2, 30.0)
+
     async def stop(self) -> None:
+        self._stopping = True
+        if self._reconnecting is not None:
+            self._reconnecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reconnecting
         conn, self._listener = self._listener, None
         if conn is not None and not conn.is_closed():
             conn.remove_termination_listener(self._on_terminated)
@@ -92,9 +116,11 @@ class QaStatusCache:
         self.invalidate()
 
     def _on_terminated(self, *_args: Any) -> None:
-        log.warning("qa-status cache listener lost; cache bypassed")
+        log.warning("qa-status cache listener lost; bypassed until it listens again")
         self._listener = None
         self.invalidate()
+        if not self._stopping:
+            self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
 
 
 class ForgetOnWrites:
