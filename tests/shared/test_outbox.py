@@ -104,6 +104,7 @@ async def test_events_lost_by_a_restarted_broker_are_published_again(
         assert await relay.recover_lost() == 4
         while await relay.publish_batch():
             pass
+        await relay.stop()
         await producer.stop()
         records = await read_all(broker.bootstrap, topic)
         assert sorted(decode(r.value, r.headers).data["n"] for r in records) == [0, 1, 2, 3]
@@ -222,5 +223,38 @@ async def test_events_published_in_multi_record_batches_are_not_taken_for_lost(
     relay = OutboxRelay(pool, producer, settings, service="test")
     assert await relay.publish_batch() == 50  # one send: a batch of many records per partition
     assert await relay.recover_lost() == 0
+    await relay.stop()
     assert await published_count(pool) == 50
     assert len(await read_all(kafka_bootstrap, topic)) == 50
+
+
+async def test_the_periodic_check_sees_a_broker_that_forgot_since_the_last_check(
+    pool: Pool, workdir: Path, topic: str
+) -> None:
+    """The relay keeps one consumer for its checks; it must not trust what it knew."""
+    port = free_port()
+    broker = start_tansu(port, workdir / f"tansu-{port}.log")
+    settings = kafka_settings(broker.bootstrap)
+    await ensure_topics(settings, [topic], partitions=1)
+    producer = create_producer(settings)
+    await producer.start()
+    relay = OutboxRelay(pool, producer, settings, service="test")
+    try:
+        for n in range(3):
+            async with pool.acquire() as conn, conn.transaction():
+                await enqueue(conn, event(n), topic=topic)
+        while await relay.publish_batch():
+            pass
+        assert await relay.recover_lost() == 0  # the check's consumer now exists
+        stop_tansu(broker)
+        broker = start_tansu(port, workdir / f"tansu-{port}.log")
+        await ensure_topics(settings, [topic], partitions=1)
+        assert await relay.recover_lost() == 3
+        while await relay.publish_batch():
+            pass
+        records = await read_all(broker.bootstrap, topic)
+        assert sorted(decode(r.value, r.headers).data["n"] for r in records) == [0, 1, 2]
+    finally:
+        await relay.stop()
+        await producer.stop()
+        stop_tansu(broker)

@@ -89,6 +89,7 @@ class OutboxRelay:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self._high: dict[tuple[str, int], int] = {}
+        self._offsets_consumer: AIOKafkaConsumer | None = None
         self.is_leader = False
 
     async def start(self) -> None:
@@ -101,6 +102,7 @@ class OutboxRelay:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._close_offsets_consumer()
 
     def wake(self, *_: object) -> None:
         self._wake.set()
@@ -138,6 +140,7 @@ class OutboxRelay:
                             await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
             finally:
                 self.is_leader = False
+                await self._close_offsets_consumer()
                 with contextlib.suppress(Exception):
                     await lock_conn.remove_listener(NOTIFY_CHANNEL, self.wake)
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
@@ -253,13 +256,19 @@ class OutboxRelay:
             )
 
     async def _end_offsets(self, tps: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.kafka.bootstrap_servers,
-            client_id=f"{self.kafka.client_id}-{self.service}-outbox-check",
-            enable_auto_commit=False,
-            request_timeout_ms=self.kafka.request_timeout_ms,
-        )
-        await consumer.start()
+        # One consumer (no group) serves every check while this relay leads:
+        # starting one costs a bootstrap and a stall of the service's event
+        # loop every ``broker_check_interval_s``. Dropped on any error.
+        consumer = self._offsets_consumer
+        if consumer is None:
+            consumer = AIOKafkaConsumer(
+                bootstrap_servers=self.kafka.bootstrap_servers,
+                client_id=f"{self.kafka.client_id}-{self.service}-outbox-check",
+                enable_auto_commit=False,
+                request_timeout_ms=self.kafka.request_timeout_ms,
+            )
+            await consumer.start()
+            self._offsets_consumer = consumer
         try:
             await consumer.topics()  # refresh metadata for every topic
             known: list[TopicPartition] = []
@@ -272,8 +281,15 @@ class OutboxRelay:
                 (tp.topic, tp.partition): await _log_end(consumer, tp, reported)
                 for tp, reported in ends.items()
             }
-        finally:
-            await consumer.stop()
+        except BaseException:
+            await self._close_offsets_consumer()
+            raise
+
+    async def _close_offsets_consumer(self) -> None:
+        consumer, self._offsets_consumer = self._offsets_consumer, None
+        if consumer is not None:
+            with contextlib.suppress(Exception):
+                await consumer.stop()
 
 
 async def _log_end(consumer: AIOKafkaConsumer, tp: TopicPartition, reported: int) -> int:
