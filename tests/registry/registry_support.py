@@ -62,6 +62,19 @@ class Registry:
         assert r.status_code == 201, r.text
         return str(r.json()["id"])
 
+    async def submitted_report(
+        self, agency_id: str, acronym: str, local_id: str, *deqar_ids: str, **extra: Any
+    ) -> tuple[str, dict[str, str]]:
+        """A report the agency submitted itself: its id and the agency's headers."""
+        headers = await self.token_for("agency", agency_id)
+        r = await self.http.post(
+            "/submissionapi/v2/submit/report",
+            json=report(acronym, local_id, *deqar_ids, **extra),
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        return str(r.json()["submitted_report_id"]), headers
+
     async def institution(self, deqar_id: str, **extra: Any) -> str:
         body = {"deqar_id": deqar_id, "name_official": f"Univ {deqar_id}", "country": "SE"}
         r = await self.http.post("/v1/institutions", json={**body, **extra}, headers=self.admin)

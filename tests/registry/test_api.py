@@ -381,13 +381,7 @@ async def test_every_event_payload_keeps_to_its_shared_contract(
     """What the issuer and verifier project is what meriter_shared.events.registry says."""
     aaa = await registry.agency("AAA")
     own = await registry.institution("DEQARINST0001")
-    agency_headers = await registry.token_for("agency", aaa)
-    r = await registry.http.post(
-        "/submissionapi/v2/submit/report",
-        json=report("AAA", "r1", "DEQARINST0001"),
-        headers=agency_headers,
-    )
-    rid = r.json()["submitted_report_id"]
+    rid, agency_headers = await registry.submitted_report(aaa, "AAA", "r1", "DEQARINST0001")
     await registry.http.delete(f"/submissionapi/v2/delete/report/{rid}", headers=agency_headers)
     inst_headers = await registry.token_for("institution", own)
     r = await registry.http.post(
@@ -426,12 +420,7 @@ async def test_every_event_payload_keeps_to_its_shared_contract(
 async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Registry) -> None:
     aaa = await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
-    r = await registry.http.post(
-        "/submissionapi/v2/submit/report",
-        json=report("AAA", "r1", "DEQARINST0001"),
-        headers=await registry.token_for("agency", aaa),
-    )
-    rid = r.json()["submitted_report_id"]
+    rid, _ = await registry.submitted_report(aaa, "AAA", "r1", "DEQARINST0001")
     qa = "/v1/institutions/DEQARINST0001/qa-status"
 
     async def assured(**params: str) -> bool:
@@ -467,13 +456,7 @@ async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Reg
 async def test_only_the_national_body_flags_reports(registry: Registry) -> None:
     aaa = await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
-    agency_headers = await registry.token_for("agency", aaa)
-    r = await registry.http.post(
-        "/submissionapi/v2/submit/report",
-        json=report("AAA", "r1", "DEQARINST0001"),
-        headers=agency_headers,
-    )
-    rid = r.json()["submitted_report_id"]
+    rid, agency_headers = await registry.submitted_report(aaa, "AAA", "r1", "DEQARINST0001")
     body = {"level": "high", "reason": "x"}
     assert (await registry.http.post(f"/v1/reports/{rid}/flags", json=body)).status_code == 401
     own = await registry.http.post(f"/v1/reports/{rid}/flags", json=body, headers=agency_headers)

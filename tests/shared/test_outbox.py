@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,13 @@ from support.waiting import eventually
 
 def event(n: int, subject: str = "agg") -> CloudEvent:
     return CloudEvent.new(type="thing.happened", source="urn:test", subject=subject, data={"n": n})
+
+
+async def write_events(pool: Pool, topic: str, numbers: Iterable[int]) -> None:
+    """One committed transaction per event, as separate requests would write them."""
+    for n in numbers:
+        async with pool.acquire() as conn, conn.transaction():
+            await enqueue(conn, event(n), topic=topic)
 
 
 async def published_count(pool: Pool) -> int:
@@ -122,9 +130,7 @@ async def test_a_broker_that_forgets_while_the_relay_runs_gets_the_lost_events_a
     producer = create_producer(settings)
     await producer.start()
     relay = OutboxRelay(pool, producer, settings, service="test")
-    for n in range(3):
-        async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, event(n), topic=topic)
+    await write_events(pool, topic, range(3))
     while await relay.publish_batch():
         pass
     stop_tansu(broker)
@@ -240,9 +246,7 @@ async def test_the_periodic_check_sees_a_broker_that_forgot_since_the_last_check
     await producer.start()
     relay = OutboxRelay(pool, producer, settings, service="test")
     try:
-        for n in range(3):
-            async with pool.acquire() as conn, conn.transaction():
-                await enqueue(conn, event(n), topic=topic)
+        await write_events(pool, topic, range(3))
         while await relay.publish_batch():
             pass
         assert await relay.recover_lost() == 0  # the check's consumer now exists
