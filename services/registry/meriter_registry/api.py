@@ -225,13 +225,9 @@ async def qa_status(
     """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
     now = _now()
     day = on or now.date()
+    # Cached answers about the present are served before routing
+    # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
     cache: QaStatusCache = request.app.state.qa_cache
-    if as_of is None:
-        # The present changes only when the registry does: see qa_cache.py.
-        cached = cache.get(institution_id, day)
-        if cached is not None:
-            answer = cached.model_copy(update={"as_of": now})
-            return Response(answer.model_dump_json(), media_type="application/json")
     when = as_of or now
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)

@@ -179,6 +179,15 @@ def _proof_config_digest(config: Mapping[str, Any], suite: str, max_work: int | 
     return digest
 
 
+def _hash_for_signing(
+    config: Mapping[str, Any], unsecured: Mapping[str, Any], suite: str, max_work: int | None
+) -> bytes:
+    """``hash_data`` of the canonical configuration and document: the document is
+    canonicalized afresh each time, the configuration's hash may be memoized."""
+    document_digest = _sha256(canonicalize_document(unsecured, suite, max_work=max_work))
+    return _proof_config_digest(config, suite, max_work) + document_digest
+
+
 def _json_copy(value: Any) -> Any:
     """Deep copy of a JSON value: dicts and lists copied, immutable scalars shared.
 
@@ -245,10 +254,7 @@ def create_proof(
     unsecured = _document_for_proof(document, options)
     try:
         config = proof_config_for_hashing(options, unsecured, suite)
-        # = hash_data(canonical config, canonical document)
-        digest = _proof_config_digest(config, suite, max_work) + _sha256(
-            canonicalize_document(unsecured, suite, max_work=max_work)
-        )
+        digest = _hash_for_signing(config, unsecured, suite, max_work)
     except ProofError:
         raise
     except Exception as exc:
@@ -381,11 +387,7 @@ def verify_proof(
         public_key = public_key_from_multibase(method.get("publicKeyMultibase", ""))
 
         config = proof_config_for_hashing(proof, unsecured, suite)
-        # = hash_data(canonical config, canonical document); the document is
-        # always canonicalized as received
-        digest = _proof_config_digest(config, suite, max_work) + _sha256(
-            canonicalize_document(unsecured, suite, max_work=max_work)
-        )
+        digest = _hash_for_signing(config, unsecured, suite, max_work)
         if not verify_signature(public_key, signature, digest):
             return fail("signature does not match", controller)
         return ProofResult(index, True, suite, vm, purpose, controller)
