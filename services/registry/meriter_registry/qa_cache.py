@@ -124,22 +124,28 @@ class QaStatusCache:
 
 
 class ForgetOnWrites:
-    """ASGI: a write answered by this process drops the cache before its response
-    leaves, so whoever made a change reads it back at once (read your writes)."""
+    """ASGI: a successful write answered by this process drops the cache before
+    its response leaves, so whoever made a change reads it back at once (read
+    your writes). Refused writes and token requests change nothing."""
 
     _READS = frozenset({"GET", "HEAD", "OPTIONS"})
+    _NOT_CHANGES = frozenset({"/v1/oauth/token"})
 
     def __init__(self, app: ASGIApp, cache: QaStatusCache) -> None:
         self.app = app
         self.cache = cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in self._READS:
+        if (
+            scope["type"] != "http"
+            or scope["method"] in self._READS
+            or scope["path"] in self._NOT_CHANGES
+        ):
             await self.app(scope, receive, send)
             return
 
         async def send_after_forgetting(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and message["status"] < 400:
                 self.cache.invalidate()
             await send(message)
 
