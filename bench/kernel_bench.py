@@ -2,7 +2,7 @@
 
 Prints JSON: events per second written to the outbox (in batches of 100 per
 transaction), published by the relay, and applied by one consumer (one
-transaction per event, inbox included), end to end on this machine.
+transaction per fetched batch, inbox included, a batch handler), end to end on this machine.
 """
 
 from __future__ import annotations
@@ -12,16 +12,28 @@ import json
 import sys
 import time
 import uuid
+from collections.abc import Sequence
+from typing import ClassVar
 
 from bench.infra import bench_infra
 from meriter_shared.db.migrations import migrate
-from meriter_shared.db.outbox import OutboxRelay, enqueue
+from meriter_shared.db.outbox import OutboxRelay, enqueue_event
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Connection
+from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent
-from meriter_shared.messaging.consumer import ConsumerRunner
+from meriter_shared.messaging.consumer import ConsumerRunner, Delivery, on_batch
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
 from meriter_shared.settings import KafkaSettings, PostgresSettings
+
+
+class BenchDone(EventPayload):
+    event_type: ClassVar[str] = "bench.done"
+    topic: ClassVar[str] = "bench.events"
+    source: ClassVar[str] = "urn:bench"
+    subject_field: ClassVar[str] = "n"
+
+    n: int
 
 
 async def run(n: int) -> dict[str, object]:
@@ -43,8 +55,10 @@ async def run(n: int) -> dict[str, object]:
         done = asyncio.Event()
         applied = 0
 
-        async def effect(conn: Connection, event: CloudEvent) -> None:
-            await conn.execute("INSERT INTO effects VALUES ($1, $2)", event.id, event.data["n"])
+        async def effect(conn: Connection, batch: Sequence[Delivery[BenchDone]]) -> None:
+            await conn.executemany(
+                "INSERT INTO effects VALUES ($1, $2)", [(d.event.id, d.payload.n) for d in batch]
+            )
 
         def on_durable(_: CloudEvent) -> None:
             nonlocal applied
@@ -55,7 +69,7 @@ async def run(n: int) -> dict[str, object]:
         runner = ConsumerRunner(
             name="bench",
             topics=[topic],
-            handlers={"bench.done": effect},
+            handlers=[on_batch(BenchDone, effect)],
             pool=pool,
             producer=producer,
             kafka=kafka,
@@ -71,7 +85,7 @@ async def run(n: int) -> dict[str, object]:
                     ev = CloudEvent.new(
                         type="bench.done", source="urn:bench", subject=f"a{i % 997}", data={"n": i}
                     )
-                    await enqueue(conn, ev, topic=topic)
+                    await enqueue_event(conn, ev, topic=topic)
         t_write = time.perf_counter() - t0
 
         relay = OutboxRelay(pool, producer, kafka, service="bench", poll_interval_s=0.05)

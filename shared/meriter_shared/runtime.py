@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from meriter_shared.db.outbox import OutboxRelay
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool
 from meriter_shared.events.topics import Topics
-from meriter_shared.messaging.consumer import ConsumerRunner, Handler
+from meriter_shared.messaging.consumer import ConsumerRunner, Subscription
 from meriter_shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
 from meriter_shared.settings import ServiceSettings
 
@@ -30,11 +30,11 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class ConsumerSpec:
-    """A consumer group this service runs: its name, topics and handlers."""
+    """A consumer group this service runs: its name, topics and typed handlers."""
 
     name: str
     topics: list[str]
-    handlers: Mapping[str, Handler]
+    handlers: Sequence[Subscription[Any]]
     options: dict[str, Any] = field(default_factory=dict)
 
 

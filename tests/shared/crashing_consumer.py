@@ -10,16 +10,20 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for support
 
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Connection
 from meriter_shared.events.envelope import CloudEvent
-from meriter_shared.messaging.consumer import ConsumerRunner
+from meriter_shared.messaging.consumer import ConsumerRunner, on
 from meriter_shared.messaging.kafka import create_producer
 from meriter_shared.settings import KafkaSettings, PostgresSettings
+from support.contracts import ThingHappened
 
 
-async def record_effect(conn: Connection, event: CloudEvent) -> None:
+async def record_effect(conn: Connection, thing: ThingHappened, event: CloudEvent) -> None:
     await conn.execute("INSERT INTO effects (event_id, body) VALUES ($1, $2)", event.id, event.data)
 
 
@@ -40,7 +44,7 @@ async def main(dsn: str, bootstrap: str, topic: str, group: str) -> None:
     runner = ConsumerRunner(
         name=group,
         topics=[topic],
-        handlers={"thing.happened": record_effect},
+        handlers=[on(ThingHappened, record_effect)],
         pool=pool,
         producer=producer,
         kafka=kafka,

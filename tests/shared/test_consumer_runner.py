@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -14,8 +15,16 @@ from aiokafka import AIOKafkaProducer
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.envelope import CloudEvent, encode
 from meriter_shared.events.topics import Topics
-from meriter_shared.messaging.consumer import ConsumerRunner, Handler, TransientError
+from meriter_shared.messaging.consumer import (
+    ConsumerRunner,
+    Delivery,
+    Subscription,
+    TransientError,
+    on,
+    on_batch,
+)
 from meriter_shared.messaging.kafka import ensure_topics
+from support.contracts import ThingHappened
 from support.kafka import kafka_settings, read_all
 from support.waiting import eventually
 
@@ -24,7 +33,7 @@ def event(n: int) -> CloudEvent:
     return CloudEvent.new(type="thing.happened", source="urn:test", subject="agg", data={"n": n})
 
 
-async def record_effect(conn: Connection, ev: CloudEvent) -> None:
+async def record_effect(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
     await conn.execute("INSERT INTO effects (event_id, body) VALUES ($1, $2)", ev.id, ev.data)
 
 
@@ -45,7 +54,7 @@ async def run_consumer(
     runners: list[ConsumerRunner] = []
 
     def start(
-        topic: str, handlers: dict[str, Handler], group: str | None = None, **kw: object
+        topic: str, handlers: list[Subscription[Any]], group: str | None = None, **kw: object
     ) -> ConsumerRunner:
         runner = ConsumerRunner(
             name=group or f"g-{uuid.uuid4().hex[:8]}",
@@ -77,7 +86,7 @@ async def test_an_event_is_applied_once_even_when_delivered_twice(
     await publish(producer, topic, ev)
     await publish(producer, topic, ev)  # at-least-once: the same event again
     await publish(producer, topic, event(2))
-    runner = run_consumer(topic, {"thing.happened": record_effect})
+    runner = run_consumer(topic, [on(ThingHappened, record_effect)])
     await runner.start()
     assert await eventually(lambda: effects(pool), lambda e: e == [1, 2])
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 2
@@ -112,13 +121,13 @@ async def test_consumer_killed_after_effect_before_commit_applies_the_event_once
     seen: list[str] = []
     calls: list[str] = []
 
-    async def counting(conn: Connection, ev: CloudEvent) -> None:
+    async def counting(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
         calls.append(ev.id)
-        await record_effect(conn, ev)
+        await record_effect(conn, thing, ev)
 
     await publish(producer, topic, event(2))
     runner = run_consumer(
-        topic, {"thing.happened": counting}, group=group, on_durable=lambda e: seen.append(e.id)
+        topic, [on(ThingHappened, counting)], group=group, on_durable=lambda e: seen.append(e.id)
     )
     await runner.start()
     await eventually(lambda: asyncio.sleep(0, result=list(seen)), lambda s: len(s) >= 2)
@@ -139,7 +148,7 @@ async def test_poison_message_goes_to_the_dead_letter_topic_and_the_next_is_proc
     )
     await producer.send_and_wait(topic, value=b"not json at all", key=b"agg")
     await publish(producer, topic, event(7))
-    runner = run_consumer(topic, {"thing.happened": record_effect})
+    runner = run_consumer(topic, [on(ThingHappened, record_effect)])
     await runner.start()
     assert await eventually(lambda: effects(pool), lambda e: e == [7])
     (dead,) = await eventually(
@@ -166,16 +175,16 @@ async def test_an_event_its_handler_keeps_rejecting_is_dead_lettered_with_the_er
     )
     attempts: list[int] = []
 
-    async def picky(conn: Connection, ev: CloudEvent) -> None:
-        if ev.data["n"] == 1:
+    async def picky(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
+        if thing.n == 1:
             attempts.append(1)
             raise ValueError("n=1 is not allowed")
-        await record_effect(conn, ev)
+        await record_effect(conn, thing, ev)
 
     await publish(producer, topic, event(1))
     await publish(producer, topic, event(2))
     runner = run_consumer(
-        topic, {"thing.happened": picky}, max_attempts=3, batch_transactions=batched
+        topic, [on(ThingHappened, picky)], max_attempts=3, batch_transactions=batched
     )
     await runner.start()
     assert await eventually(lambda: effects(pool), lambda e: e == [2])
@@ -199,13 +208,13 @@ async def test_transient_failures_are_retried_until_the_effect_succeeds(
     await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
     failures = [TransientError("database restarting")] * 5
 
-    async def flaky(conn: Connection, ev: CloudEvent) -> None:
+    async def flaky(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
         if failures:
             raise failures.pop()
-        await record_effect(conn, ev)
+        await record_effect(conn, thing, ev)
 
     await publish(producer, topic, event(3))
-    runner = run_consumer(topic, {"thing.happened": flaky}, max_attempts=2)
+    runner = run_consumer(topic, [on(ThingHappened, flaky)], max_attempts=2)
     await runner.start()
     assert await eventually(lambda: effects(pool), lambda e: e == [3])
     assert failures == []
@@ -223,6 +232,67 @@ async def test_events_of_unknown_types_are_skipped(
         producer, topic, CloudEvent.new(type="other.thing", source="urn:test", subject="a", data={})
     )
     await publish(producer, topic, event(4))
-    runner = run_consumer(topic, {"thing.happened": record_effect})
+    runner = run_consumer(topic, [on(ThingHappened, record_effect)])
     await runner.start()
     assert await eventually(lambda: effects(pool), lambda e: e == [4])
+
+
+async def test_a_payload_that_breaks_its_contract_is_dead_lettered_at_once_untried(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(
+        kafka_settings(kafka_bootstrap), [topic, Topics.dead_letter(topic)], partitions=1
+    )
+    calls: list[int] = []
+
+    async def counting(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
+        calls.append(thing.n)
+        await record_effect(conn, thing, ev)
+
+    broken = CloudEvent.new(
+        type="thing.happened", source="urn:test", subject="agg", data={"n": "not a number"}
+    )
+    await publish(producer, topic, broken)
+    await publish(producer, topic, event(5))
+    runner = run_consumer(topic, [on(ThingHappened, counting)], max_attempts=3)
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: e == [5])
+    (dead,) = await eventually(
+        lambda: read_all(kafka_bootstrap, Topics.dead_letter(topic)), lambda r: len(r) == 1
+    )
+    headers = dict(dead.headers)
+    assert headers["dlq_stage"] == b"contract"
+    assert b"thing.happened" in headers["dlq_error"]
+    assert b"valid integer" in headers["dlq_error"]
+    assert calls == [5]  # the broken payload never reached the handler
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 1
+
+
+async def test_a_batch_handler_gets_a_fetched_batch_in_one_call(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    sizes: list[int] = []
+
+    async def all_at_once(conn: Connection, batch: Sequence[Delivery[ThingHappened]]) -> None:
+        sizes.append(len(batch))
+        await conn.executemany(
+            "INSERT INTO effects (event_id, body) VALUES ($1, $2)",
+            [(d.event.id, d.event.data) for d in batch],
+        )
+
+    for n in range(20):
+        await publish(producer, topic, event(n))
+    runner = run_consumer(topic, [on_batch(ThingHappened, all_at_once)])
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: sorted(e) == list(range(20)))
+    assert sum(sizes) == 20
+    assert max(sizes) > 1  # records fetched together were handed over together

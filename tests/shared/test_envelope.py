@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Mapping
+from typing import ClassVar
 
 import pytest
 from pydantic import BaseModel
 
-from meriter_shared.events.envelope import (
-    CloudEvent,
-    UnknownEventVersion,
-    decode,
-    encode,
-    register_event,
-    register_upcaster,
-)
+from meriter_shared.events.contracts import EventPayload, UnknownEventVersion, Upcaster
+from meriter_shared.events.envelope import CloudEvent, decode, encode
 
 
 class Greeting(BaseModel):
@@ -24,7 +19,7 @@ class Greeting(BaseModel):
 
 def test_encode_puts_attributes_in_ce_headers_and_data_alone_in_the_value() -> None:
     event = CloudEvent.new(
-        type="greeting.sent", source="urn:test", subject="agg-1", data=Greeting(text="hej")
+        type="greeting.sent", source="urn:test", subject="agg-1", data={"text": "hej"}
     )
     key, value, headers = encode(event)
     names = dict(headers)
@@ -59,33 +54,66 @@ def test_decode_refuses_data_that_is_not_a_json_object() -> None:
         decode(b"[1, 2]", headers)
 
 
+class NameChanged(EventPayload):
+    """v2 splits v1's ``full_name``; the upcaster turns old payloads into new ones."""
+
+    event_type: ClassVar[str] = "name.changed"
+    event_version: ClassVar[int] = 2
+    topic: ClassVar[str] = "test.events"
+    source: ClassVar[str] = "urn:test"
+    subject_field: ClassVar[str] = "person"
+    upcasters: ClassVar[Mapping[int, Upcaster]] = {
+        1: lambda d: {
+            **d,
+            "given": d["full_name"].split(" ", 1)[0],
+            "family": d["full_name"].split(" ", 1)[1],
+        },
+    }
+
+    person: str
+    given: str
+    family: str
+
+
 def test_decode_upcasts_an_old_payload_to_the_current_version() -> None:
-    register_event("name.changed", 2)
-
-    def v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
-        given, family = data.pop("full_name").split(" ", 1)
-        return {**data, "given": given, "family": family}
-
-    register_upcaster("name.changed", 1, v1_to_v2)
     old = CloudEvent.new(
         type="name.changed",
         source="urn:test",
         subject="a",
-        data={"full_name": "Ada Lovelace"},
+        data={"person": "a", "full_name": "Ada Lovelace"},
         version=1,
     )
     _, value, headers = encode(old)
     event = decode(value, headers)
-    assert event.data == {"given": "Ada", "family": "Lovelace"}
+    assert NameChanged.model_validate(event.data).given == "Ada"
+    assert event.data["family"] == "Lovelace"
     assert event.version == 2
 
 
 def test_decode_refuses_a_version_newer_than_the_consumer_knows() -> None:
-    register_event("thing.done", 1)
-    newer = CloudEvent.new(type="thing.done", source="urn:test", subject="a", data={}, version=3)
+    newer = CloudEvent.new(type="name.changed", source="urn:test", subject="a", data={}, version=3)
     _, value, headers = encode(newer)
     with pytest.raises(UnknownEventVersion):
         decode(value, headers)
+
+
+def test_an_event_from_a_typed_payload_takes_its_contract_attributes() -> None:
+    payload = NameChanged(person="p-1", given="Ada", family="Lovelace")
+    event = CloudEvent.of(payload)
+    assert (event.type, event.source, event.subject) == ("name.changed", "urn:test", "p-1")
+    assert event.dataschema == "urn:meriter:schema:name.changed:2"
+
+
+def test_a_second_contract_for_one_event_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="already has the contract"):
+
+        class Impostor(EventPayload):
+            event_type: ClassVar[str] = "name.changed"
+            topic: ClassVar[str] = "test.events"
+            source: ClassVar[str] = "urn:test"
+            subject_field: ClassVar[str] = "x"
+
+            x: str
 
 
 def test_unknown_fields_are_kept_for_consumers_to_ignore() -> None:

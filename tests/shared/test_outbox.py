@@ -11,7 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
-from meriter_shared.db.outbox import OutboxRelay, enqueue
+from meriter_shared.db.outbox import OutboxRelay, enqueue_event
 from meriter_shared.db.types import Pool
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
@@ -27,7 +27,7 @@ async def write_events(pool: Pool, topic: str, numbers: Iterable[int]) -> None:
     """One committed transaction per event, as separate requests would write them."""
     for n in numbers:
         async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, event(n), topic=topic)
+            await enqueue_event(conn, event(n), topic=topic)
 
 
 async def published_count(pool: Pool) -> int:
@@ -37,7 +37,7 @@ async def published_count(pool: Pool) -> int:
 async def test_enqueue_outside_a_transaction_is_refused(pool: Pool, topic: str) -> None:
     async with pool.acquire() as conn:
         with pytest.raises(RuntimeError, match="inside"):
-            await enqueue(conn, event(1), topic=topic)
+            await enqueue_event(conn, event(1), topic=topic)
 
 
 async def test_a_row_written_in_a_rolled_back_transaction_is_never_published(
@@ -48,10 +48,10 @@ async def test_a_row_written_in_a_rolled_back_transaction_is_never_published(
     async with pool.acquire() as conn:
         tx = conn.transaction()
         await tx.start()
-        await enqueue(conn, event(1), topic=topic)
+        await enqueue_event(conn, event(1), topic=topic)
         await tx.rollback()
         async with conn.transaction():
-            await enqueue(conn, event(2), topic=topic)
+            await enqueue_event(conn, event(2), topic=topic)
     relay = OutboxRelay(pool, producer, settings, service="test")
     while await relay.publish_batch():
         pass
@@ -66,7 +66,7 @@ async def test_relay_publishes_in_commit_order_and_records_positions(
     await ensure_topics(settings, [topic], partitions=1)
     for n in range(5):
         async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, event(n), topic=topic)
+            await enqueue_event(conn, event(n), topic=topic)
     relay = OutboxRelay(pool, producer, settings, service="test", poll_interval_s=0.05)
     await relay.start()
     try:
@@ -91,7 +91,7 @@ async def test_events_lost_by_a_restarted_broker_are_published_again(
         await ensure_topics(settings, [topic], partitions=2)
         for n in range(4):
             async with pool.acquire() as conn, conn.transaction():
-                await enqueue(conn, event(n, subject=f"agg-{n}"), topic=topic)
+                await enqueue_event(conn, event(n, subject=f"agg-{n}"), topic=topic)
         producer = create_producer(settings)
         await producer.start()
         relay = OutboxRelay(pool, producer, settings, service="test")
@@ -140,7 +140,7 @@ async def test_a_broker_that_forgets_while_the_relay_runs_gets_the_lost_events_a
         # The relay and its producer keep running (no start-up check): a new
         # event's ack at an offset the relay has seen before reveals the loss.
         async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, event(3), topic=topic)
+            await enqueue_event(conn, event(3), topic=topic)
         while await relay.publish_batch():
             pass
         records = await read_all(broker.bootstrap, topic)
@@ -163,7 +163,7 @@ async def test_trace_context_of_the_writer_travels_with_the_event(
     with trace.get_tracer("test").start_as_current_span("request") as span:
         trace_id = format(span.get_span_context().trace_id, "032x")
         async with pool.acquire() as conn, conn.transaction():
-            await enqueue(conn, event(1), topic=topic)
+            await enqueue_event(conn, event(1), topic=topic)
     relay = OutboxRelay(pool, producer, settings, service="test")
     await relay.publish_batch()
     (record,) = await read_all(kafka_bootstrap, topic)
@@ -193,7 +193,7 @@ async def test_two_relays_on_one_outbox_publish_each_row_once_across_a_handover(
     async def write(first: int, n: int) -> None:
         for i in range(first, first + n):
             async with pool.acquire() as conn, conn.transaction():
-                await enqueue(conn, event(i, subject=f"agg-{i % 7}"), topic=topic)
+                await enqueue_event(conn, event(i, subject=f"agg-{i % 7}"), topic=topic)
 
     try:
         await write(0, 100)
@@ -225,7 +225,7 @@ async def test_events_published_in_multi_record_batches_are_not_taken_for_lost(
     await ensure_topics(settings, [topic], partitions=2)
     async with pool.acquire() as conn, conn.transaction():
         for n in range(50):
-            await enqueue(conn, event(n, subject=f"agg-{n % 5}"), topic=topic)
+            await enqueue_event(conn, event(n, subject=f"agg-{n % 5}"), topic=topic)
     relay = OutboxRelay(pool, producer, settings, service="test")
     assert await relay.publish_batch() == 50  # one send: a batch of many records per partition
     assert await relay.recover_lost() == 0

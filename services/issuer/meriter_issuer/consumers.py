@@ -5,16 +5,16 @@ from __future__ import annotations
 from meriter_shared.db.types import Connection
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import (
-    INSTITUTION_REGISTERED,
-    INSTITUTION_UPDATED,
+    InstitutionRegistered,
     InstitutionState,
+    InstitutionUpdated,
 )
 from meriter_shared.events.topics import Topics
+from meriter_shared.messaging.consumer import on
 from meriter_shared.runtime import ConsumerSpec
 
 
-async def on_institution(conn: Connection, event: CloudEvent) -> None:
-    state = InstitutionState.model_validate(event.data)
+async def on_institution(conn: Connection, state: InstitutionState, event: CloudEvent) -> None:
     # Events of one institution arrive in order (keyed by its id); the time
     # guard keeps a replayed older event from overwriting newer state.
     await conn.execute(
@@ -41,5 +41,8 @@ def registry_projection() -> ConsumerSpec:
     return ConsumerSpec(
         name="issuer.registry-projection",
         topics=[Topics.REGISTRY],
-        handlers={INSTITUTION_REGISTERED: on_institution, INSTITUTION_UPDATED: on_institution},
+        handlers=[
+            on(InstitutionRegistered, on_institution),
+            on(InstitutionUpdated, on_institution),
+        ],
     )

@@ -43,13 +43,11 @@ from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
-from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import (
     INSTITUTION_REGISTERED,
     INSTITUTION_UPDATED,
     InstitutionState,
 )
-from meriter_shared.events.topics import Topics
 from meriter_shared.qa import (
     Decision,
     Registration,
@@ -59,16 +57,15 @@ from meriter_shared.qa import (
     quality_assured,
 )
 
-SOURCE = "urn:meriter:registry"
-
 
 async def _emit(conn: Connection, type_: str, subject: str, data: Any) -> None:
     """Enqueue the event in the caller's transaction, its payload held to the contract."""
     if isinstance(data, BaseModel):
         data = data.model_dump(mode="json")
     payload = registry_events.PAYLOADS[type_].model_validate(data)
-    event = CloudEvent.new(type=type_, source=SOURCE, subject=subject, data=payload)
-    await enqueue(conn, event, topic=Topics.REGISTRY)
+    if payload.subject != subject:
+        raise ValueError(f"{type_} payload is about {payload.subject}, not {subject}")
+    await enqueue(conn, payload)
 
 
 def _require(principal: Principal | None, role: Role, tenant: str | None = None) -> None:

@@ -24,11 +24,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from meriter_shared.db.types import Connection, Pool
+from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent, encode
 from meriter_shared.observability.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_REPLAYED
 from meriter_shared.observability.tracing import inject_headers
@@ -40,13 +41,29 @@ _RELAY_LOCK = 0x6F7574626F78  # "outbox"
 
 
 async def enqueue(
+    conn: Connection,
+    payload: EventPayload,
+    *,
+    event_id: str | None = None,
+    time: datetime | None = None,
+) -> CloudEvent:
+    """Add the event ``payload`` announces to the outbox in the caller's transaction.
+
+    Type, version, source, topic and key come from the payload's contract; it
+    is serialized once, here. The current trace context travels with the
+    event, so the consumer's span continues the trace of the request that
+    caused it. Returns the event as enqueued.
+    """
+    event = CloudEvent.of(payload, id=event_id, time=time)
+    await enqueue_event(conn, event, topic=payload.topic)
+    return event
+
+
+async def enqueue_event(
     conn: Connection, event: CloudEvent, *, topic: str, key: str | None = None
 ) -> None:
-    """Add ``event`` to the outbox in the caller's transaction.
-
-    The current trace context travels with the event, so the consumer's span
-    continues the trace of the request that caused it.
-    """
+    """Add an already-built ``event`` to the outbox (tools and tests; services use
+    :func:`enqueue` with a typed payload)."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the change's transaction")
     trace = inject_headers()

@@ -6,34 +6,31 @@ is the JSON data alone. The message key is the aggregate id (``subject``) so
 one aggregate's events stay ordered on one partition.
 
 Schema evolution: ``dataschema`` names the payload's schema and version
-(``urn:meriter:schema:<type>:<version>``). Adding an optional field keeps the
-version; a breaking change bumps it and registers an upcaster with
-``register_upcaster``; ``decode`` upgrades old payloads so handlers only see
-the current shape. Unknown fields are kept and ignored by consumers.
+(``urn:meriter:schema:<type>:<version>``). Each payload's contract
+(:mod:`meriter_shared.events.contracts`) carries its version and upcasters;
+``decode`` upgrades old payloads so handlers only see the current shape.
+Unknown fields are kept and ignored by consumers.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meriter_shared.events.contracts import (
+    EventPayload,
+    contract_for,
+    upcast,
+)
+
 SPEC_VERSION = "1.0"
 JSON = "application/json"
 _KNOWN_HEADERS = ("id", "source", "type", "specversion", "subject", "time", "dataschema")
-
-Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
-# (type, from_version) -> (to_version, function)
-_UPCASTERS: dict[tuple[str, int], tuple[int, Upcaster]] = {}
-_CURRENT: dict[str, int] = {}
-
-
-class UnknownEventVersion(ValueError):
-    """The event's schema version is newer than this consumer knows."""
 
 
 def schema_urn(event_type: str, version: int) -> str:
@@ -47,15 +44,6 @@ def parse_schema_version(dataschema: str | None) -> int:
         return int(dataschema.rsplit(":", 1)[1])
     except (IndexError, ValueError):
         return 1
-
-
-def register_event(event_type: str, version: int) -> None:
-    """Declare the current version of an event type's payload."""
-    _CURRENT[event_type] = version
-
-
-def register_upcaster(event_type: str, from_version: int, fn: Upcaster) -> None:
-    _UPCASTERS[(event_type, from_version)] = (from_version + 1, fn)
 
 
 class CloudEvent(BaseModel):
@@ -74,23 +62,37 @@ class CloudEvent(BaseModel):
     extensions: dict[str, str] = Field(default_factory=dict)
 
     @classmethod
+    def of(
+        cls, payload: EventPayload, *, id: str | None = None, time: datetime | None = None
+    ) -> CloudEvent:
+        """The event a typed payload announces: type, version, source and subject
+        come from its contract; every field is serialized, ``None`` included."""
+        return cls.new(
+            type=payload.event_type,
+            source=payload.source,
+            subject=payload.subject,
+            data=payload.to_data(),
+            version=payload.event_version,
+            id=id,
+            time=time,
+        )
+
+    @classmethod
     def new(
         cls,
         *,
         type: str,
         source: str,
         subject: str,
-        data: BaseModel | Mapping[str, Any],
+        data: Mapping[str, Any],
         version: int | None = None,
         id: str | None = None,
         time: datetime | None = None,
     ) -> CloudEvent:
-        payload = (
-            data.model_dump(mode="json", exclude_none=True)
-            if isinstance(data, BaseModel)
-            else json.loads(json.dumps(dict(data), default=str))
-        )
-        v = version or _CURRENT.get(type, 1)
+        """An event from an untyped payload (tests, tools); services use :meth:`of`."""
+        payload = json.loads(json.dumps(dict(data), default=str))
+        known = contract_for(type)
+        v = version or (known.event_version if known is not None else 1)
         kwargs: dict[str, Any] = {}
         if id:
             kwargs["id"] = id
@@ -157,7 +159,7 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEv
         raise ValueError("CloudEvent data must be a JSON object")
     event_type = attrs["type"]
     version = parse_schema_version(attrs.get("dataschema"))
-    data, version = _upcast(event_type, data, version)
+    data, version = upcast(event_type, data, version)
     return CloudEvent(
         id=attrs["id"],
         source=attrs["source"],
@@ -169,16 +171,6 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEv
         data=data,
         extensions=ext,
     )
-
-
-def _upcast(event_type: str, data: dict[str, Any], version: int) -> tuple[dict[str, Any], int]:
-    current = _CURRENT.get(event_type)
-    while (event_type, version) in _UPCASTERS:
-        version, fn = _UPCASTERS[(event_type, version)]
-        data = fn(data)
-    if current is not None and version > current:
-        raise UnknownEventVersion(f"{event_type} v{version} is newer than v{current}")
-    return data, version
 
 
 def header_dict(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:

@@ -3,9 +3,9 @@
 Each payload is the aggregate's new public state (event-carried state
 transfer), so the issuer and verifier keep projections — and apply the rule
 in :mod:`meriter_shared.qa` to them — without calling the registry for every
-credential. Keyed by the aggregate id; v1 of every type. Consumers ignore
-fields they do not know (``extra="ignore"``), so adding a field is not a new
-version; removing or changing one is, with an upcaster.
+credential. One contract class per event type (``InstitutionRegistered`` …),
+sharing the state model of its aggregate; keyed by the aggregate id; v1 of
+every type. See :mod:`meriter_shared.events.contracts` for how they evolve.
 
 Client events never carry a secret or its hash.
 """
@@ -13,11 +13,12 @@ Client events never carry a secret or its hash.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from meriter_shared.events.envelope import register_event
+from meriter_shared.events.contracts import EventPayload
+from meriter_shared.events.topics import Topics
 
 INSTITUTION_REGISTERED = "institution.registered"
 INSTITUTION_UPDATED = "institution.updated"
@@ -34,11 +35,14 @@ CLIENT_CREATED = "client.created"
 CLIENT_REVOKED = "client.revoked"
 
 
-class _State(BaseModel):
+class _State(EventPayload):
+    topic: ClassVar[str] = Topics.REGISTRY
+    source: ClassVar[str] = "urn:meriter:registry"
+
+
+class InstitutionIdentifier(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-
-class InstitutionIdentifier(_State):
     resource: str
     identifier: str
     valid_from: date | None = None
@@ -48,6 +52,8 @@ class InstitutionIdentifier(_State):
 class InstitutionState(_State):
     """``institution.registered`` / ``institution.updated``."""
 
+    subject_field: ClassVar[str] = "institution_id"
+
     institution_id: str
     deqar_id: str | None = None
     name_official: str
@@ -55,10 +61,12 @@ class InstitutionState(_State):
     country: str
     city: str | None = None
     website: str | None = None
-    identifiers: list[InstitutionIdentifier] = []
+    identifiers: list[InstitutionIdentifier] = Field(default_factory=list)
 
 
-class RegistrationPeriod(_State):
+class RegistrationPeriod(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
     registered_from: date
     registered_to: date | None = None
 
@@ -66,17 +74,21 @@ class RegistrationPeriod(_State):
 class AgencyState(_State):
     """``agency.registered`` / ``agency.updated``: with its EQAR registrations."""
 
+    subject_field: ClassVar[str] = "id"
+
     id: str
     deqar_id: str | None = None
     acronym: str
     name: str
     country: str | None = None
     website: str | None = None
-    eqar_registrations: list[RegistrationPeriod] = []
+    eqar_registrations: list[RegistrationPeriod] = Field(default_factory=list)
 
 
 class ReportState(_State):
     """``report.recorded`` / ``report.updated`` / ``report.withdrawn``: the version in force."""
+
+    subject_field: ClassVar[str] = "id"
 
     id: str
     agency_id: str
@@ -95,7 +107,9 @@ class ReportState(_State):
 
 class ReportFlagState(_State):
     """``report.flagged`` / ``report.flag_lifted``: a high flag takes the report out
-    of the rule from ``raised_at`` until ``lifted_at``."""
+    of the rule from ``raised_at`` until ``lifted_at``. Keyed by the report."""
+
+    subject_field: ClassVar[str] = "report_id"
 
     id: str
     report_id: str
@@ -107,6 +121,8 @@ class ReportFlagState(_State):
 
 class OfferingState(_State):
     """``offering.published`` / ``offering.updated``: a micro-credential specification."""
+
+    subject_field: ClassVar[str] = "id"
 
     id: str
     institution_id: str
@@ -128,26 +144,83 @@ class OfferingState(_State):
 class ClientState(_State):
     """``client.created`` / ``client.revoked`` (role and tenant only when created)."""
 
+    subject_field: ClassVar[str] = "client_id"
+
     client_id: str
     role: Literal["admin", "agency", "institution"] | None = None
     tenant_id: str | None = None
 
 
-PAYLOADS: dict[str, type[BaseModel]] = {
-    INSTITUTION_REGISTERED: InstitutionState,
-    INSTITUTION_UPDATED: InstitutionState,
-    AGENCY_REGISTERED: AgencyState,
-    AGENCY_UPDATED: AgencyState,
-    REPORT_RECORDED: ReportState,
-    REPORT_UPDATED: ReportState,
-    REPORT_WITHDRAWN: ReportState,
-    REPORT_FLAGGED: ReportFlagState,
-    REPORT_FLAG_LIFTED: ReportFlagState,
-    OFFERING_PUBLISHED: OfferingState,
-    OFFERING_UPDATED: OfferingState,
-    CLIENT_CREATED: ClientState,
-    CLIENT_REVOKED: ClientState,
-}
+# --- the contracts: one class per event type ------------------------------
 
-for _type in PAYLOADS:
-    register_event(_type, 1)
+
+class InstitutionRegistered(InstitutionState):
+    event_type: ClassVar[str] = INSTITUTION_REGISTERED
+
+
+class InstitutionUpdated(InstitutionState):
+    event_type: ClassVar[str] = INSTITUTION_UPDATED
+
+
+class AgencyRegistered(AgencyState):
+    event_type: ClassVar[str] = AGENCY_REGISTERED
+
+
+class AgencyUpdated(AgencyState):
+    event_type: ClassVar[str] = AGENCY_UPDATED
+
+
+class ReportRecorded(ReportState):
+    event_type: ClassVar[str] = REPORT_RECORDED
+
+
+class ReportUpdated(ReportState):
+    event_type: ClassVar[str] = REPORT_UPDATED
+
+
+class ReportWithdrawn(ReportState):
+    event_type: ClassVar[str] = REPORT_WITHDRAWN
+
+
+class ReportFlagged(ReportFlagState):
+    event_type: ClassVar[str] = REPORT_FLAGGED
+
+
+class ReportFlagLifted(ReportFlagState):
+    event_type: ClassVar[str] = REPORT_FLAG_LIFTED
+
+
+class OfferingPublished(OfferingState):
+    event_type: ClassVar[str] = OFFERING_PUBLISHED
+
+
+class OfferingUpdated(OfferingState):
+    event_type: ClassVar[str] = OFFERING_UPDATED
+
+
+class ClientCreated(ClientState):
+    event_type: ClassVar[str] = CLIENT_CREATED
+
+
+class ClientRevoked(ClientState):
+    event_type: ClassVar[str] = CLIENT_REVOKED
+
+
+PAYLOADS: dict[str, type[EventPayload]] = {
+    c.event_type: c
+    for c in (
+        InstitutionRegistered,
+        InstitutionUpdated,
+        AgencyRegistered,
+        AgencyUpdated,
+        ReportRecorded,
+        ReportUpdated,
+        ReportWithdrawn,
+        ReportFlagged,
+        ReportFlagLifted,
+        OfferingPublished,
+        OfferingUpdated,
+        ClientCreated,
+        ClientRevoked,
+    )
+}

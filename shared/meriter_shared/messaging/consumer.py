@@ -1,9 +1,14 @@
 """The consumer runner: batches in, effects durable, then offsets out.
 
-For every record the runner:
+Handlers are declared with the payload contract they take
+(``on(InstitutionRegistered, handle)`` or, for a whole batch at once,
+``on_batch(...)``) and receive the payload decoded. For every record the
+runner:
 1. decodes the CloudEvent (a record that is not one is poison);
-2. finds the handler for its type (unknown types are skipped: consumers
-   ignore what they don't know);
+2. finds the subscription for its type (unknown types are skipped: consumers
+   ignore what they don't know) and validates the payload against its
+   contract — a payload that breaks it is poison too, dead-lettered at once
+   with the validation error, never retried;
 3. in ONE database transaction claims the event id in the inbox and runs the
    handler, so the effect and the "handled" mark commit together;
 4. retries transient failures (database or broker unreachable, serialization
@@ -22,15 +27,19 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, NamedTuple, TypeVar
 
 import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from opentelemetry import trace
+from pydantic import ValidationError
 
 from meriter_shared.db.inbox import claim
 from meriter_shared.db.types import Connection, Pool
+from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent, decode, header_dict
 from meriter_shared.events.topics import Topics
 from meriter_shared.observability.metrics import CONSUMER_LAG, EVENTS_CONSUMED
@@ -39,8 +48,58 @@ from meriter_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Connection, CloudEvent], Awaitable[None]]
 _tracer = trace.get_tracer(__name__)
+P = TypeVar("P", bound=EventPayload)
+
+
+class Delivery(NamedTuple, Generic[P]):
+    """One event handed to a handler: its envelope and its decoded payload."""
+
+    event: CloudEvent
+    payload: P
+
+
+Handler = Callable[[Connection, P, CloudEvent], Awaitable[None]]
+BatchHandler = Callable[[Connection, Sequence[Delivery[P]]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription(Generic[P]):
+    """A consumer's handler for one event type, with the contract it decodes."""
+
+    contract: type[P]
+    handle: BatchHandler[P]
+
+    @property
+    def event_type(self) -> str:
+        return self.contract.event_type
+
+
+def on(contract: type[P], handler: Handler[P]) -> Subscription[P]:
+    """Handle events of ``contract`` one at a time: ``handler(conn, payload, event)``."""
+
+    async def each(conn: Connection, deliveries: Sequence[Delivery[P]]) -> None:
+        for event, payload in deliveries:
+            await handler(conn, payload, event)
+
+    return Subscription(contract, each)
+
+
+def on_batch(contract: type[P], handler: BatchHandler[P]) -> Subscription[P]:
+    """Handle consecutive events of ``contract`` together: ``handler(conn, deliveries)``.
+
+    The runner hands over every run of such events in a fetched batch at once
+    (one transaction), or a run of one while it isolates a failing event.
+    """
+    return Subscription(contract, handler)
+
+
+class ContractViolation(ValueError):
+    """The event's payload does not satisfy its contract (poison, not transient)."""
+
+
+# The envelope, and the subscription with the decoded delivery (None: no handler).
+Decoded = tuple[CloudEvent, tuple[Subscription[Any], Delivery[Any]] | None]
 
 
 class TransientError(Exception):
@@ -67,7 +126,7 @@ class ConsumerRunner:
         *,
         name: str,
         topics: list[str],
-        handlers: Mapping[str, Handler],
+        handlers: Sequence[Subscription[Any]],
         pool: Pool,
         producer: AIOKafkaProducer,
         kafka: KafkaSettings,
@@ -79,7 +138,11 @@ class ConsumerRunner:
     ) -> None:
         self.name = name
         self.topics = topics
-        self.handlers = dict(handlers)
+        self.subscriptions: dict[str, Subscription[Any]] = {}
+        for sub in handlers:
+            if sub.event_type in self.subscriptions:
+                raise ValueError(f"{name} subscribes twice to {sub.event_type}")
+            self.subscriptions[sub.event_type] = sub
         self.pool = pool
         self.producer = producer
         self.kafka = kafka
@@ -171,6 +234,39 @@ class ConsumerRunner:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self.backoff_max_s)
 
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> Decoded:
+        """Envelope, subscription and payload; raises for a poison record."""
+        event = decode(record.value, record.headers)
+        sub = self.subscriptions.get(event.type)
+        if sub is None:
+            return event, None
+        try:
+            payload = sub.contract.model_validate(event.data)
+        except ValidationError as exc:
+            raise ContractViolation(f"{event.type}: {exc}") from exc
+        return event, (sub, Delivery(event, payload))
+
+    async def _handle(
+        self, conn: Connection, deliveries: Sequence[tuple[Subscription[Any], Delivery[Any]]]
+    ) -> list[tuple[CloudEvent, str]]:
+        """Claim each event and run handlers over consecutive runs of one subscription."""
+        outcomes: list[tuple[CloudEvent, str]] = []
+        run: list[Delivery[Any]] = []
+        run_sub: Subscription[Any] | None = None
+        for sub, delivery in deliveries:
+            if not await claim(conn, self.name, delivery.event.id):
+                outcomes.append((delivery.event, "duplicate"))
+                continue
+            outcomes.append((delivery.event, "handled"))
+            if run_sub is not None and sub is not run_sub:
+                await run_sub.handle(conn, run)
+                run = []
+            run_sub = sub
+            run.append(delivery)
+        if run_sub is not None and run:
+            await run_sub.handle(conn, run)
+        return outcomes
+
     async def _process_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         """Apply a partition's batch in one transaction; on any failure, one by one.
 
@@ -179,20 +275,18 @@ class ConsumerRunner:
         the batch that contains a failing event, since the whole batch
         transaction rolled back and nothing of it was applied.
         """
-        todo: list[tuple[ConsumerRecord[bytes, bytes], CloudEvent, Handler]] = []
+        todo: list[tuple[ConsumerRecord[bytes, bytes], Subscription[Any], Delivery[Any]]] = []
         for record in records:
             try:
-                event = decode(record.value, record.headers)
+                event, handled = self._decode(record)
             except Exception:
                 todo = []
                 break
-            handler = self.handlers.get(event.type)
-            if handler is None:
+            if handled is None:
                 EVENTS_CONSUMED.labels(self.name, event.type, "ignored").inc()
                 continue
-            todo.append((record, event, handler))
+            todo.append((record, *handled))
         else:
-            outcomes: list[tuple[CloudEvent, str]] = []
             try:
                 links = [
                     trace.Link(
@@ -206,12 +300,7 @@ class ConsumerRunner:
                     f"consume batch of {len(todo)}", kind=trace.SpanKind.CONSUMER, links=links
                 ):
                     async with self.pool.acquire() as conn, conn.transaction():
-                        for _, event, handler in todo:
-                            if await claim(conn, self.name, event.id):
-                                await handler(conn, event)
-                                outcomes.append((event, "handled"))
-                            else:
-                                outcomes.append((event, "duplicate"))
+                        outcomes = await self._handle(conn, [(s, d) for _, s, d in todo])
             except Exception as exc:
                 log.info(
                     "batch failed; applying its events one by one",
@@ -228,21 +317,25 @@ class ConsumerRunner:
 
     async def _process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
-            event = decode(record.value, record.headers)
+            event, handled = self._decode(record)
+        except ContractViolation as exc:
+            await self._dead_letter(record, exc, stage="contract")
+            EVENTS_CONSUMED.labels(self.name, "unknown", "dead_lettered").inc()
+            return
         except Exception as exc:
             await self._dead_letter(record, exc, stage="decode")
             EVENTS_CONSUMED.labels(self.name, "unknown", "dead_lettered").inc()
             return
-        handler = self.handlers.get(event.type)
-        if handler is None:
+        if handled is None:
             EVENTS_CONSUMED.labels(self.name, event.type, "ignored").inc()
             return
+        sub, delivery = handled
         attempt = 0
         delay = self.backoff_initial_s
         while True:
             attempt += 1
             try:
-                outcome = await self._apply(handler, event, record)
+                outcome = await self._apply(sub, delivery, record)
                 break
             except TRANSIENT as exc:
                 log.warning(
@@ -266,20 +359,21 @@ class ConsumerRunner:
             self.on_durable(event)
 
     async def _apply(
-        self, handler: Handler, event: CloudEvent, record: ConsumerRecord[bytes, bytes]
+        self,
+        sub: Subscription[Any],
+        delivery: Delivery[Any],
+        record: ConsumerRecord[bytes, bytes],
     ) -> str:
         ctx = extract_context(header_dict(record.headers))
         with _tracer.start_as_current_span(
-            f"consume {event.type}",
+            f"consume {delivery.event.type}",
             context=ctx,
             kind=trace.SpanKind.CONSUMER,
             attributes={"messaging.system": "kafka", "messaging.destination": record.topic},
         ):
             async with self.pool.acquire() as conn, conn.transaction():
-                if not await claim(conn, self.name, event.id):
-                    return "duplicate"
-                await handler(conn, event)
-        return "handled"
+                ((_, outcome),) = await self._handle(conn, [(sub, delivery)])
+        return outcome
 
     async def _dead_letter(
         self, record: ConsumerRecord[bytes, bytes], exc: BaseException, *, stage: str
