@@ -10,6 +10,7 @@ the ``RuntimeDep`` / ``PoolDep`` dependencies.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -90,17 +91,22 @@ def create_service_app(
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> JSONResponse:
-        checks = await runtime.readiness()
-        ok = all(checks.values())
-        return JSONResponse(
-            {"status": "ready" if ok else "not ready", "checks": checks},
-            status_code=200 if ok else 503,
-            headers={} if ok else {"Retry-After": "5"},
-        )
+        return await readiness_response(runtime)
 
     for router in routers:
         app.include_router(router)
     return app
+
+
+async def readiness_response(runtime: Runtime) -> JSONResponse:
+    """``/readyz``: 200 when every dependency of this process is usable, else 503."""
+    checks = await runtime.readiness()
+    ok = all(checks.values())
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks},
+        status_code=200 if ok else 503,
+        headers={} if ok else {"Retry-After": "5"},
+    )
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -136,6 +142,10 @@ def serve(app_factory: str, settings: ServiceSettings) -> None:
         "timeout_graceful_shutdown": 10,
     }
     if settings.workers > 1:
+        # Each uvicorn process calls the factory, which reads its settings from
+        # the environment: the role chosen on the command line must go there.
+        prefix = str(settings.model_config.get("env_prefix", ""))
+        os.environ[f"{prefix}PROCESS_ROLE"] = settings.process_role
         uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
         return
     module, _, name = app_factory.partition(":")

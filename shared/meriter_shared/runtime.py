@@ -3,19 +3,33 @@
 ``Runtime.start`` connects in dependency order — database pool, migrations,
 Kafka producer, topics, outbox relay, consumers — and ``stop`` undoes it in
 reverse. Nothing connects at import time; ``create_app`` builds a Runtime
-from settings, and the app's lifespan starts and stops it.
+from settings, and the app's lifespan (or a worker process, ``worker.py``)
+starts and stops it.
+
+A process plays one of three roles (``settings.process_role``):
+- ``serve``: the HTTP server alone — the pool; writes reach Kafka through the
+  outbox, so it needs no producer. Its readiness includes the service's
+  workers, as they report through ``worker_heartbeats``.
+- ``worker``: consumers and the outbox relay, with a :class:`CpuPool` for
+  CPU-bound work (``runtime.cpu``), so signing never stalls an HTTP loop.
+  It writes a heartbeat every ``HEARTBEAT_S``.
+- ``all``: both in one process (tests, the simplest deployment).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
 
+from meriter_shared.cpu import CpuPool
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.outbox import OutboxRelay
 from meriter_shared.db.pool import create_pool
@@ -26,6 +40,9 @@ from meriter_shared.messaging.kafka import broker_reachable, create_producer, en
 from meriter_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+HEARTBEAT_S = 5.0
+# A worker whose last heartbeat is older than this is taken for gone.
+HEARTBEAT_STALE_S = 20.0
 
 
 @dataclass
@@ -55,6 +72,15 @@ class Runtime:
         self._producer: AIOKafkaProducer | None = None
         self.relay: OutboxRelay | None = None
         self.consumers: list[ConsumerRunner] = []
+        self.role = settings.process_role
+        self.cpu = CpuPool(settings.cpu_processes)
+        self.worker_id = f"{settings.service_name}:{socket.gethostname()}:{os.getpid()}"
+        self._heartbeat: asyncio.Task[None] | None = None
+
+    @property
+    def runs_workers(self) -> bool:
+        """Whether this process runs the consumers and the relay."""
+        return self.role in ("all", "worker")
 
     @property
     def pool(self) -> Pool:
@@ -72,6 +98,13 @@ class Runtime:
         s = self.settings
         self._pool = await create_pool(s.postgres)
         await migrate(self._pool, self.migrations)
+        if self.runs_workers:
+            await self._start_workers()
+        log.info("runtime started", extra={"service": s.service_name, "role": self.role})
+
+    async def _start_workers(self) -> None:
+        s = self.settings
+        assert self._pool is not None
         self._producer = create_producer(s.kafka, client_suffix=f"-{s.service_name}")
         await self._producer.start()
         await ensure_topics(s.kafka, Topics.all())
@@ -96,9 +129,32 @@ class Runtime:
             )
             await runner.start()
             self.consumers.append(runner)
-        log.info("runtime started", extra={"service": s.service_name})
+        self._heartbeat = asyncio.create_task(self._beat(), name=f"heartbeat-{s.service_name}")
+
+    async def _beat(self) -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                checks = await self.worker_checks()
+                await self.pool.execute(
+                    "INSERT INTO worker_heartbeats (worker_id, checks, ok, beat_at) "
+                    "VALUES ($1, $2, $3, now()) ON CONFLICT (worker_id) DO UPDATE "
+                    "SET checks = EXCLUDED.checks, ok = EXCLUDED.ok, beat_at = now()",
+                    self.worker_id,
+                    checks,
+                    all(checks.values()),
+                )
+            await asyncio.sleep(HEARTBEAT_S)
 
     async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+            self._heartbeat = None
+            with contextlib.suppress(Exception):
+                await self.pool.execute(
+                    "DELETE FROM worker_heartbeats WHERE worker_id = $1", self.worker_id
+                )
         for runner in reversed(self.consumers):
             await runner.stop()
         self.consumers.clear()
@@ -107,17 +163,36 @@ class Runtime:
         if self._producer:
             with contextlib.suppress(Exception):
                 await self._producer.stop()
+        self.cpu.close()
         if self._pool:
             await self._pool.close()
         log.info("runtime stopped", extra={"service": self.settings.service_name})
+
+    async def worker_checks(self) -> dict[str, bool]:
+        """What this process's consumers and relay depend on."""
+        return {
+            "kafka": self._producer is not None and await broker_reachable(self._producer),
+            "consumers": all(c.running for c in self.consumers),
+        }
 
     async def readiness(self) -> dict[str, bool]:
         checks: dict[str, bool] = {}
         try:
             async with self.pool.acquire(timeout=2) as conn:
                 checks["postgres"] = await conn.fetchval("SELECT true")
+                if not self.runs_workers:
+                    # The HTTP process is ready when some worker of the service is.
+                    checks["workers"] = bool(
+                        await conn.fetchval(
+                            "SELECT bool_or(ok) FROM worker_heartbeats "
+                            "WHERE beat_at > now() - make_interval(secs => $1)",
+                            HEARTBEAT_STALE_S,
+                        )
+                    )
         except Exception:
             checks["postgres"] = False
-        checks["kafka"] = self._producer is not None and await broker_reachable(self._producer)
-        checks["consumers"] = all(c.running for c in self.consumers)
+            if not self.runs_workers:
+                checks["workers"] = False
+        if self.runs_workers:
+            checks.update(await self.worker_checks())
         return checks

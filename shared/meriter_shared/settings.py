@@ -8,6 +8,8 @@ to anything: settings are plain values handed to ``create_app``.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -17,6 +19,11 @@ class PostgresSettings(BaseModel):
     pool_min: int = Field(default=1, ge=0)
     pool_max: int = Field(default=10, ge=1)
     command_timeout_s: float = 30.0
+
+    @classmethod
+    def local(cls, database: str) -> PostgresSettings:
+        """The default: a server on this machine, the service's own database."""
+        return cls(dsn=SecretStr(f"postgresql://meriter@127.0.0.1:5432/{database}"))
 
 
 class KafkaSettings(BaseModel):
@@ -46,6 +53,20 @@ class ServiceSettings(BaseSettings):
     # OTLP/HTTP traces endpoint (e.g. http://collector:4318); tracing exports nothing when unset.
     otlp_endpoint: str | None = None
     outbox_poll_interval_s: float = 0.5
-    # HTTP worker processes (uvicorn); each runs the whole runtime, and the
-    # outbox relay elects one leader among them through a Postgres lock.
+    # What this process runs (see runtime.py): "all" = HTTP server, consumers
+    # and outbox relay in one process; "serve" = the HTTP server alone;
+    # "worker" = consumers and relay alone. ``meriter-<service> serve|worker``
+    # set it; the one-machine stack runs one of each.
+    process_role: Literal["all", "serve", "worker"] = "all"
+    # HTTP processes (uvicorn); each runs the HTTP side of the runtime, and the
+    # outbox relay (where it runs) elects one leader through a Postgres lock.
     workers: int = Field(default=1, ge=1, le=64)
+    # Worker processes ``meriter-<service> worker`` starts; their consumers
+    # share the partitions of their consumer groups.
+    worker_processes: int = Field(default=1, ge=1, le=64)
+    # A worker process serves /healthz, /readyz and /metrics on this port (the
+    # n-th worker on port + n); 0: none.
+    worker_port: int = Field(default=0, ge=0, le=65535)
+    # Processes for CPU-bound work (signing, canonicalization) beside the
+    # worker's event loop; 0: one per core.
+    cpu_processes: int = Field(default=0, ge=0, le=256)

@@ -43,6 +43,20 @@ def test_every_service_exposes_prometheus_metrics(stack: RunningStack) -> None:
         assert http_status(stack.url(service) + "/metrics") == 200, service
 
 
+def test_each_service_runs_its_workers_in_a_process_of_their_own(stack: RunningStack) -> None:
+    pids = dict(stack.info["pids"])  # type: ignore[call-overload]
+    for service in SERVICES:
+        assert pids[f"{service}-worker"] != pids[service]
+        assert http_status(stack.worker_url(service) + "/readyz") == 200, service
+        assert http_status(stack.worker_url(service) + "/metrics") == 200, service
+
+
+def test_the_http_process_is_ready_only_with_a_live_worker(stack: RunningStack) -> None:
+    with httpx.Client(base_url=stack.url("issuer")) as client:
+        checks = client.get("/readyz").json()["checks"]
+    assert checks == {"postgres": True, "workers": True}
+
+
 def test_make_up_writes_an_admin_client_only_its_owner_can_read(stack: RunningStack) -> None:
     secret_file = stack.state_dir / "admin-client.json"
     assert secret_file.stat().st_mode & 0o777 == 0o600
@@ -86,7 +100,8 @@ async def test_an_institution_registered_reaches_the_issuer_projection(stack: Ru
 
 def test_sigterm_stops_every_process_the_stack_started(stack: RunningStack) -> None:
     pids = dict(stack.info["pids"])  # type: ignore[call-overload]
-    assert set(pids) == {*SERVICES, "postgres", *(["kafka"] if stack.on_tansu else [])}
+    workers = {f"{s}-worker" for s in SERVICES}
+    assert set(pids) == {*SERVICES, *workers, "postgres", *(["kafka"] if stack.on_tansu else [])}
     assert all(pid_alive(p) for p in pids.values())
     assert stack.stop(signal.SIGTERM)
     assert [name for name, pid in pids.items() if pid_alive(pid)] == []
@@ -141,9 +156,10 @@ async def test_restarting_the_stack_mid_stream_loses_no_accepted_event(
         assert set(final.values()) == {1}  # each applied exactly once, replays recognised
         if not stack.on_tansu:
             return
-        # The fresh broker had lost the earlier events: the relay published them again.
+        # The fresh broker had lost the earlier events: the relay (in the registry
+        # worker) published them again.
         async with httpx.AsyncClient() as client:
-            metrics = (await client.get(stack.url("registry") + "/metrics")).text
+            metrics = (await client.get(stack.worker_url("registry") + "/metrics")).text
         replayed = [
             float(line.rsplit(" ", 1)[1])
             for line in metrics.splitlines()

@@ -28,6 +28,9 @@ class RunningStack:
     def url(self, service: str) -> str:
         return f"http://127.0.0.1:{self.env[f'MERITER_{service.upper()}_PORT']}"
 
+    def worker_url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.env[f'MERITER_{service.upper()}_WORKER_PORT']}"
+
     @property
     def on_tansu(self) -> bool:
         return "MERITER_KAFKA_BOOTSTRAP" not in self.env
@@ -96,6 +99,7 @@ def new_stack(state_dir: Path, kafka_bootstrap: str | None = None) -> RunningSta
         "MERITER_PG_PORT": str(free_port()),
         "MERITER_KAFKA_PORT": str(free_port()),
         **{f"MERITER_{s.upper()}_PORT": str(free_port()) for s in SERVICES},
+        **{f"MERITER_{s.upper()}_WORKER_PORT": str(free_port()) for s in SERVICES},
     }
     if kafka_bootstrap:
         env["MERITER_KAFKA_BOOTSTRAP"] = kafka_bootstrap

@@ -1,9 +1,10 @@
 """The whole platform on one machine: Postgres, Tansu, four services.
 
-``up`` starts the infrastructure, then each service as its own process with
-settings in its environment, waits until all four answer ``/readyz``,
-prints the URLs and then watches them. SIGINT or SIGTERM stops the
-services first (they finish in-flight work and their relays), then the
+``up`` starts the infrastructure, then each service as two processes with
+settings in their environment — its HTTP server (``serve``) and its worker
+(``worker``: consumers and outbox relay, probes on their own port) — waits
+until all eight answer ``/readyz``, prints the URLs and then watches them.
+SIGINT or SIGTERM stops the services first (they finish in-flight work and their relays), then the
 broker, then Postgres — and nothing it started is left running. A service
 that dies on its own stops the stack with a non-zero exit, so a failure is
 seen rather than hidden.
@@ -43,6 +44,15 @@ class StackConfig:
             "notifier": 8004,
         }
     )
+    # Each worker's /healthz, /readyz and /metrics.
+    worker_ports: dict[str, int] = field(
+        default_factory=lambda: {
+            "registry": 9001,
+            "issuer": 9002,
+            "verifier": 9003,
+            "notifier": 9004,
+        }
+    )
     host: str = "127.0.0.1"
     # An existing Kafka to use instead of starting Tansu (e.g. Apache Kafka).
     kafka_bootstrap: str | None = None
@@ -56,10 +66,16 @@ class StackConfig:
         cfg.kafka_bootstrap = env.get("MERITER_KAFKA_BOOTSTRAP") or None
         for name in SERVICES:
             cfg.ports[name] = int(env.get(f"MERITER_{name.upper()}_PORT", cfg.ports[name]))
+            cfg.worker_ports[name] = int(
+                env.get(f"MERITER_{name.upper()}_WORKER_PORT", cfg.worker_ports[name])
+            )
         return cfg
 
     def url(self, service: str) -> str:
         return f"http://{self.host}:{self.ports[service]}"
+
+    def worker_url(self, service: str) -> str:
+        return f"http://{self.host}:{self.worker_ports[service]}"
 
 
 def service_env(
@@ -69,6 +85,7 @@ def service_env(
     env = {
         prefix + "HOST": cfg.host,
         prefix + "PORT": str(cfg.ports[service]),
+        prefix + "WORKER_PORT": str(cfg.worker_ports[service]),
         prefix + "PUBLIC_BASE_URL": cfg.url(service),
         prefix + "POSTGRES__DSN": pg.dsn(service),
         prefix + "KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -97,6 +114,7 @@ class Stack:
         self.cfg.state_dir.mkdir(parents=True, exist_ok=True)
         for name in SERVICES:
             ensure_port_free(self.cfg.ports[name], name)
+            ensure_port_free(self.cfg.worker_ports[name], f"{name} worker")
         self.pg = start_postgres(
             self.cfg.state_dir / "pg" / "data", self.cfg.pg_port, self.logs / "postgres.log"
         )
@@ -110,15 +128,16 @@ class Stack:
         self.bootstrap_admin()
         for name in SERVICES:
             env = {**os.environ, **service_env(self.cfg, name, self.pg, bootstrap)}
-            log = (self.logs / f"{name}.log").open("ab")
-            self.services[name] = subprocess.Popen(
-                [sys.executable, "-m", f"meriter_{name}"],
-                env=env,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
+            for role, process in ((name, "serve"), (f"{name}-worker", "worker")):
+                log = (self.logs / f"{role}.log").open("ab")
+                self.services[role] = subprocess.Popen(
+                    [sys.executable, "-m", f"meriter_{name}", process],
+                    env=env,
+                    stdout=log,
+                    stderr=log,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
+                )
 
     @property
     def admin_client_file(self) -> Path:
@@ -146,7 +165,9 @@ class Stack:
         self, timeout_s: float = 90.0, should_stop: Callable[[], bool] = lambda: False
     ) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = set(SERVICES)
+        probes = {name: self.cfg.url(name) for name in SERVICES}
+        probes.update({f"{name}-worker": self.cfg.worker_url(name) for name in SERVICES})
+        pending = set(probes)
         while pending and time.monotonic() < deadline and not should_stop():
             for name in sorted(pending):
                 proc = self.services[name]
@@ -154,7 +175,7 @@ class Stack:
                     raise RuntimeError(
                         f"{name} exited with {proc.returncode}; see {self.logs / name}.log"
                     )
-                if _ready(self.cfg.url(name) + "/readyz"):
+                if _ready(probes[name] + "/readyz"):
                     pending.discard(name)
             time.sleep(0.2)
         if pending and not should_stop():
@@ -232,6 +253,7 @@ def up(cfg: StackConfig) -> int:
                     "postgres": stack.pg.dsn_base,
                     "kafka": stack.bootstrap,
                     "services": {n: cfg.url(n) for n in SERVICES},
+                    "workers": {n: cfg.worker_url(n) for n in SERVICES},
                     "pids": stack.pids(),
                     "admin_client": str(stack.admin_client_file),
                 },
@@ -240,7 +262,11 @@ def up(cfg: StackConfig) -> int:
         )
         print("Meriter is up:", flush=True)
         for name in SERVICES:
-            print(f"  {name:<9} {cfg.url(name)}   (docs: {cfg.url(name)}/docs)", flush=True)
+            print(
+                f"  {name:<9} {cfg.url(name)}   (docs: {cfg.url(name)}/docs; "
+                f"worker: {cfg.worker_url(name)}/metrics)",
+                flush=True,
+            )
         print(f"  postgres  {stack.pg.dsn_base}", flush=True)
         broker = "Tansu, in memory" if stack.kafka else "external"
         print(f"  kafka     {stack.bootstrap} ({broker})", flush=True)

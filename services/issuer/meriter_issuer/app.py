@@ -8,9 +8,14 @@ from meriter_issuer.config import Settings
 from meriter_issuer.consumers import registry_projection
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
+from meriter_shared.settings import ServiceSettings
+
+
+def build_runtime(settings: ServiceSettings) -> Runtime:
+    """What the service runs; its HTTP and worker processes each start their part."""
+    return Runtime(settings, migrations="meriter_issuer", consumers=[registry_projection()])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, migrations="meriter_issuer", consumers=[registry_projection()])
-    return create_service_app(settings, runtime, title="Meriter issuer")
+    return create_service_app(settings, build_runtime(settings), title="Meriter issuer")

@@ -19,6 +19,7 @@ from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCached
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
+from meriter_shared.settings import ServiceSettings
 
 
 async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
@@ -29,9 +30,14 @@ async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
     await app.state.qa_cache.stop()
 
 
+def build_runtime(settings: ServiceSettings) -> Runtime:
+    """What the service runs; its HTTP and worker processes each start their part."""
+    return Runtime(settings, migrations="meriter_registry")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, migrations="meriter_registry")
+    runtime = build_runtime(settings)
     qa_cache = QaStatusCache(settings.qa_cache_entries)
     app = create_service_app(
         settings,

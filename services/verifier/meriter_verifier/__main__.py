@@ -1,13 +1,19 @@
-"""``meriter-verifier``: run the verifier service."""
+"""``meriter-verifier [serve | worker]``: run the verifier (see ``meriter_shared.worker``)."""
 
-from meriter_shared.http import serve
+import sys
+
+from meriter_shared.worker import service_main
 from meriter_verifier.config import Settings
 
 
-def main() -> None:
-    settings = Settings()
-    serve("meriter_verifier.app:create_app", settings)
+def main() -> int:
+    return service_main(
+        sys.argv[1:],
+        settings=Settings(),
+        app_factory="meriter_verifier.app:create_app",
+        runtime_factory="meriter_verifier.app:build_runtime",
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

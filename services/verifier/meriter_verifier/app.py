@@ -6,10 +6,15 @@ from fastapi import FastAPI
 
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
+from meriter_shared.settings import ServiceSettings
 from meriter_verifier.config import Settings
+
+
+def build_runtime(settings: ServiceSettings) -> Runtime:
+    """What the service runs; its HTTP and worker processes each start their part."""
+    return Runtime(settings, migrations="meriter_verifier")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    runtime = Runtime(settings, migrations="meriter_verifier")
-    return create_service_app(settings, runtime, title="Meriter verifier")
+    return create_service_app(settings, build_runtime(settings), title="Meriter verifier")

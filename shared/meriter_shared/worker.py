@@ -1,0 +1,162 @@
+"""Worker processes: a service's consumers and outbox relay, apart from its HTTP server.
+
+``meriter-<service> worker`` runs ``settings.worker_processes`` processes,
+each starting the service's runtime in the ``worker`` role (consumers,
+relay, CPU pool, heartbeat) and, when ``worker_port`` is set, a small HTTP
+server with ``/healthz``, ``/readyz`` and ``/metrics`` for probes and
+Prometheus. SIGTERM or SIGINT stops a worker gracefully: consumers finish
+the batch in hand and commit, the relay stops, the heartbeat row goes.
+
+``service_main`` is every service's command line: ``serve`` (the HTTP
+server alone), ``worker`` (the workers alone) or, with no command, both in
+one process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, cast
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from meriter_shared.http import readiness_response, serve
+from meriter_shared.observability.logs import setup_logging
+from meriter_shared.observability.metrics import install_metrics_endpoint
+from meriter_shared.observability.tracing import setup_tracing
+from meriter_shared.runtime import Runtime
+from meriter_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+RuntimeFactory = Callable[[ServiceSettings], Runtime]
+
+
+def _load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def probe_app(runtime: Runtime) -> FastAPI:
+    """The worker's own small HTTP surface: liveness, readiness, metrics."""
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    install_metrics_endpoint(app)
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        return await readiness_response(runtime)
+
+    return app
+
+
+class _ProbeServer(uvicorn.Server):
+    """uvicorn without its own signal handling: the worker's loop owns the signals."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def run_worker(runtime: Runtime, *, port: int = 0, stop: asyncio.Event | None = None) -> None:
+    """Run ``runtime`` as a worker until ``stop`` is set (or SIGTERM/SIGINT)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    server: _ProbeServer | None = None
+    serving: asyncio.Task[None] | None = None
+    try:
+        if port:
+            config = uvicorn.Config(
+                probe_app(runtime),
+                host=runtime.settings.host,
+                port=port,
+                log_config=None,
+                access_log=False,
+                lifespan="off",
+            )
+            server = _ProbeServer(config)
+            serving = asyncio.create_task(server.serve())
+        log.info("worker running", extra={"worker": runtime.worker_id, "probe_port": port})
+        await stop.wait()
+    finally:
+        if server is not None and serving is not None:
+            server.should_exit = True
+            with contextlib.suppress(Exception):
+                await serving
+        await runtime.stop()
+
+
+def _worker_process(factory: str, settings: ServiceSettings, index: int) -> None:
+    setup_logging(settings.service_name, settings.log_level)
+    setup_tracing(settings.service_name, settings.otlp_endpoint)
+    build = cast(RuntimeFactory, _load(factory))
+    port = settings.worker_port + index if settings.worker_port else 0
+    asyncio.run(run_worker(build(settings), port=port))
+
+
+def run_workers(factory: str, settings: ServiceSettings) -> None:
+    """Run ``settings.worker_processes`` worker processes until SIGTERM/SIGINT."""
+    settings = settings.model_copy(update={"process_role": "worker"})
+    if settings.worker_processes == 1:
+        _worker_process(factory, settings, 0)
+        return
+    context = multiprocessing.get_context("spawn")
+    children = [
+        context.Process(target=_worker_process, args=(factory, settings, i), name=f"worker-{i}")
+        for i in range(settings.worker_processes)
+    ]
+    for child in children:
+        child.start()
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(child.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for child in children:
+        child.join()
+
+
+def service_main(
+    argv: Sequence[str] | None,
+    *,
+    settings: ServiceSettings,
+    app_factory: str,
+    runtime_factory: str,
+) -> int:
+    """``meriter-<service> [serve | worker]``: HTTP alone, workers alone, or both."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=f"meriter-{settings.service_name}")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["serve", "worker"],
+        help="serve: the HTTP server alone; worker: consumers and outbox relay alone; "
+        "none: both in one process",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "worker":
+        run_workers(runtime_factory, settings)
+    elif args.command == "serve":
+        serve(app_factory, settings.model_copy(update={"process_role": "serve"}))
+    else:
+        serve(app_factory, settings.model_copy(update={"process_role": "all"}))
+    return 0

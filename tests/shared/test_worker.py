@@ -1,0 +1,116 @@
+"""Worker processes: roles of a runtime, heartbeats, the probe server, the CPU pool."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Sequence
+
+import httpx
+
+from meriter_shared.cpu import CpuPool
+from meriter_shared.db.types import Connection
+from meriter_shared.events.topics import Topics
+from meriter_shared.messaging.consumer import Delivery, on_batch
+from meriter_shared.runtime import ConsumerSpec, Runtime
+from meriter_shared.settings import PostgresSettings, ServiceSettings
+from meriter_shared.worker import probe_app, run_worker
+from support.contracts import ThingHappened
+from support.cpu_work import burn
+from support.kafka import kafka_settings
+from support.waiting import eventually
+
+
+def settings(dsn: str, bootstrap: str, role: str) -> ServiceSettings:
+    return ServiceSettings(
+        service_name="kernel-test",
+        postgres=PostgresSettings(dsn=dsn),
+        kafka=kafka_settings(bootstrap),
+        process_role=role,
+        cpu_processes=1,
+    )
+
+
+async def _ignore(conn: Connection, batch: Sequence[Delivery[ThingHappened]]) -> None:
+    return None
+
+
+def consumers() -> list[ConsumerSpec]:
+    return [
+        ConsumerSpec(
+            name="kernel-test.things",
+            topics=[Topics.REGISTRY],
+            handlers=[on_batch(ThingHappened, _ignore)],
+        )
+    ]
+
+
+async def test_an_http_process_runs_no_consumers_and_is_ready_only_with_a_live_worker(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    serve = Runtime(
+        settings(fresh_db, kafka_bootstrap, "serve"),
+        migrations="meriter_shared",
+        consumers=consumers(),
+    )
+    await serve.start()
+    try:
+        assert serve.consumers == []
+        assert serve.relay is None
+        assert await serve.readiness() == {"postgres": True, "workers": False}
+
+        worker = Runtime(
+            settings(fresh_db, kafka_bootstrap, "worker"),
+            migrations="meriter_shared",
+            consumers=consumers(),
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(run_worker(worker, stop=stop))
+        await eventually(serve.readiness, lambda c: c["workers"], timeout_s=60)
+        assert len(worker.consumers) == 1
+        assert worker.relay is not None
+        stop.set()
+        await running
+        # A worker that stopped takes its heartbeat with it.
+        assert await serve.readiness() == {"postgres": True, "workers": False}
+    finally:
+        await serve.stop()
+
+
+async def test_a_worker_answers_its_probes_and_metrics(fresh_db: str, kafka_bootstrap: str) -> None:
+    worker = Runtime(
+        settings(fresh_db, kafka_bootstrap, "worker"), migrations="meriter_shared", consumers=[]
+    )
+    await worker.start()
+    try:
+        transport = httpx.ASGITransport(app=probe_app(worker))
+        async with httpx.AsyncClient(transport=transport, base_url="http://worker") as client:
+            ready = await client.get("/readyz")
+            metrics = await client.get("/metrics")
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["checks"] == {"postgres": True, "kafka": True, "consumers": True}
+        assert metrics.status_code == 200
+        assert "meriter_outbox_pending" in metrics.text
+    finally:
+        await worker.stop()
+
+
+async def test_cpu_bound_work_runs_in_another_process_while_the_loop_stays_free() -> None:
+    pool = CpuPool(1)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    beating = asyncio.create_task(ticker())
+    try:
+        pid, total = await pool.run(burn, 3_000_000)
+    finally:
+        beating.cancel()
+        pool.close()
+    assert pid != os.getpid()
+    assert total == sum(i * i % 7 for i in range(3_000_000))
+    assert ticks > 5  # the loop kept running while the pool worked
