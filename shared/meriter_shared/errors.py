@@ -89,6 +89,10 @@ class Conflict(Problem):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class PayloadTooLarge(Problem):
+    status, title, slug = 413, "Content Too Large", "too-large"
+
+
 class ValidationProblem(Problem):
     status, title, slug = 422, "Validation Failed", "validation"
 

@@ -99,13 +99,22 @@ def create_service_app(
 
 
 async def readiness_response(runtime: Runtime) -> JSONResponse:
-    """``/readyz``: 200 when every dependency of this process is usable, else 503."""
+    """``/readyz``: 200 when every dependency of this process is usable, else 503.
+
+    Work parked for an operator (outbox rows the broker refuses) leaves the
+    process serving — taking it out of rotation would not help — but the
+    answer says ``degraded`` and what is parked.
+    """
     checks = await runtime.readiness()
     ok = all(checks.values())
+    body: dict[str, Any] = {"status": "ready" if ok else "not ready", "checks": checks}
+    degraded = await runtime.degradations()
+    if degraded:
+        body["degraded"] = degraded
+        if ok:
+            body["status"] = "degraded"
     return JSONResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks},
-        status_code=200 if ok else 503,
-        headers={} if ok else {"Retry-After": "5"},
+        body, status_code=200 if ok else 503, headers={} if ok else {"Retry-After": "5"}
     )
 
 

@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaProducer
 
 from meriter_shared.cpu import CpuPool
 from meriter_shared.db.migrations import migrate
-from meriter_shared.db.outbox import OutboxRelay
+from meriter_shared.db.outbox import OutboxRelay, parked_count
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool
 from meriter_shared.events.topics import Topics
@@ -174,6 +174,15 @@ class Runtime:
             "kafka": self._producer is not None and await broker_reachable(self._producer),
             "consumers": all(c.running for c in self.consumers),
         }
+
+    async def degradations(self) -> dict[str, int]:
+        """What works but needs an operator: parked outbox rows (see outbox.py)."""
+        try:
+            async with self.pool.acquire(timeout=2) as conn:
+                parked = await parked_count(conn)
+        except Exception:
+            return {}
+        return {"outbox_parked": parked} if parked else {}
 
     async def readiness(self) -> dict[str, bool]:
         checks: dict[str, bool] = {}

@@ -9,7 +9,7 @@ the batch in hand and commit, the relay stops, the heartbeat row goes.
 
 ``service_main`` is every service's command line: ``serve`` (the HTTP
 server alone), ``worker`` (the workers alone) or, with no command, both in
-one process.
+one process; ``outbox list|replay`` shows and releases parked outbox rows.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import json
 import logging
 import multiprocessing
 import os
@@ -134,6 +135,25 @@ def run_workers(factory: str, settings: ServiceSettings) -> None:
         child.join()
 
 
+async def _outbox_command(settings: ServiceSettings, action: str, seqs: list[int]) -> int:
+    from meriter_shared.db.outbox import parked_rows, replay_parked
+    from meriter_shared.db.pool import create_pool
+
+    pool = await create_pool(settings.postgres)
+    try:
+        async with pool.acquire() as conn:
+            if action == "list":
+                for row in await parked_rows(conn):
+                    print(json.dumps(row, default=str), flush=True)
+            else:
+                async with conn.transaction():
+                    count = await replay_parked(conn, seqs or None)
+                print(f"{count} parked row(s) will be published again", flush=True)
+    finally:
+        await pool.close()
+    return 0
+
+
 def service_main(
     argv: Sequence[str] | None,
     *,
@@ -141,22 +161,26 @@ def service_main(
     app_factory: str,
     runtime_factory: str,
 ) -> int:
-    """``meriter-<service> [serve | worker]``: HTTP alone, workers alone, or both."""
+    """``meriter-<service> [serve | worker | outbox list|replay]``.
+
+    No command runs the HTTP server and the workers in one process.
+    """
     import argparse
 
     parser = argparse.ArgumentParser(prog=f"meriter-{settings.service_name}")
-    parser.add_argument(
-        "command",
-        nargs="?",
-        choices=["serve", "worker"],
-        help="serve: the HTTP server alone; worker: consumers and outbox relay alone; "
-        "none: both in one process",
-    )
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="the HTTP server alone")
+    sub.add_parser("worker", help="consumers and outbox relay alone")
+    outbox = sub.add_parser("outbox", help="outbox rows parked because the broker refuses them")
+    outbox.add_argument("action", choices=["list", "replay"])
+    outbox.add_argument("--seq", type=int, action="append", default=[], help="only this row")
     args = parser.parse_args(argv)
     if args.command == "worker":
         run_workers(runtime_factory, settings)
     elif args.command == "serve":
         serve(app_factory, settings.model_copy(update={"process_role": "serve"}))
+    elif args.command == "outbox":
+        return asyncio.run(_outbox_command(settings, args.action, args.seq))
     else:
         serve(app_factory, settings.model_copy(update={"process_role": "all"}))
     return 0

@@ -11,10 +11,18 @@ from aiokafka import AIOKafkaProducer
 
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
-from meriter_shared.db.outbox import OutboxRelay, enqueue_event
+from meriter_shared.db.outbox import (
+    OutboxRelay,
+    enqueue_event,
+    parked_count,
+    parked_rows,
+    replay_parked,
+)
 from meriter_shared.db.types import Pool
+from meriter_shared.errors import PayloadTooLarge
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
+from meriter_shared.observability.metrics import OUTBOX_PARKED, OUTBOX_PENDING
 from support.kafka import kafka_settings, read_all
 from support.waiting import eventually
 
@@ -262,3 +270,94 @@ async def test_the_periodic_check_sees_a_broker_that_forgot_since_the_last_check
         await relay.stop()
         await producer.stop()
         stop_tansu(broker)
+
+
+async def test_an_event_over_the_size_limit_is_refused_at_the_write_and_nothing_commits(
+    pool: Pool, topic: str
+) -> None:
+    big = CloudEvent.new(
+        type="thing.happened", source="urn:test", subject="agg", data={"text": "x" * 1_100_000}
+    )
+
+    async def change_with_its_event() -> None:
+        async with pool.acquire() as conn, conn.transaction():
+            await conn.execute("INSERT INTO effects (event_id, body) VALUES ('e', '{}')")
+            await enqueue_event(conn, big, topic=topic)
+
+    with pytest.raises(PayloadTooLarge):
+        await change_with_its_event()
+    assert await pool.fetchval("SELECT count(*) FROM outbox") == 0
+    assert await pool.fetchval("SELECT count(*) FROM effects") == 0
+
+
+async def insert_raw(pool: Pool, topic: str, ev: CloudEvent) -> None:
+    """A row as an older writer (without the size check) would have left it."""
+    await pool.execute(
+        "INSERT INTO outbox (event_id, topic, key, event) VALUES ($1, $2, $3, $4)",
+        ev.id,
+        topic,
+        ev.subject,
+        json.loads(ev.model_dump_json()),
+    )
+
+
+async def test_a_row_the_broker_cannot_take_is_parked_and_the_stream_keeps_flowing(
+    pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    settings = kafka_settings(kafka_bootstrap)
+    await ensure_topics(settings, [topic], partitions=1)
+    huge = CloudEvent.new(
+        type="thing.happened", source="urn:test", subject="a", data={"n": 1, "pad": "x" * 5000}
+    )
+    await insert_raw(pool, topic, huge)
+    await insert_raw(pool, topic, event(2, subject="a"))  # same aggregate: must wait behind it
+    await insert_raw(pool, topic, event(3, subject="b"))  # another aggregate: flows on
+    relay = OutboxRelay(pool, producer, settings, service="test", max_event_bytes=4000)
+    for _ in range(3):
+        await relay.publish_batch()
+    records = await read_all(kafka_bootstrap, topic)
+    assert [decode(r.value, r.headers).data["n"] for r in records] == [3]
+    async with pool.acquire() as conn:
+        (parked,) = await parked_rows(conn)
+        assert parked["event_id"] == huge.id
+        assert "exceeds the limit" in parked["park_error"]
+        assert await parked_count(conn) == 1
+    await relay.observe()
+    assert OUTBOX_PARKED.labels("test")._value.get() == 1
+    assert OUTBOX_PENDING.labels("test")._value.get() == 1  # n=2, waiting behind the parked row
+
+    # The operator raises the limit and replays: both go out, in their order.
+    relay.max_event_bytes = 1_000_000
+    async with pool.acquire() as conn, conn.transaction():
+        assert await replay_parked(conn) == 1
+    while await relay.publish_batch():
+        pass
+    records = await read_all(kafka_bootstrap, topic)
+    assert [decode(r.value, r.headers).data["n"] for r in records] == [3, 1, 2]
+    async with pool.acquire() as conn:
+        assert await parked_count(conn) == 0
+
+
+async def test_parked_rows_make_readiness_degraded_but_still_serving(
+    pool: Pool, topic: str
+) -> None:
+    from meriter_shared.http import readiness_response
+
+    class FakeRuntime:
+        async def readiness(self) -> dict[str, bool]:
+            return {"postgres": True}
+
+        async def degradations(self) -> dict[str, int]:
+            async with pool.acquire() as conn:
+                n = await parked_count(conn)
+            return {"outbox_parked": n} if n else {}
+
+    await insert_raw(pool, topic, event(1))
+    await pool.execute("UPDATE outbox SET parked_at = now(), park_error = 'refused'")
+    response = await readiness_response(FakeRuntime())  # type: ignore[arg-type]
+    assert response.status_code == 200
+    assert json.loads(bytes(response.body)) == {
+        "status": "degraded",
+        "checks": {"postgres": True},
+        "degraded": {"outbox_parked": 1},
+    }

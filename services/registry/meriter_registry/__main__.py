@@ -1,7 +1,7 @@
-"""``meriter-registry [serve | worker | import … | bootstrap-admin …]``.
+"""``meriter-registry [serve | worker | outbox … | import … | bootstrap-admin …]``.
 
-``serve`` / ``worker`` / nothing run the service (see ``meriter_shared.worker``);
-the other commands are the registry's own (``cli.py``).
+``serve`` / ``worker`` / ``outbox`` / nothing run or operate the service (see
+``meriter_shared.worker``); the other commands are the registry's own (``cli.py``).
 """
 
 import sys
@@ -13,7 +13,7 @@ from meriter_shared.worker import service_main
 
 def main() -> int:
     argv = sys.argv[1:]
-    if not argv or argv[0] in ("serve", "worker"):
+    if not argv or argv[0] in ("serve", "worker", "outbox"):
         return service_main(
             argv,
             settings=Settings(),

@@ -16,6 +16,14 @@ Invariants:
   the broker's end are marked unpublished and go out again. Consumers are
   idempotent (inbox), so a replay changes nothing that was already applied.
   This assumes each topic has one producing service, which ``Topics`` keeps.
+- The outbox never jams. An event larger than ``MAX_EVENT_BYTES`` is refused
+  by ``enqueue`` (413, the change rolls back). A row the broker refuses for
+  a reason retrying will not cure (``KafkaError.retriable`` false, or larger
+  than the relay's limit) is parked with its error; later rows of the same
+  aggregate (topic, key) wait behind it so their order holds, every other
+  row goes on. Parked rows show in ``meriter_outbox_parked``, make ``/readyz``
+  say "degraded", and are listed and replayed with ``meriter-<service>
+  outbox list|replay``. ``meriter_outbox_pending`` counts the rows waiting.
 """
 
 from __future__ import annotations
@@ -25,19 +33,35 @@ import contextlib
 import json
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
 
 from meriter_shared.db.types import Connection, Pool
+from meriter_shared.errors import PayloadTooLarge
 from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent, encode
-from meriter_shared.observability.metrics import OUTBOX_PENDING, OUTBOX_PUBLISHED, OUTBOX_REPLAYED
+from meriter_shared.observability.metrics import (
+    OUTBOX_PARKED,
+    OUTBOX_PENDING,
+    OUTBOX_PUBLISHED,
+    OUTBOX_REPLAYED,
+)
 from meriter_shared.observability.tracing import inject_headers
 from meriter_shared.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 NOTIFY_CHANNEL = "meriter_outbox"
 _RELAY_LOCK = 0x6F7574626F78  # "outbox"
+# What one event may weigh on the wire (value, key and headers): below
+# Kafka's default message.max.bytes (1 MiB) with room for the batch framing.
+MAX_EVENT_BYTES = 1_000_000
+
+
+def wire_size(key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> int:
+    """What a record weighs on the wire, framing aside."""
+    return len(key) + len(value) + sum(len(k) + len(v) for k, v in headers)
 
 
 async def enqueue(
@@ -66,6 +90,13 @@ async def enqueue_event(
     :func:`enqueue` with a typed payload)."""
     if not conn.is_in_transaction():
         raise RuntimeError("outbox.enqueue must run inside the change's transaction")
+    size = wire_size(*encode(event))
+    if size > MAX_EVENT_BYTES:
+        raise PayloadTooLarge(
+            f"this change would publish a {event.type} event of {size} bytes; "
+            f"events are limited to {MAX_EVENT_BYTES} bytes",
+            event_type=event.type,
+        )
     trace = inject_headers()
     if trace:
         event = event.model_copy(update={"extensions": {**event.extensions, **trace}})
@@ -93,6 +124,7 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         retention: timedelta = timedelta(days=7),
         broker_check_interval_s: float = 30.0,
+        max_event_bytes: int = MAX_EVENT_BYTES,
     ) -> None:
         self.pool = pool
         self.producer = producer
@@ -102,6 +134,7 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         self.retention = retention
         self.broker_check_interval_s = broker_check_interval_s
+        self.max_event_bytes = max_event_bytes
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -145,8 +178,12 @@ class OutboxRelay:
                 await self.recover_lost()
                 loop = asyncio.get_running_loop()
                 next_check = loop.time() + self.broker_check_interval_s
+                next_observation = loop.time()
                 while not self._stopping:
                     published = await self.publish_batch()
+                    if loop.time() >= next_observation:
+                        await self.observe()
+                        next_observation = loop.time() + 1.0
                     if loop.time() >= next_check:
                         await self.recover_lost()
                         await self.purge()
@@ -163,36 +200,82 @@ class OutboxRelay:
                     await lock_conn.execute("SELECT pg_advisory_unlock($1)", _RELAY_LOCK)
 
     async def publish_batch(self) -> int:
-        """Publish up to ``batch_size`` unpublished rows; return how many."""
+        """Publish up to ``batch_size`` unpublished rows; return how many were handled.
+
+        A row refused for good is parked and the rows of its aggregate behind
+        it in this batch are left for later (they wait behind the parked row);
+        a transient failure leaves the row and everything after it for the
+        next batch, so nothing overtakes it.
+        """
         async with self.pool.acquire() as conn, conn.transaction():
             rows = await conn.fetch(
-                "SELECT seq, topic, key, event FROM outbox WHERE published_at IS NULL "
-                "ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED",
+                "SELECT o.seq, o.topic, o.key, o.event FROM outbox o "
+                "WHERE o.published_at IS NULL AND o.parked_at IS NULL AND NOT EXISTS ("
+                "  SELECT 1 FROM outbox p WHERE p.parked_at IS NOT NULL "
+                "  AND p.topic = o.topic AND p.key = o.key AND p.seq < o.seq) "
+                "ORDER BY o.seq LIMIT $1 FOR UPDATE OF o SKIP LOCKED",
                 self.batch_size,
             )
             if not rows:
-                OUTBOX_PENDING.labels(self.service).set(0)
                 return 0
-            futures = []
+            parked: dict[int, str] = {}
+            blocked: set[tuple[str, str]] = set()
+            sent: list[tuple[Any, asyncio.Future[Any]]] = []
             for row in rows:
+                aggregate = (row["topic"], row["key"])
+                if aggregate in blocked:
+                    continue
                 event = CloudEvent.model_validate(row["event"])
-                _, value, headers = encode(event)
-                futures.append(
-                    await self.producer.send(
+                key, value, headers = encode(event)
+                size = wire_size(key, value, headers)
+                try:
+                    if size > self.max_event_bytes:
+                        raise ValueError(
+                            f"event of {size} bytes exceeds the limit of {self.max_event_bytes}"
+                        )
+                    future = await self.producer.send(
                         row["topic"], value=value, key=row["key"].encode(), headers=headers
                     )
+                except (ValueError, KafkaError) as exc:
+                    if isinstance(exc, KafkaError) and exc.retriable:
+                        break
+                    parked[row["seq"]] = f"{type(exc).__name__}: {exc}"[:2000]
+                    blocked.add(aggregate)
+                    continue
+                sent.append((row, future))
+            results = await asyncio.gather(*(f for _, f in sent), return_exceptions=True)
+            done: list[tuple[Any, Any]] = []
+            for (row, _), result in zip(sent, results, strict=True):
+                if isinstance(result, KafkaError) and not result.retriable:
+                    parked[row["seq"]] = f"{type(result).__name__}: {result}"[:2000]
+                elif isinstance(result, BaseException):
+                    # Retrying the whole batch keeps each aggregate's order (the
+                    # rows after this one may be out already; the inbox makes the
+                    # copies harmless).
+                    raise result
+                else:
+                    done.append((row, result))
+            if parked:
+                await conn.execute(
+                    "UPDATE outbox o SET parked_at = now(), park_error = u.e "
+                    "FROM unnest($1::bigint[], $2::text[]) AS u(s, e) WHERE o.seq = u.s",
+                    list(parked),
+                    list(parked.values()),
                 )
-            acks = await asyncio.gather(*futures)
+                log.error(
+                    "outbox rows parked: the broker refuses them",
+                    extra={"service": self.service, "rows": len(parked)},
+                )
+            rows = [r for r, _ in done]
+            acks = [a for _, a in done]
             seqs = [r["seq"] for r in rows]
-            partitions = [a.partition for a in acks]
-            offsets = [a.offset for a in acks]
             await conn.execute(
                 "UPDATE outbox o SET published_at = now(), kafka_partition = u.p, "
                 "kafka_offset = u.o FROM unnest($1::bigint[], $2::int[], $3::bigint[]) "
                 "AS u(s, p, o) WHERE o.seq = u.s",
                 seqs,
-                partitions,
-                offsets,
+                [a.partition for a in acks],
+                [a.offset for a in acks],
             )
             lowest: dict[tuple[str, int], int] = {}
             for row, ack in zip(rows, acks, strict=True):
@@ -224,7 +307,19 @@ class OutboxRelay:
             for row, ack in zip(rows, acks, strict=True):
                 tp = (row["topic"], ack.partition)
                 self._high[tp] = max(self._high.get(tp, -1), ack.offset)
-        return len(rows)
+        return len(rows) + len(parked)
+
+    async def observe(self) -> None:
+        """Set the pending and parked gauges from the table (the truth, not a guess)."""
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(
+                "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending, "
+                "count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked "
+                "FROM outbox WHERE published_at IS NULL"
+            )
+        assert row is not None
+        OUTBOX_PENDING.labels(self.service).set(row["pending"])
+        OUTBOX_PARKED.labels(self.service).set(row["parked"])
 
     async def recover_lost(self) -> int:
         """Mark rows the broker no longer has as unpublished; return how many."""
@@ -326,3 +421,36 @@ async def _log_end(consumer: AIOKafkaConsumer, tp: TopicPartition, reported: int
     fetched = await consumer.getmany(tp, timeout_ms=2000)
     offsets = [record.offset for record in fetched.get(tp, [])]
     return max(max(offsets) + 1, reported) if offsets else reported
+
+
+# --- operating parked rows ------------------------------------------------
+
+
+async def parked_rows(conn: Connection) -> list[dict[str, Any]]:
+    """The parked rows, oldest first: what an operator must look at."""
+    rows = await conn.fetch(
+        "SELECT seq, event_id, topic, key, event ->> 'type' AS type, parked_at, park_error "
+        "FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY seq"
+    )
+    return [dict(r) for r in rows]
+
+
+async def parked_count(conn: Connection) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL"
+        )
+    )
+
+
+async def replay_parked(conn: Connection, seqs: list[int] | None = None) -> int:
+    """Unpark rows (all, or those of ``seqs``) so the relay tries them again."""
+    result: int = await conn.fetchval(
+        "WITH r AS (UPDATE outbox SET parked_at = NULL, park_error = NULL "
+        "WHERE parked_at IS NOT NULL AND published_at IS NULL "
+        "AND ($1::bigint[] IS NULL OR seq = ANY($1::bigint[])) RETURNING 1) "
+        "SELECT count(*) FROM r",
+        seqs,
+    )
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
+    return result

@@ -26,7 +26,10 @@ OUTBOX_REPLAYED = Counter(
     "Outbox rows published again because the broker lost them",
     ["service", "topic"],
 )
-OUTBOX_PENDING = Gauge("meriter_outbox_pending", "Outbox rows not yet published", ["service"])
+OUTBOX_PENDING = Gauge("meriter_outbox_pending", "Outbox rows waiting to be published", ["service"])
+OUTBOX_PARKED = Gauge(
+    "meriter_outbox_parked", "Outbox rows parked: refused by the broker for good", ["service"]
+)
 EVENTS_CONSUMED = Counter(
     "meriter_events_consumed_total",
     "Events handled by consumers",
