@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from meriter_shared.credentials.did import DidResolver
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.multibase import decode_base64url, encode_base64url
-from meriter_shared.credentials.proofs import RDFC, add_proof, verify_proofs, xsd_datetime
+from meriter_credentials.did import DidResolver
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.multibase import decode_base64url, encode_base64url
+from meriter_credentials.proofs import RDFC, add_proof, verify_proofs, xsd_datetime
 
 MIN_ENTRIES = 131_072
 MAX_LIST_BYTES = 16 * 1024 * 1024

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from meriter_shared.credentials.rdfc import (
+from meriter_credentials.rdfc import (
     CanonicalizationLimitExceeded,
     canonicalize_nquads,
     canonicalize_quads,
@@ -16,7 +16,7 @@ from meriter_shared.credentials.rdfc import (
     serialize_nquads,
 )
 
-SUITE = Path(__file__).resolve().parents[3] / ".." / "shared" / "vectors" / "rdf-canon" / "tests"
+SUITE = Path(__file__).resolve().parents[2] / ".." / "shared" / "vectors" / "rdf-canon" / "tests"
 
 
 def _rows() -> list[dict[str, str]]:

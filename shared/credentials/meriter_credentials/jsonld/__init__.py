@@ -12,15 +12,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from meriter_shared.credentials import rdfc
-from meriter_shared.credentials.jsonld.errors import (
+from meriter_credentials import rdfc
+from meriter_credentials.jsonld.errors import (
     ContextNotBundled,
     JsonLdError,
     SafeModeError,
     UnsupportedJsonLd,
 )
-from meriter_shared.credentials.jsonld.loader import bundled_context_urls, load_context
-from meriter_shared.credentials.jsonld.tordf import to_rdf
+from meriter_credentials.jsonld.loader import bundled_context_urls, load_context
+from meriter_credentials.jsonld.tordf import to_rdf
 
 __all__ = [
     "ContextNotBundled",

@@ -11,7 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from meriter_shared.credentials.microcredential import (
+from meriter_credentials.microcredential import (
     AssessmentType,
     AwardingBody,
     Grade,

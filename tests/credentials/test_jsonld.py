@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from meriter_shared.credentials.jsonld import (
+from meriter_credentials.jsonld import (
     ContextNotBundled,
     JsonLdError,
     SafeModeError,
@@ -17,7 +17,7 @@ from meriter_shared.credentials.jsonld import (
     load_context,
     to_rdf,
 )
-from meriter_shared.credentials.rdfc import CanonicalizationLimitExceeded
+from meriter_credentials.rdfc import CanonicalizationLimitExceeded
 
 from .conftest import shared_path
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from meriter_credentials.did import did_web_document
+from meriter_credentials.keys import Ed25519KeyPair
 from meriter_shared.cli import main
-from meriter_shared.credentials.did import did_web_document
-from meriter_shared.credentials.keys import Ed25519KeyPair
 
 UNSIGNED: dict[str, Any] = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],
@@ -87,7 +87,7 @@ def test_bench_prints_rates_for_the_sample(capsys: pytest.CaptureFixture[str]) -
     assert result["verified"] == 3
     assert result["sign_per_s"] > 0
     # The measured document is the sample exactly as issued (its own issuer).
-    from meriter_shared.credentials.samples import sample_credential
+    from meriter_credentials.samples import sample_credential
 
     assert result["bytes"] == len(json.dumps(sample_credential(), separators=(",", ":")))
 
@@ -95,7 +95,7 @@ def test_bench_prints_rates_for_the_sample(capsys: pytest.CaptureFixture[str]) -
 def test_status_list_flag_rejects_a_revoked_credential(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from meriter_shared.credentials.statuslist import (
+    from meriter_credentials.statuslist import (
         BitstringStatusList,
         sign_status_list_credential,
         status_entry,

@@ -1,6 +1,6 @@
 """Benchmark (not a test): canonicalize a ~2.3 KB OB 3.0 micro-credential + proof config.
 
-Run: ``uv run python -m meriter_shared.credentials.jsonld.bench [iterations]``.
+Run: ``uv run python -m meriter_credentials.jsonld.bench [iterations]``.
 Prints microseconds per document pair; the contexts are compiled by the warm-up.
 """
 
@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from meriter_shared.credentials.jsonld import canonicalize
+from meriter_credentials.jsonld import canonicalize
 
 CREDENTIAL: dict[str, Any] = {
     "@context": [

@@ -34,13 +34,13 @@ from typing import Any
 
 import rfc8785
 
-from meriter_shared.credentials.did import DidResolver, find_verification_method
-from meriter_shared.credentials.keys import (
+from meriter_credentials.did import DidResolver, find_verification_method
+from meriter_credentials.keys import (
     Ed25519KeyPair,
     public_key_from_multibase,
     verify_signature,
 )
-from meriter_shared.credentials.multibase import decode_base58btc, encode_base58btc
+from meriter_credentials.multibase import decode_base58btc, encode_base58btc
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -79,7 +79,7 @@ def canonicalize_document(
         return rfc8785.dumps(document).decode("utf-8")
     if suite == RDFC:
         # Imported lazily: the RDFC stack is heavy and the JCS suite must work without it.
-        module = importlib.import_module("meriter_shared.credentials.jsonld")
+        module = importlib.import_module("meriter_credentials.jsonld")
         canonicalize: Callable[..., str] = module.canonicalize
         if max_work is None:  # the canonicalizer's own default, not "None units"
             return canonicalize(document)

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from meriter_shared.credentials.did import OfflineResolver, did_web_document
-from meriter_shared.credentials.keys import Ed25519KeyPair, KeyFormatError, keygen
-from meriter_shared.credentials.proofs import (
+from meriter_credentials.did import OfflineResolver, did_web_document
+from meriter_credentials.keys import Ed25519KeyPair, KeyFormatError, keygen
+from meriter_credentials.proofs import (
     JCS,
     RDFC,
     SUITES,
@@ -29,8 +29,8 @@ from meriter_shared.credentials.proofs import (
     add_proof,
     verify_proofs,
 )
-from meriter_shared.credentials.statuslist import status_lists_by_id
-from meriter_shared.credentials.verification import verify_credential
+from meriter_credentials.statuslist import status_lists_by_id
+from meriter_credentials.verification import verify_credential
 
 
 class _UsageError(Exception):
@@ -124,7 +124,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     DID from an in-memory DID document (no network). Only the proof
     operations are timed: no format (VC DM / OB 3.0) validation.
     """
-    from meriter_shared.credentials import samples
+    from meriter_credentials import samples
 
     document = samples.sample_credential()
     issuer = document["issuer"]

@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from meriter_shared.credentials.jsonld.errors import ContextNotBundled, JsonLdError
+from meriter_credentials.jsonld.errors import ContextNotBundled, JsonLdError
 
 __all__ = ["bundled_context_urls", "load_context"]
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 
-from meriter_shared.credentials import vcdm
-from meriter_shared.credentials.did import OfflineResolver
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.proofs import RDFC, add_proof, verify_proofs
+from meriter_credentials import vcdm
+from meriter_credentials.did import OfflineResolver
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.proofs import RDFC, add_proof, verify_proofs
 
 from .conftest import SHARED
 

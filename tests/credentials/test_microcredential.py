@@ -9,19 +9,19 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from meriter_shared.credentials import vcdm
-from meriter_shared.credentials.did import OfflineResolver
-from meriter_shared.credentials.jsonld import to_rdf
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.microcredential import (
+from meriter_credentials import vcdm
+from meriter_credentials.did import OfflineResolver
+from meriter_credentials.jsonld import to_rdf
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.microcredential import (
     ANNEX_I_MANDATORY,
     ANNEX_I_OPTIONAL,
     MicroCredential,
     annex_i_completeness,
     identity_hash,
 )
-from meriter_shared.credentials.proofs import JCS, RDFC, add_proof, verify_proofs
-from meriter_shared.credentials.samples import (
+from meriter_credentials.proofs import JCS, RDFC, add_proof, verify_proofs
+from meriter_credentials.samples import (
     SAMPLE_LEARNER_IDENTIFIER,
     sample_credential,
     sample_microcredential,

@@ -18,7 +18,7 @@ import urllib.parse
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from meriter_shared.credentials.keys import (
+from meriter_credentials.keys import (
     Ed25519KeyPair,
     KeyFormatError,
     public_key_from_multibase,

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from meriter_shared.credentials.did import OfflineResolver
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.multibase import encode_base64url
-from meriter_shared.credentials.proofs import JCS
-from meriter_shared.credentials.statuslist import (
+from meriter_credentials.did import OfflineResolver
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.multibase import encode_base64url
+from meriter_credentials.proofs import JCS
+from meriter_credentials.statuslist import (
     MIN_ENTRIES,
     BitstringStatusList,
     StatusListError,

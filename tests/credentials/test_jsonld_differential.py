@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from meriter_shared.credentials.jsonld import JsonLdError, canonicalize
-from meriter_shared.credentials.jsonld.tordf import jcs
+from meriter_credentials.jsonld import JsonLdError, canonicalize
+from meriter_credentials.jsonld.tordf import jcs
 
 from .conftest import shared_path
 
-NODE_DIR = Path(__file__).resolve().parents[2] / "interop" / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
 SCRIPT = NODE_DIR / "canonize.mjs"
 
 

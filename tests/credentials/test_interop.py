@@ -17,20 +17,20 @@ from typing import Any
 
 import pytest
 
-from meriter_shared.credentials.did import OfflineResolver, did_web_document
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.proofs import JCS, RDFC, add_proof
-from meriter_shared.credentials.statuslist import (
+from meriter_credentials.did import OfflineResolver, did_web_document
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.proofs import JCS, RDFC, add_proof
+from meriter_credentials.statuslist import (
     BitstringStatusList,
     sign_status_list_credential,
     status_entry,
     status_list_credential,
 )
-from meriter_shared.credentials.verification import verify_credential
+from meriter_credentials.verification import verify_credential
 
 from .conftest import rdfc_available, shared_path
 
-NODE_DIR = Path(__file__).resolve().parents[2] / "interop" / "node"
+NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
 SEED = bytes(range(32))
 DID_WEB = "did:web:issuer.meriter.example"
 LIST_URL = "https://status.meriter.example/lists/interop"

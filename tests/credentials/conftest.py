@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parents[3] / ".." / "shared"
+SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 
 
 def shared_path(*parts: str) -> Path:
@@ -21,7 +21,7 @@ def shared_path(*parts: str) -> Path:
 def rdfc_available() -> bool:
     """Whether the RDFC-1.0 canonicalizer (``jsonld.canonicalize``) is installed."""
     try:
-        module = importlib.import_module("meriter_shared.credentials.jsonld")
+        module = importlib.import_module("meriter_credentials.jsonld")
     except ImportError:
         return False
     return hasattr(module, "canonicalize")

@@ -74,7 +74,7 @@ from pydantic import (
     model_validator,
 )
 
-from meriter_shared.credentials.proofs import xsd_datetime
+from meriter_credentials.proofs import xsd_datetime
 
 __all__ = [
     "ANNEX_I_MANDATORY",
@@ -622,7 +622,7 @@ class _Graph:
     """Default-graph triples of a credential, indexed by subject."""
 
     def __init__(self, document: Mapping[str, Any]) -> None:
-        from meriter_shared.credentials.jsonld import to_rdf
+        from meriter_credentials.jsonld import to_rdf
 
         self.by_subject: dict[str, list[tuple[str, str]]] = {}
         for s, p, o, g in to_rdf(document):

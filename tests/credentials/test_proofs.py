@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from meriter_shared.credentials.did import OfflineResolver
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.multibase import decode_base58btc
-from meriter_shared.credentials.proofs import (
+from meriter_credentials.did import OfflineResolver
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.multibase import decode_base58btc
+from meriter_credentials.proofs import (
     JCS,
     RDFC,
     add_proof,
@@ -31,13 +31,13 @@ CITIZENSHIP = "https://w3id.org/citizenship/v4rc1"
 
 def _need(suite: str, unsigned: str = "unsigned.json") -> None:
     if suite == RDFC and not rdfc_available():
-        pytest.skip("meriter_shared.credentials.jsonld.canonicalize is not available yet")
+        pytest.skip("meriter_credentials.jsonld.canonicalize is not available yet")
     if unsigned == "employmentAuth.json" and not _citizenship_bundled():
         pytest.skip(f"{CITIZENSHIP} is not among the engine's bundled contexts")
 
 
 def _citizenship_bundled() -> bool:
-    from meriter_shared.credentials.jsonld.loader import bundled_context_urls
+    from meriter_credentials.jsonld.loader import bundled_context_urls
 
     return CITIZENSHIP in bundled_context_urls()
 
@@ -216,7 +216,7 @@ def test_rdfc_proof_over_symmetric_blank_nodes_uses_the_default_work_limit() -> 
 
 
 def _sample_signed(suite: str) -> tuple[dict[str, Any], Ed25519KeyPair]:
-    from meriter_shared.credentials.samples import sample_credential
+    from meriter_credentials.samples import sample_credential
 
     key = Ed25519KeyPair.from_seed(bytes(range(32)))
     document = sample_credential()
@@ -226,7 +226,7 @@ def _sample_signed(suite: str) -> tuple[dict[str, Any], Ed25519KeyPair]:
 
 @pytest.mark.parametrize("suite", [RDFC, JCS])
 def test_config_digest_matches_a_fresh_computation_on_miss_and_hit(suite: str) -> None:
-    from meriter_shared.credentials import proofs
+    from meriter_credentials import proofs
 
     signed, _ = _sample_signed(suite)
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
@@ -261,7 +261,7 @@ def test_verification_with_a_warm_cache_still_checks_the_proof_options(suite: st
 
 
 def test_config_cache_key_keeps_json_types_apart() -> None:
-    from meriter_shared.credentials.proofs import _freeze
+    from meriter_credentials.proofs import _freeze
 
     keys = {_freeze(v) for v in (1, 1.0, True, "1", None, [1], {"a": 1})}
     assert len(keys) == 7
@@ -273,8 +273,8 @@ def test_config_cache_key_keeps_json_types_apart() -> None:
 
 
 def test_config_cache_is_bounded_and_respects_the_work_limit() -> None:
-    from meriter_shared.credentials import proofs
-    from meriter_shared.credentials.rdfc import CanonicalizationLimitExceeded
+    from meriter_credentials import proofs
+    from meriter_credentials.rdfc import CanonicalizationLimitExceeded
 
     cache = proofs._DigestCache(2)
     for i in range(5):

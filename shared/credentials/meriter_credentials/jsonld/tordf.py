@@ -31,9 +31,9 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
-from meriter_shared.credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
-from meriter_shared.credentials.jsonld.loader import load_context
-from meriter_shared.credentials.rdfc import Quad, escape_iri, escape_literal
+from meriter_credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
+from meriter_credentials.jsonld.loader import load_context
+from meriter_credentials.rdfc import Quad, escape_iri, escape_literal
 
 __all__ = ["to_rdf"]
 

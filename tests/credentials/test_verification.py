@@ -6,16 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from meriter_shared.credentials.did import OfflineResolver, did_web_document
-from meriter_shared.credentials.keys import Ed25519KeyPair
-from meriter_shared.credentials.proofs import JCS, add_proof
-from meriter_shared.credentials.statuslist import (
+from meriter_credentials.did import OfflineResolver, did_web_document
+from meriter_credentials.keys import Ed25519KeyPair
+from meriter_credentials.proofs import JCS, add_proof
+from meriter_credentials.statuslist import (
     BitstringStatusList,
     sign_status_list_credential,
     status_entry,
     status_list_credential,
 )
-from meriter_shared.credentials.verification import verify_credential
+from meriter_credentials.verification import verify_credential
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 URL = "https://status.meriter.example/lists/9"
@@ -127,7 +127,7 @@ def test_non_object_input_is_not_verified() -> None:
 
 
 def test_signed_sample_micro_credential_passes_the_format_check() -> None:
-    from meriter_shared.credentials.samples import sample_credential
+    from meriter_credentials.samples import sample_credential
 
     key = Ed25519KeyPair.from_seed(bytes(range(32)))
     doc = sample_credential()

@@ -199,7 +199,7 @@ class _Checker:
                     )
 
     def jsonld(self, doc: Mapping[str, Any], base: tuple[str | int, ...]) -> None:
-        from meriter_shared.credentials.jsonld import JsonLdError, to_rdf
+        from meriter_credentials.jsonld import JsonLdError, to_rdf
 
         # Proofs are checked by their cryptosuite; what is signed is the document without them.
         unsecured = {k: v for k, v in doc.items() if k != "proof"}

@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from meriter_shared.credentials.did import DidResolutionError, DidResolver
-from meriter_shared.credentials.proofs import verify_proofs
-from meriter_shared.credentials.statuslist import check_status
+from meriter_credentials.did import DidResolutionError, DidResolver
+from meriter_credentials.proofs import verify_proofs
+from meriter_credentials.statuslist import check_status
 
 # RDFC N-degree work units (issuance default is 4096); honest credentials need
 # almost none, so a verifier of untrusted input can afford to be strict.
@@ -66,7 +66,7 @@ def _format_checks(document: Mapping[str, Any]) -> list[Check]:
     try:
         import importlib
 
-        vcdm: Any = importlib.import_module("meriter_shared.credentials.vcdm")
+        vcdm: Any = importlib.import_module("meriter_credentials.vcdm")
     except ImportError:
         return [
             Check(id="format", outcome="skipped", message="VC data model rules are not installed")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from meriter_shared.credentials.did import (
+from meriter_credentials.did import (
     DidResolutionError,
     OfflineResolver,
     did_key_document,
@@ -10,7 +10,7 @@ from meriter_shared.credentials.did import (
     did_web_to_url,
     find_verification_method,
 )
-from meriter_shared.credentials.keys import Ed25519KeyPair
+from meriter_credentials.keys import Ed25519KeyPair
 
 MB = "z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2"
 

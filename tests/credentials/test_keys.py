@@ -7,7 +7,7 @@ from pathlib import Path
 import base58
 import pytest
 
-from meriter_shared.credentials.keys import (
+from meriter_credentials.keys import (
     Ed25519KeyPair,
     KeyFormatError,
     keygen,
@@ -86,7 +86,7 @@ def test_signature_by_another_key_does_not_verify() -> None:
 def test_base58btc_matches_the_base58_package() -> None:
     import random
 
-    from meriter_shared.credentials.multibase import (
+    from meriter_credentials.multibase import (
         MultibaseError,
         decode_base58btc,
         encode_base58btc,

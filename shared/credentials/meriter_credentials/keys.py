@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from meriter_shared.credentials.multibase import (
+from meriter_credentials.multibase import (
     ED25519_PRIV_PREFIX,
     ED25519_PRIV_PREFIX_RAW,
     ED25519_PUB_PREFIX,
