@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from meriter_credentials.command import main
 from meriter_credentials.did import did_web_document
 from meriter_credentials.keys import Ed25519KeyPair
-from meriter_shared.cli import main
 
 UNSIGNED: dict[str, Any] = {
     "@context": ["https://www.w3.org/ns/credentials/v2"],

@@ -1,10 +1,14 @@
-"""The `meriter` command line.
+"""The ``meriter`` command; every installed Meriter distribution adds its
+sub-command through the ``meriter.cli`` entry-point group.
 
-Each distribution contributes its own sub-command through the
-``meriter.cli`` entry-point group (``name = "module:register"``), so the
-command grows with the installed packages while no package imports another
-service. ``register(subparsers)`` adds one sub-parser whose ``func`` default
-takes the parsed arguments and returns the exit code.
+The ``meriter`` script is declared by ``meriter-credentials`` so that the
+engine, installed alone, runs ``meriter vc``; a distribution installed
+without the engine (the registry, say) reaches its sub-command only through
+its own script (``meriter-registry``). Each distribution contributes
+``name = "module:register"`` to the group, so the command grows with the
+installed packages while no package imports another service.
+``register(subparsers)`` adds one sub-parser whose ``func`` default takes the
+parsed arguments and returns the exit code.
 """
 
 from __future__ import annotations
