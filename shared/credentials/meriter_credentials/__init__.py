@@ -1,5 +1,10 @@
 """Meriter's credential engine: EU micro-credentials as Open Badges 3.0 / VC 2.0.
 
+Its own distribution, ``meriter-credentials``: it depends on none of the
+kernel (``meriter_shared``) nor on any service framework, only on pydantic,
+cryptography, rfc8785 and jsonschema, so it installs and runs alone
+(``pip install ./shared/credentials``, then ``meriter vc …``).
+
 Layout (one module per concern; issuer and verifier both import from here):
 
 - ``jsonld/``      offline JSON-LD: bundled, hash-pinned contexts; compiled
@@ -13,4 +18,7 @@ Layout (one module per concern; issuer and verifier both import from here):
 - ``vcdm.py``      VC Data Model 2.0 / OB 3.0 structural rules.
 - ``verification.py`` the checks a verifier runs, as an explained report.
 - ``cli.py``       ``meriter vc …``.
+- ``command.py``   the ``meriter`` command itself; every installed Meriter
+                   distribution adds its sub-command through the
+                   ``meriter.cli`` entry-point group.
 """
