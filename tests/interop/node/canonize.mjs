@@ -9,7 +9,7 @@ import {fileURLToPath} from 'node:url';
 import jsonld from 'jsonld';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const dir = path.resolve(here, '../../../shared/meriter_shared/credentials/jsonld/contexts');
+const dir = path.resolve(here, '../../../shared/credentials/meriter_credentials/jsonld/contexts');
 const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8'));
 const cache = new Map();
 for(const [url, entry] of Object.entries(manifest)) {

@@ -1,0 +1,923 @@
+"""JSON-LD 1.1 -> RDF quads for verifiable credentials, in safe mode.
+
+Follows the JSON-LD 1.1 API expansion + toRdf algorithms (rdfDirection
+``i18n-datatype``, as jsonld.js and Data Integrity use) but walks the
+compact document once and emits serialized quads (see ``rdfc.Quad``)
+directly, without building the expanded form or a node map.
+
+Invariants:
+
+- Contexts are processed once: an active context is immutable and results are
+  cached by (parent active context, context value), so a credential with the
+  usual VC/OB contexts costs dictionary look-ups only.
+- Safe mode is always on: a property or ``@type`` that does not expand to an
+  absolute IRI, a relative ``@id`` (documents have no base IRI), or an
+  unknown ``@keyword`` raises ``SafeModeError`` naming the term and JSON path.
+- Features outside the supported subset (``@reverse``, ``@included``,
+  ``@import``, ``@base``, index/id/type/language maps, ...) raise
+  ``UnsupportedJsonLd``; nothing is dropped silently. ``null`` values are
+  dropped, as JSON-LD defines.
+- Within one graph a repeated statement is emitted once (JSON-LD's node map
+  merges equal values); blank node labels are fresh (``_:b0`` ...), the
+  document's own labels only decide identity.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Final
+
+from meriter_credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
+from meriter_credentials.jsonld.loader import load_context
+from meriter_credentials.rdfc import Quad, escape_iri, escape_literal
+
+__all__ = ["to_rdf"]
+
+RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD: Final = "http://www.w3.org/2001/XMLSchema#"
+_TYPE: Final = f"<{RDF}type>"
+_FIRST: Final = f"<{RDF}first>"
+_REST: Final = f"<{RDF}rest>"
+_NIL: Final = f"<{RDF}nil>"
+_JSON_DT: Final = f"{RDF}JSON"
+_XSD_INTEGER: Final = f"{XSD}integer"
+_XSD_DOUBLE: Final = f"{XSD}double"
+_XSD_BOOLEAN: Final = f"{XSD}boolean"
+_XSD_STRING: Final = f"{XSD}string"
+
+_KEYWORDS: Final = frozenset(
+    {
+        "@base",
+        "@container",
+        "@context",
+        "@direction",
+        "@graph",
+        "@id",
+        "@import",
+        "@included",
+        "@index",
+        "@json",
+        "@language",
+        "@list",
+        "@nest",
+        "@none",
+        "@prefix",
+        "@propagate",
+        "@protected",
+        "@reverse",
+        "@set",
+        "@type",
+        "@value",
+        "@version",
+        "@vocab",
+    }
+)
+_KEYWORD_LIKE: Final = re.compile(r"^@[A-Za-z]+$")
+# An absolute IRI has a scheme and, as jsonld.js also requires, no white space.
+_SCHEME: Final = re.compile(
+    "^[A-Za-z][A-Za-z0-9+.\\-]*:"
+    "[^ \f\n\r\t\v\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]*$"
+)
+_GEN_DELIMS: Final = frozenset(":/?#[]@")
+_MISSING: Final = object()
+
+
+class _Term:
+    """A compiled term definition."""
+
+    __slots__ = (
+        "container",
+        "context",
+        "context_key",
+        "direction",
+        "iri",
+        "language",
+        "nest",
+        "prefix",
+        "protected",
+        "source",
+        "type",
+    )
+
+    def __init__(self) -> None:
+        self.iri: str | None = None
+        self.type: str | None = None
+        self.container: frozenset[str] = frozenset()
+        self.context: Any = _MISSING
+        self.context_key: Any = None
+        self.language: Any = _MISSING
+        self.direction: Any = _MISSING
+        self.protected = False
+        self.prefix = False
+        self.nest: str | None = None
+        self.source: str = ""
+
+    def same_as(self, other: _Term) -> bool:
+        return all(
+            getattr(self, k) == getattr(other, k)
+            for k in self.__slots__
+            if k not in ("protected", "context", "context_key")
+        ) and (self.context is other.context or self.context == other.context)
+
+
+_MEMO_LIMIT: Final = 512
+"""Most keys (or type values) one active context memoizes; past it, look-ups
+still work, uncached, so hostile documents with endless distinct keys cannot
+grow memory."""
+
+
+class _Context:
+    """An immutable active context.
+
+    Besides the term definitions it memoizes, per context, what the walker
+    derives from them: keyword alias sets, each property key's resolution
+    (predicate term, term, value context) and each ``@type`` value's IRI
+    term. All of that depends on the context alone, never on the document,
+    and contexts never change once processed, so the memos are filled on
+    first use and never invalidated. Only successes are memoized: an error
+    is recomputed, so its message names the path where it occurred.
+    """
+
+    __slots__ = (
+        "_aliases",
+        "cache",
+        "direction",
+        "language",
+        "previous",
+        "resolved",
+        "scoped",
+        "terms",
+        "type_iris",
+        "vocab",
+    )
+
+    def __init__(self) -> None:
+        self.terms: dict[str, _Term] = {}
+        self.vocab: str | None = None
+        self.language: str | None = None
+        self.direction: str | None = None
+        self.previous: _Context | None = None
+        # property-scoped context applied over a non-propagated one: (local, key),
+        # to re-apply after reverting, as expansion reverts *before* applying it
+        self.scoped: tuple[Any, Any] | None = None
+        self.cache: dict[tuple[Any, bool, bool], _Context] = {}
+        self._aliases: dict[str, frozenset[Any]] | None = None
+        self.resolved: dict[Any, _Resolved] = {}
+        self.type_iris: dict[str, str] = {}
+
+    def aliases(self, keyword: str) -> frozenset[Any]:
+        """Keys that expand to ``keyword``: the keyword itself and its aliases."""
+        table = self._aliases
+        if table is None:
+            found: dict[str, set[Any]] = {kw: {kw} for kw in _KEYWORDS}
+            for name, term in self.terms.items():
+                if term.iri in found and name not in _KEYWORDS:
+                    found[term.iri].add(name)
+            table = self._aliases = {kw: frozenset(v) for kw, v in found.items()}
+        return table[keyword]
+
+    def clone(self) -> _Context:
+        c = _Context()
+        c.terms = dict(self.terms)
+        c.vocab = self.vocab
+        c.language = self.language
+        c.direction = self.direction
+        c.previous = self.previous
+        return c
+
+
+_INITIAL: Final = _Context()
+
+# How ``properties`` treats a key: skip it (@context/@id/@type/@index, handled
+# by ``node``), @graph, @nest, or an ordinary property.
+_SKIP: Final = 0
+_GRAPH: Final = 1
+_NEST: Final = 2
+_PROPERTY: Final = 3
+
+_Resolved = tuple[int, "_Term | None", str, "_Context", "str | None"]
+"""(kind, term, predicate N-Quads term, context for the value, string suffix):
+the suffix is what follows the quoted lexical form when a plain JSON string
+is the value (``""``, ``"@en"``, ``"^^<datatype>"``), or None when strings
+are not simply literals there (IRIs, ``@json``, lists, graph containers)."""
+
+
+def _key(value: Any) -> Any:
+    # Remote contexts are keyed by URL; only inline objects need serializing.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return tuple(v if isinstance(v, str) else json.dumps(v, sort_keys=True) for v in value)
+    return json.dumps(value, sort_keys=True)
+
+
+def _process(
+    active: _Context,
+    local: Any,
+    *,
+    override_protected: bool = False,
+    propagate: bool = True,
+    key: Any = None,
+) -> _Context:
+    key = (_key(local) if key is None else key, override_protected, propagate)
+    found = active.cache.get(key)
+    if found is None:
+        found = _process_uncached(active, local, override_protected, propagate, set())
+        if override_protected and active.previous is not None:
+            found.scoped = (local, key[0])
+        active.cache[key] = found
+    return found
+
+
+def _process_uncached(
+    active: _Context, local: Any, override_protected: bool, propagate: bool, remote: set[str]
+) -> _Context:
+    result = active.clone()
+    items = local if isinstance(local, list) else [local]
+    if isinstance(local, dict) and "@propagate" in local:
+        propagate = bool(local["@propagate"])
+    if not propagate and result.previous is None:
+        result.previous = active
+    for item in items:
+        if item is None:
+            if not override_protected and any(t.protected for t in result.terms.values()):
+                raise SafeModeError("a null @context would clear protected term definitions")
+            previous = result.previous
+            result = _Context()
+            if not propagate:
+                result.previous = previous
+            continue
+        if isinstance(item, str):
+            if item in remote:
+                raise UnsupportedJsonLd(f"recursive context inclusion of {item!r}")
+            document = load_context(item)
+            inner = _process_uncached(
+                result, document["@context"], override_protected, True, remote | {item}
+            )
+            inner.previous = result.previous
+            result = inner
+            continue
+        if not isinstance(item, dict):
+            raise UnsupportedJsonLd(f"invalid local context {item!r}")
+        result = _process_object(result, item, override_protected)
+    return result
+
+
+def _process_object(ctx: _Context, item: dict[str, Any], override_protected: bool) -> _Context:
+    for kw in ("@import", "@base"):
+        if kw in item:
+            raise UnsupportedJsonLd(f"{kw} in a context is not supported")
+    if "@version" in item and item["@version"] != 1.1:
+        raise UnsupportedJsonLd(f"@version {item['@version']!r}")
+    if "@vocab" in item:
+        vocab = item["@vocab"]
+        if vocab is None:
+            ctx.vocab = None
+        elif isinstance(vocab, str):
+            expanded = _expand_iri(ctx, vocab, vocab=True, document=True, defined=None, local=None)
+            if expanded is None or not (_SCHEME.match(expanded) or expanded.startswith("_:")):
+                raise SafeModeError(f"@vocab {vocab!r} is not an absolute IRI")
+            ctx.vocab = expanded
+        else:
+            raise UnsupportedJsonLd(f"invalid @vocab {vocab!r}")
+    if "@language" in item:
+        lang = item["@language"]
+        ctx.language = lang.lower() if isinstance(lang, str) else None
+    if "@direction" in item:
+        ctx.direction = item["@direction"]
+    protected = bool(item.get("@protected", False))
+    defined: dict[str, bool] = {}
+    for term in item:
+        if term in ("@vocab", "@language", "@direction", "@protected", "@version", "@propagate"):
+            continue
+        _define(ctx, item, term, defined, protected, override_protected)
+    return ctx
+
+
+def _define(
+    ctx: _Context,
+    local: dict[str, Any],
+    term: str,
+    defined: dict[str, bool],
+    protected_default: bool,
+    override_protected: bool,
+) -> None:
+    state = defined.get(term)
+    if state is True:
+        return
+    if state is False:
+        raise UnsupportedJsonLd(f"cyclic IRI mapping for term {term!r}")
+    defined[term] = False
+    value = local[term]
+    if term in _KEYWORDS or _KEYWORD_LIKE.match(term):
+        if term == "@type" and isinstance(value, dict):
+            defined[term] = True
+            return  # "@type": {"@container": "@set"} (VC v2) changes nothing in RDF
+        raise SafeModeError(f"context defines keyword-like term {term!r}")
+    previous = ctx.terms.pop(term, None)
+    if value is None or (isinstance(value, dict) and "@id" in value and value["@id"] is None):
+        defined[term] = True
+        if previous is not None and previous.protected and not override_protected:
+            raise SafeModeError(f"protected term {term!r} redefined")
+        # a null mapping: the term is known and maps to nothing, so @vocab
+        # must not catch it (and safe mode refuses it where used)
+        null_term = _Term()
+        null_term.source = term
+        ctx.terms[term] = null_term
+        return
+    definition = _Term()
+    definition.source = term
+    if isinstance(value, str):
+        value = {"@id": value}
+    elif not isinstance(value, dict):
+        raise UnsupportedJsonLd(f"invalid term definition for {term!r}")
+    definition.protected = bool(value.get("@protected", protected_default))
+    if "@reverse" in value:
+        raise UnsupportedJsonLd(f"reverse property {term!r} is not supported")
+    if "@type" in value:
+        tv = value["@type"]
+        if not isinstance(tv, str):
+            raise UnsupportedJsonLd(f"invalid @type mapping for {term!r}")
+        if tv in ("@id", "@vocab", "@json", "@none"):
+            definition.type = tv
+        else:
+            expanded = _expand_iri(
+                ctx, tv, vocab=True, document=False, defined=defined, local=local
+            )
+            if expanded is None or not _SCHEME.match(expanded):
+                raise SafeModeError(f"type mapping {tv!r} of term {term!r} is not an absolute IRI")
+            definition.type = expanded
+    if "@id" in value and value["@id"] != term:
+        iri_value = value["@id"]
+        if not isinstance(iri_value, str):
+            raise UnsupportedJsonLd(f"invalid @id for term {term!r}")
+        if not (iri_value in _KEYWORDS or not _KEYWORD_LIKE.match(iri_value)):
+            defined[term] = True
+            return  # keyword-like @id values are ignored by JSON-LD
+        definition.iri = _expand_iri(
+            ctx, iri_value, vocab=True, document=False, defined=defined, local=local
+        )
+    elif ":" in term[1:]:
+        prefix, _, suffix = term.partition(":")
+        if prefix in local:
+            _define(ctx, local, prefix, defined, protected_default, override_protected)
+        p = ctx.terms.get(prefix)
+        definition.iri = p.iri + suffix if p is not None and p.iri is not None else term
+    elif term == "@type":
+        definition.iri = "@type"
+    elif ctx.vocab is not None:
+        definition.iri = ctx.vocab + term
+    else:
+        raise SafeModeError(f"term {term!r} has no IRI mapping and there is no @vocab")
+    iri = definition.iri or ""
+    if isinstance(local[term], str) and ":" not in term and "/" not in term:
+        # JSON-LD 1.1: only simple string definitions become compact-IRI prefixes
+        definition.prefix = iri[-1:] in _GEN_DELIMS or iri.startswith("_:")
+    if "@prefix" in value:
+        definition.prefix = bool(value["@prefix"])
+    if "@container" in value:
+        container = value["@container"]
+        c = frozenset(container if isinstance(container, list) else [container])
+        if not c <= {"@set", "@list", "@graph", "@language", "@index", "@id", "@type"}:
+            raise UnsupportedJsonLd(f"container {container!r} of {term!r}")
+        if c - {"@set", "@list", "@graph"}:
+            raise UnsupportedJsonLd(f"container {sorted(c)!r} of {term!r} (maps) is not supported")
+        definition.container = c
+    if "@context" in value:
+        definition.context = value["@context"]
+        definition.context_key = _key(definition.context)
+    if "@language" in value:
+        lang = value["@language"]
+        definition.language = lang.lower() if isinstance(lang, str) else None
+    if "@direction" in value:
+        definition.direction = value["@direction"]
+    if "@nest" in value:
+        definition.nest = value["@nest"]
+    if previous is not None and previous.protected and not override_protected:
+        if not previous.same_as(definition):
+            raise SafeModeError(f"protected term {term!r} redefined")
+        definition = previous
+    ctx.terms[term] = definition
+    defined[term] = True
+
+
+def _expand_iri(
+    ctx: _Context,
+    value: str,
+    *,
+    vocab: bool,
+    document: bool,
+    defined: dict[str, bool] | None,
+    local: dict[str, Any] | None,
+) -> str | None:
+    if value in _KEYWORDS:
+        return value
+    if _KEYWORD_LIKE.match(value):
+        return None
+    if (
+        local is not None
+        and defined is not None
+        and value in local
+        and defined.get(value) is not True
+    ):
+        _define(ctx, local, value, defined, False, False)
+    if vocab:
+        term = ctx.terms.get(value)
+        if term is not None:
+            return term.iri
+        if value in ctx.terms:
+            return None
+    colon = value.find(":", 1)
+    if colon > 0:
+        prefix, suffix = value[:colon], value[colon + 1 :]
+        if prefix == "_" or suffix.startswith("//"):
+            return value
+        if (
+            local is not None
+            and defined is not None
+            and prefix in local
+            and defined.get(prefix) is not True
+        ):
+            _define(ctx, local, prefix, defined, False, False)
+        p = ctx.terms.get(prefix)
+        if p is not None and p.iri is not None and p.prefix:
+            return p.iri + suffix
+        if _SCHEME.match(value):
+            return value
+    if vocab and ctx.vocab is not None:
+        return ctx.vocab + value
+    return None if vocab else value
+
+
+def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
+    """How a node's ``key`` is converted under ``ctx`` (safe-mode checks included).
+
+    Depends on the context and key only; ``where`` is for error messages.
+    """
+    term = ctx.terms.get(key)
+    iri = term.iri if term is not None else None
+    if iri is None:
+        if key in _KEYWORDS:
+            iri = key
+        elif _KEYWORD_LIKE.match(key):
+            raise SafeModeError(f"unknown keyword-like key {key!r} at {where}")
+        elif term is None:
+            iri = _expand_iri(ctx, key, vocab=True, document=False, defined=None, local=None)
+    if iri is None:
+        raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
+    if iri in ("@context", "@id", "@type", "@index"):
+        return (_SKIP, term, iri, ctx, None)
+    if iri == "@graph":
+        return (_GRAPH, term, iri, ctx, None)
+    if iri == "@nest":
+        return (_NEST, term, iri, ctx, None)
+    if iri.startswith("@"):
+        raise UnsupportedJsonLd(f"{iri} at {where} is not supported")
+    if iri.startswith("_:"):
+        raise SafeModeError(f"property {key!r} at {where} expands to a blank node")
+    if not _SCHEME.match(iri):
+        raise SafeModeError(f"property {key!r} at {where} expands to relative IRI {iri!r}")
+    value_ctx = ctx
+    if term is not None and term.context is not _MISSING:
+        value_ctx = _process(ctx, term.context, override_protected=True, key=term.context_key)
+    return (
+        _PROPERTY,
+        term,
+        f"<{escape_iri(iri)}>",
+        value_ctx,
+        _string_suffix(value_ctx, term),
+    )
+
+
+def _string_suffix(ctx: _Context, term: _Term | None) -> str | None:
+    """The literal suffix for a plain string value (see ``_Resolved``).
+
+    Mirrors ``object_term`` / ``_string_literal`` for a ``str`` value.
+    """
+    language, direction = ctx.language, ctx.direction
+    if term is not None:
+        if term.type in ("@id", "@vocab", "@json") or term.container & {"@list", "@graph"}:
+            return None
+        if term.type is not None and term.type != "@none":
+            return f"^^<{escape_iri(term.type)}>"
+        if term.language is not _MISSING:
+            language = term.language
+        if term.direction is not _MISSING:
+            direction = term.direction
+    if direction is not None:
+        return f"^^<https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}>"
+    if language is not None:
+        return f"@{language}"
+    return ""
+
+
+class _Walker:
+    """One document's conversion state."""
+
+    __slots__ = ("bnodes", "counter", "quads", "seen")
+
+    def __init__(self) -> None:
+        self.quads: list[Quad] = []
+        self.seen: set[Quad] = set()
+        self.bnodes: dict[str, str] = {}
+        self.counter = 0
+
+    def emit(self, s: str, p: str, o: str, g: str) -> None:
+        quad = (s, p, o, g)
+        if quad not in self.seen:
+            self.seen.add(quad)
+            self.quads.append(quad)
+
+    def fresh(self) -> str:
+        label = f"_:b{self.counter}"
+        self.counter += 1
+        return label
+
+    def bnode(self, label: str) -> str:
+        found = self.bnodes.get(label)
+        if found is None:
+            found = self.bnodes[label] = self.fresh()
+        return found
+
+    def iri_term(self, ctx: _Context, value: Any, path: str, *, vocab: bool) -> str:
+        if not isinstance(value, str):
+            raise SafeModeError(f"IRI at {path} is not a string: {value!r}")
+        expanded = _expand_iri(
+            ctx, value, vocab=vocab, document=not vocab, defined=None, local=None
+        )
+        if expanded is None or expanded in _KEYWORDS:
+            raise SafeModeError(f"{value!r} at {path} does not expand to an IRI")
+        if expanded.startswith("_:"):
+            return self.bnode(expanded)
+        if not _SCHEME.match(expanded):
+            raise SafeModeError(f"{value!r} at {path} is a relative IRI (no base IRI in safe mode)")
+        return f"<{escape_iri(expanded)}>"
+
+    # -- nodes -----------------------------------------------------------------
+
+    def node(
+        self,
+        ctx: _Context,
+        obj: Mapping[str, Any],
+        graph: str,
+        path: str,
+        *,
+        top: bool = False,
+        free: bool = False,
+    ) -> str | None:
+        previous = ctx.previous
+        if previous is not None and not top:
+            size = len(obj) - ("@context" in obj)
+            if not (
+                "@value" in obj
+                or (size == 1 and next(k for k in obj if k != "@context") in ctx.aliases("@id"))
+            ):
+                if ctx.scoped is not None:
+                    local, local_key = ctx.scoped
+                    ctx = _process(previous, local, override_protected=True, key=local_key)
+                else:
+                    ctx = previous
+        if "@context" in obj:
+            ctx = _process(ctx, obj["@context"])
+        type_ctx = ctx
+        types: list[tuple[str, Any]] = []
+        type_aliases = type_ctx.aliases("@type")
+        type_keys = [k for k in obj if k in type_aliases]
+        if len(type_keys) > 1:
+            type_keys.sort()
+        for key in type_keys:
+            values = obj[key]
+            if type(values) is str:
+                names: Any = (values,)
+            else:
+                items = values if isinstance(values, list) else [values]
+                names = sorted(v for v in items if isinstance(v, str))
+            for t in names:
+                term = type_ctx.terms.get(t)
+                if term is not None and term.context is not _MISSING:
+                    ctx = _process(ctx, term.context, propagate=False, key=term.context_key)
+            types.append((key, values))
+        subject: str | None = None
+        id_aliases = ctx.aliases("@id")
+        id_keys = [k for k in obj if k in id_aliases]
+        if (top or free) and len(obj) - ("@context" in obj) == len(id_keys):
+            # JSON-LD drops a free-floating node with nothing but an @id
+            raise SafeModeError(f"node at {path} has no properties and would be dropped")
+        for key in id_keys:
+            subject = self.iri_term(ctx, obj[key], f"{path}.{key}", vocab=False)
+        if subject is None:
+            subject = self.fresh()
+        type_iris = type_ctx.type_iris
+        for key, values in types:
+            for i, t in enumerate(values if isinstance(values, list) else [values]):
+                # A type's IRI depends on the context only (unless it is a
+                # blank node, whose label is per document): memoized.
+                type_iri = type_iris.get(t) if isinstance(t, str) else None
+                if type_iri is None:
+                    type_iri = self.iri_term(type_ctx, t, f"{path}.{key}[{i}]", vocab=True)
+                    if type_iri[0] == "<" and len(type_iris) < _MEMO_LIMIT:
+                        type_iris[t] = type_iri
+                self.emit(subject, _TYPE, type_iri, graph)
+        self.properties(ctx, obj, subject, graph, path, top=top)
+        return subject
+
+    def _expands_to(self, ctx: _Context, key: str) -> str | None:
+        if key in _KEYWORDS:
+            return key
+        term = ctx.terms.get(key)
+        if term is not None:
+            return term.iri
+        return None
+
+    def properties(
+        self,
+        ctx: _Context,
+        obj: Mapping[str, Any],
+        subject: str,
+        graph: str,
+        path: str,
+        *,
+        top: bool = False,
+    ) -> None:
+        resolved = ctx.resolved
+        seen, quads = self.seen, self.quads
+        for key, value in obj.items():
+            entry = resolved.get(key)
+            if entry is None:
+                entry = _resolve_property(ctx, key, f"{path}.{key}")
+                if len(resolved) < _MEMO_LIMIT:
+                    resolved[key] = entry
+            kind, term, predicate, value_ctx, suffix = entry
+            if kind == _PROPERTY:
+                if suffix is not None and type(value) is str:  # the common case, inline
+                    quad = (subject, predicate, f'"{escape_literal(value)}"{suffix}', graph)
+                    if quad not in seen:
+                        seen.add(quad)
+                        quads.append(quad)
+                else:
+                    self.property_value(
+                        value_ctx, term, predicate, value, subject, graph, f"{path}.{key}", suffix
+                    )
+            elif kind == _GRAPH:
+                where = f"{path}.{key}"
+                graph_name = graph if top and not self._has_node_content(ctx, obj) else subject
+                for i, item in enumerate(value if isinstance(value, list) else [value]):
+                    if isinstance(item, dict):
+                        self.node(ctx, item, graph_name, f"{where}[{i}]", free=True)
+                    else:
+                        raise SafeModeError(f"non-object in @graph at {where}[{i}]")
+            elif kind == _NEST:
+                where = f"{path}.{key}"
+                for item in value if isinstance(value, list) else [value]:
+                    if not isinstance(item, dict):
+                        raise SafeModeError(f"@nest value at {where} must be an object")
+                    self.properties(ctx, item, subject, graph, where)
+
+    def _has_node_content(self, ctx: _Context, obj: Mapping[str, Any]) -> bool:
+        return any(self._expands_to(ctx, k) not in ("@context", "@graph") for k in obj)
+
+    def property_value(
+        self,
+        ctx: _Context,
+        term: _Term | None,
+        predicate: str,
+        value: Any,
+        subject: str,
+        graph: str,
+        path: str,
+        suffix: str | None = None,
+    ) -> None:
+        container = term.container if term is not None else frozenset()
+        if term is not None and term.type == "@json":
+            self.emit(subject, predicate, f'"{escape_literal(jcs(value))}"^^<{_JSON_DT}>', graph)
+            return
+        if "@list" in container:
+            if value is None:
+                return
+            items = value if isinstance(value, list) else [value]
+            self.emit(subject, predicate, self.list_term(ctx, term, items, graph, path), graph)
+            return
+        if "@graph" in container:
+            for i, item in enumerate(value if isinstance(value, list) else [value]):
+                if not isinstance(item, dict):
+                    raise UnsupportedJsonLd(f"non-object value of graph container at {path}")
+                if "@graph" in item:
+                    raise UnsupportedJsonLd(f"explicit @graph inside a graph container at {path}")
+                name = self.fresh()
+                self.node(ctx, item, name, f"{path}[{i}]", free=True)
+                self.emit(subject, predicate, name, graph)
+            return
+        items = []
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict) and "@set" in item:
+                inner = item["@set"]
+                items.extend(inner if isinstance(inner, list) else [inner])
+            else:
+                items.append(item)
+        for i, item in enumerate(items):
+            if suffix is not None and type(item) is str:
+                obj: str | None = f'"{escape_literal(item)}"{suffix}'
+            else:
+                where = f"{path}[{i}]" if isinstance(value, list) or len(items) > 1 else path
+                obj = self.object_term(ctx, term, item, graph, where)
+            if obj is not None:
+                self.emit(subject, predicate, obj, graph)
+
+    def list_term(
+        self, ctx: _Context, term: _Term | None, items: list[Any], graph: str, path: str
+    ) -> str:
+        objects = []
+        for i, item in enumerate(items):
+            if isinstance(item, list):
+                raise UnsupportedJsonLd(f"list of lists at {path}[{i}]")
+            obj = self.object_term(ctx, term, item, graph, f"{path}[{i}]")
+            if obj is not None:
+                objects.append(obj)
+        if not objects:
+            return _NIL
+        head = self.fresh()
+        node = head
+        for i, obj in enumerate(objects):
+            self.emit(node, _FIRST, obj, graph)
+            nxt = self.fresh() if i + 1 < len(objects) else _NIL
+            self.emit(node, _REST, nxt, graph)
+            node = nxt
+        return head
+
+    def object_term(
+        self, ctx: _Context, term: _Term | None, value: Any, graph: str, path: str
+    ) -> str | None:
+        if value is None:
+            return None
+        type_mapping = term.type if term is not None else None
+        if isinstance(value, dict):
+            if "@value" in value or not ctx.aliases("@value").isdisjoint(value):
+                return self.value_object(ctx, value, path)
+            if "@list" in value:
+                inner = value["@list"]
+                return self.list_term(
+                    ctx, term, inner if isinstance(inner, list) else [inner], graph, path
+                )
+            if "@set" in value:
+                raise UnsupportedJsonLd(f"@set object at {path}")
+            return self.node(ctx, value, graph, path)
+        if isinstance(value, list):
+            raise UnsupportedJsonLd(f"nested array at {path}")
+        if isinstance(value, str):
+            if type_mapping == "@id":
+                return self.iri_term(ctx, value, path, vocab=False)
+            if type_mapping == "@vocab":
+                return self.iri_term(ctx, value, path, vocab=True)
+            if type_mapping is not None and type_mapping != "@none":
+                return f'"{escape_literal(value)}"^^<{escape_iri(type_mapping)}>'
+            language = ctx.language
+            direction = ctx.direction
+            if term is not None:
+                if term.language is not _MISSING:
+                    language = term.language
+                if term.direction is not _MISSING:
+                    direction = term.direction
+            return _string_literal(value, language, direction)
+        datatype = type_mapping if type_mapping not in (None, "@id", "@vocab", "@none") else None
+        return _scalar_literal(value, datatype, path)
+
+    def value_object(self, ctx: _Context, value: Mapping[str, Any], path: str) -> str | None:
+        expanded = {}
+        for k, v in value.items():
+            kw = self._expands_to(ctx, k)
+            if kw not in ("@value", "@type", "@language", "@direction", "@index", "@context"):
+                raise SafeModeError(f"key {k!r} not allowed in value object at {path}")
+            expanded[kw] = v
+        raw = expanded.get("@value")
+        dt = expanded.get("@type")
+        if raw is None:
+            return None
+        if dt == "@json":
+            return f'"{escape_literal(jcs(raw))}"^^<{_JSON_DT}>'
+        datatype = None
+        if dt is not None:
+            datatype_term = self.iri_term(ctx, dt, f"{path}.@type", vocab=True)
+            datatype = datatype_term[1:-1]
+        if isinstance(raw, str):
+            if datatype is not None:
+                return f'"{escape_literal(raw)}"^^<{datatype}>'
+            lang = expanded.get("@language")
+            return _string_literal(
+                raw, lang.lower() if isinstance(lang, str) else None, expanded.get("@direction")
+            )
+        return _scalar_literal(raw, datatype, path)
+
+
+def _string_literal(value: str, language: str | None, direction: str | None) -> str:
+    if direction is not None:
+        i18n = f"https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}"
+        return f'"{escape_literal(value)}"^^<{i18n}>'
+    if language is not None:
+        return f'"{escape_literal(value)}"@{language}'
+    return f'"{escape_literal(value)}"'
+
+
+def _scalar_literal(value: Any, datatype: str | None, path: str) -> str:
+    if isinstance(value, bool):
+        return f'"{"true" if value else "false"}"^^<{datatype or _XSD_BOOLEAN}>'
+    if isinstance(value, int):
+        if datatype == _XSD_DOUBLE or abs(value) >= 10**21:
+            return f'"{_double(float(value))}"^^<{datatype or _XSD_DOUBLE}>'
+        return f'"{value}"^^<{datatype or _XSD_INTEGER}>'
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise SafeModeError(f"non-finite number at {path}")
+        if value.is_integer() and abs(value) < 1e21 and datatype != _XSD_DOUBLE:
+            return f'"{int(value)}"^^<{datatype or _XSD_INTEGER}>'
+        return f'"{_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
+    raise SafeModeError(f"unsupported JSON value at {path}: {value!r}")
+
+
+def _double(value: float) -> str:
+    """XSD canonical double as JSON-LD (toExponential(15)) writes it: ``1.5E0``, ``1.0E-7``.
+
+    Rounds the exact binary value to 16 significant digits, ties away from
+    zero, as ECMAScript's toExponential does (Python's formatting rounds ties
+    to even).
+    """
+    if value == 0:
+        return "0.0E0"
+    exact = Decimal(value)
+    exponent = exact.adjusted()
+    mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
+    if abs(mantissa) >= 10:
+        exponent += 1
+        mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
+    whole, _, fraction = str(mantissa).partition(".")
+    return f"{whole}.{fraction.rstrip('0') or '0'}E{exponent}"
+
+
+_SIXTEEN_DIGITS: Final = Decimal("1.000000000000000")
+
+
+def _js_number(value: int | float) -> str:
+    """ECMAScript Number::toString, as JCS (RFC 8785) requires."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        value = float(value) if abs(value) >= 2**53 else value
+        if isinstance(value, int):
+            return str(value)
+    if not math.isfinite(value):
+        raise SafeModeError("non-finite number in a JSON literal")
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    digits_repr = repr(abs(value))
+    mantissa, _, exp = digits_repr.partition("e")
+    int_part, _, frac_part = mantissa.partition(".")
+    digits = (int_part + frac_part).lstrip("0")
+    point = len(int_part) + (int(exp) if exp else 0)
+    if int_part == "0" or not int_part.strip("0"):
+        stripped = (int_part + frac_part).lstrip("0")
+        point -= len(int_part + frac_part) - len(stripped)
+        digits = stripped
+    digits = digits.rstrip("0") or "0"
+    k, n = len(digits), point
+    if k <= n <= 21:
+        return sign + digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + digits
+    e = n - 1
+    exp_s = f"e+{e}" if e >= 0 else f"e-{-e}"
+    if k == 1:
+        return sign + digits + exp_s
+    return sign + digits[0] + "." + digits[1:] + exp_s
+
+
+def jcs(value: Any) -> str:
+    """RFC 8785 JSON Canonicalization Scheme serialization."""
+    if value is None or isinstance(value, (bool, str)):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (int, float)):
+        return _js_number(value)
+    if isinstance(value, list):
+        return "[" + ",".join(jcs(v) for v in value) + "]"
+    if isinstance(value, dict):
+        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
+        return (
+            "{"
+            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{jcs(value[k])}" for k in keys)
+            + "}"
+        )
+    raise SafeModeError(f"value {value!r} is not JSON")
+
+
+def to_rdf(document: Mapping[str, Any]) -> list[Quad]:
+    """The RDF dataset of a JSON-LD document as serialized-term quads."""
+    if not isinstance(document, Mapping):
+        raise UnsupportedJsonLd("only a single top-level JSON object is supported")
+    walker = _Walker()
+    walker.node(_INITIAL, document, "", "$", top=True)
+    return walker.quads

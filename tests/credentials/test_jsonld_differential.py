@@ -1,0 +1,209 @@
+"""Differential tests: our JSON-LD -> RDFC-1.0 against jsonld.js + rdf-canonize.
+
+The reference runs under node (tests/interop/node/canonize.mjs) over the same
+bundled context files, safe mode on, rdfDirection i18n-datatype. Documents are
+batched, one node process per batch. Where jsonld.js refuses a document, we
+must refuse it too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from meriter_credentials.jsonld import JsonLdError, canonicalize
+from meriter_credentials.jsonld.tordf import jcs
+
+from .conftest import shared_path
+
+NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
+SCRIPT = NODE_DIR / "canonize.mjs"
+
+
+def _reference(documents: list[Any]) -> list[dict[str, str]]:
+    if shutil.which("node") is None or not (NODE_DIR / "node_modules" / "jsonld").exists():
+        pytest.skip("node or tests/interop/node/node_modules is missing")
+    text = "".join(json.dumps(d) + "\n" for d in documents)
+    run = subprocess.run(
+        ["node", str(SCRIPT)], input=text, capture_output=True, text=True, check=True, timeout=120
+    )
+    # not splitlines(): U+2028 and friends may appear raw inside the JSON lines
+    lines = run.stdout.split("\n")[:-1]
+    assert len(lines) == len(documents)
+    return [json.loads(line) for line in lines]
+
+
+def _diff(expected: str, ours: str) -> str:
+    lines = difflib.unified_diff(
+        expected.splitlines(True), ours.splitlines(True), "jsonld.js", "ours", n=0
+    )
+    return "".join(lines)
+
+
+def _mismatches(documents: list[Any]) -> list[str]:
+    problems = []
+    for index, (document, reference) in enumerate(
+        zip(documents, _reference(documents), strict=True)
+    ):
+        try:
+            ours: str | None = canonicalize(document)
+        except JsonLdError as error:
+            ours = None
+            why = str(error)
+        if "nquads" in reference:
+            if ours != reference["nquads"]:
+                detail = why if ours is None else _diff(reference["nquads"], ours)
+                problems.append(f"#{index}: differs ({detail}): {document!r}")
+        elif ours is not None:
+            problems.append(
+                f"#{index}: jsonld.js refuses ({reference['error']}), we accept: {document!r}"
+            )
+    return problems
+
+
+def _corpus() -> list[Any]:
+    documents = []
+    for folder in ("vc-di-eddsa/TestVectors", "vc-data-model-2.0-test-suite/tests"):
+        root = shared_path("vectors", *folder.split("/"))
+        for path in sorted(root.rglob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except ValueError:
+                continue
+            if isinstance(data, dict) and "@context" in data:
+                documents.append(data)
+    derived = shared_path().joinpath("vectors", "derived", "db-signed")
+    if derived.exists():
+        for path in sorted(derived.rglob("*.json")):
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and "@context" in data:
+                documents.append(data)
+    return documents
+
+
+def test_vectors_and_vc_dm_suite_inputs_match_jsonld_js() -> None:
+    documents = _corpus()
+    assert len(documents) > 100
+    assert _mismatches(documents) == []
+
+
+# --- randomized OB 3.0-shaped credentials ---------------------------------------
+
+
+def _ok_char(c: str) -> bool:
+    # Code point order (RDFC-1.0) and jsonld.js's UTF-16 sort disagree only when
+    # U+E000..U+FFFF meets a non-BMP character at the same position; avoided here.
+    return not 0xE000 <= ord(c) <= 0xFFFF
+
+
+ODD_TEXT = st.text(
+    alphabet=st.one_of(
+        st.sampled_from(
+            list('\x00\x01\x08\t\n\x0b\x0c\r\x1f\x7f"\\<>{}|^` \u2028é日\U0001f600\U00010348')
+        ),
+        st.characters(categories=["L", "M", "N", "P", "S", "Z", "Cc", "Cf", "Co", "Cn"]).filter(
+            _ok_char
+        ),
+    ),
+    max_size=12,
+)
+IRI_TAIL = st.text(
+    alphabet=st.sampled_from(list("abcXYZ019-._~%!$&'()*+,;=:@/?#[]<>\"{}|^`\\é日\U0001f600")),
+    max_size=10,
+)
+IRI = st.builds(lambda tail: f"https://example.org/{tail}", IRI_TAIL)
+LANG = st.sampled_from(["en", "de-CH", "EN-gb", "sl", "fr"])
+JS_SAFE_INT = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+FLOAT = st.floats(allow_nan=False, allow_infinity=False).filter(
+    # jsonld.js takes 1e-7 (no "." in its JS string) for an integer, against the spec
+    lambda f: f.is_integer() or "." in jcs(f)
+)
+NUMBER = st.one_of(JS_SAFE_INT, FLOAT, st.sampled_from([0, -0.0, 1e21, 1.5e300, 2.5, 1e-5]))
+JSON_VALUE = st.recursive(
+    st.one_of(st.none(), st.booleans(), JS_SAFE_INT, FLOAT, ODD_TEXT),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(ODD_TEXT, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+INLINE = {
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "mScore": {"@id": "https://meriter.example/ns#score"},
+    "mDecimal": {"@id": "https://meriter.example/ns#decimal", "@type": "xsd:decimal"},
+    "mData": {"@id": "https://meriter.example/ns#data", "@type": "@json"},
+    "mFlag": "https://meriter.example/ns#flag",
+    "mLabels": {"@id": "https://meriter.example/ns#labels", "@container": "@list"},
+    "mLink": {"@id": "https://meriter.example/ns#link", "@type": "@id"},
+}
+
+
+@st.composite
+def credentials(draw: st.DrawFn) -> dict[str, Any]:
+    subject: dict[str, Any] = {
+        "type": ["AchievementSubject"],
+        "achievement": {
+            "id": draw(IRI),
+            "type": ["Achievement"],
+            "name": draw(ODD_TEXT),
+            "description": draw(ODD_TEXT),
+            "criteria": {"narrative": draw(ODD_TEXT)},
+        },
+    }
+    if draw(st.booleans()):
+        subject["id"] = draw(IRI)
+    document: dict[str, Any] = {
+        "@context": [
+            "https://www.w3.org/ns/credentials/v2",
+            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+            INLINE,
+        ],
+        "id": draw(
+            st.sampled_from(
+                ["urn:uuid:1b2d3c4e-0000-4000-8000-000000000001", "https://example.org/c/1"]
+            )
+        ),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": draw(IRI), "type": ["Profile"], "name": draw(ODD_TEXT)},
+        "validFrom": "2025-01-15T09:00:00Z",
+        "name": draw(
+            st.one_of(
+                ODD_TEXT,
+                st.builds(lambda v, lang: {"@value": v, "@language": lang}, ODD_TEXT, LANG),
+            )
+        ),
+        "credentialSubject": subject,
+        "mScore": draw(st.lists(NUMBER, max_size=3)),
+        "mFlag": draw(st.booleans()),
+        "mLabels": draw(st.lists(ODD_TEXT, max_size=3)),
+        "mData": draw(JSON_VALUE),
+        "mLink": draw(IRI),
+    }
+    if draw(st.booleans()):
+        document["mDecimal"] = draw(st.sampled_from(["1.50", "0", "-3.25"]))
+    if draw(st.booleans()):
+        document["description"] = {
+            "@value": draw(ODD_TEXT),
+            "@language": draw(LANG),
+            "@direction": draw(st.sampled_from(["ltr", "rtl"])),
+        }
+    return document
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    # each example is a node run over a 25-document batch: report the batch, don't shrink it
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(credentials(), min_size=25, max_size=25))
+def test_random_ob3_credentials_match_jsonld_js(documents: list[dict[str, Any]]) -> None:
+    assert _mismatches(documents) == []
