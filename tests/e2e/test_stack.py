@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import os
 import signal
 from collections.abc import Iterator
@@ -98,8 +100,42 @@ async def test_an_institution_registered_reaches_the_issuer_projection(stack: Ru
     assert seen[institution_id] == 1
 
 
-def test_sigterm_stops_every_process_the_stack_started(stack: RunningStack) -> None:
+def test_tokens_name_the_registry_at_its_actual_address(stack: RunningStack) -> None:
+    payload = stack.admin_token().split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["iss"] == stack.url("registry")
+
+
+async def test_a_service_process_that_dies_is_started_again(stack: RunningStack) -> None:
     pids = dict(stack.info["pids"])  # type: ignore[call-overload]
+    os.kill(pids["issuer-worker"], signal.SIGKILL)
+    await eventually(
+        lambda: asyncio.to_thread(http_status_or_none, stack.worker_url("issuer") + "/readyz"),
+        lambda status: status is None,
+        timeout_s=10,
+    )
+    assert await eventually(
+        lambda: asyncio.to_thread(http_status_or_none, stack.worker_url("issuer") + "/readyz"),
+        lambda status: status == 200,
+        timeout_s=60,
+    )
+    out = (stack.state_dir / "stack-stdout.log").read_text()
+    assert "issuer-worker exited with -9" in out
+    assert "issuer-worker started again (restart 1)" in out
+    assert stack.process is not None
+    assert stack.process.poll() is None  # the stack stayed up
+
+
+def http_status_or_none(url: str) -> int | None:
+    try:
+        return http_status(url)
+    except OSError:
+        return None
+
+
+def test_sigterm_stops_every_process_the_stack_started(stack: RunningStack) -> None:
+    info = json.loads((stack.state_dir / "stack.json").read_text())  # current, after restarts
+    pids = dict(info["pids"])
     workers = {f"{s}-worker" for s in SERVICES}
     assert set(pids) == {*SERVICES, *workers, "postgres", *(["kafka"] if stack.on_tansu else [])}
     assert all(pid_alive(p) for p in pids.values())

@@ -5,9 +5,11 @@ settings in their environment — its HTTP server (``serve``) and its worker
 (``worker``: consumers and outbox relay, probes on their own port) — waits
 until all eight answer ``/readyz``, prints the URLs and then watches them.
 SIGINT or SIGTERM stops the services first (they finish in-flight work and their relays), then the
-broker, then Postgres — and nothing it started is left running. A service
-that dies on its own stops the stack with a non-zero exit, so a failure is
-seen rather than hidden.
+broker, then Postgres — and nothing it started is left running. Only those
+signals stop the stack: a service process that dies on its own is reported
+and started again after a backoff (1 s, doubling to 30 s; reset once it has
+run a minute), and resumes where it was — the outbox and the consumers'
+committed offsets make that safe.
 """
 
 from __future__ import annotations
@@ -98,6 +100,12 @@ def service_env(
     }
     for other in SERVICES:
         env[f"{prefix}{other.upper()}_URL"] = cfg.url(other)
+    # Tokens name the registry as their issuer, and their keys are the
+    # registry's: both move with its port (the registry reads its own keys).
+    env[prefix + "AUTH__ISSUER"] = cfg.url("registry")
+    env[prefix + "AUTH__JWKS_URL"] = (
+        "self" if service == "registry" else cfg.url("registry") + "/.well-known/jwks.json"
+    )
     return env
 
 
@@ -107,6 +115,11 @@ class Stack:
         self.pg: PostgresServer | None = None
         self.kafka: TansuBroker | None = None
         self.services: dict[str, subprocess.Popen[bytes]] = {}
+        # How each service process is started, to start it again after a crash.
+        self.commands: dict[str, tuple[list[str], dict[str, str]]] = {}
+        self.restarts: dict[str, int] = {}
+        self._started_at: dict[str, float] = {}
+        self._restart_at: dict[str, float] = {}
         self.bootstrap = ""
         self.logs = cfg.state_dir / "logs"
 
@@ -129,15 +142,65 @@ class Stack:
         for name in SERVICES:
             env = {**os.environ, **service_env(self.cfg, name, self.pg, bootstrap)}
             for role, process in ((name, "serve"), (f"{name}-worker", "worker")):
-                log = (self.logs / f"{role}.log").open("ab")
-                self.services[role] = subprocess.Popen(
-                    [sys.executable, "-m", f"meriter_{name}", process],
-                    env=env,
-                    stdout=log,
-                    stderr=log,
-                    start_new_session=True,
-                    preexec_fn=die_with_parent,
+                self.commands[role] = ([sys.executable, "-m", f"meriter_{name}", process], env)
+                self.launch(role)
+
+    def launch(self, name: str) -> None:
+        command, env = self.commands[name]
+        with (self.logs / f"{name}.log").open("ab") as log:
+            self.services[name] = subprocess.Popen(
+                command,
+                env=env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
+        self._started_at[name] = time.monotonic()
+
+    def write_info(self) -> None:
+        """``stack.json``: where everything runs and the processes' ids (kept current)."""
+        cfg = self.cfg
+        assert self.pg is not None
+        info = cfg.state_dir / "stack.json"
+        info.with_suffix(".tmp").write_text(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "postgres": self.pg.dsn_base,
+                    "kafka": self.bootstrap,
+                    "services": {n: cfg.url(n) for n in SERVICES},
+                    "workers": {n: cfg.worker_url(n) for n in SERVICES},
+                    "pids": self.pids(),
+                    "admin_client": str(self.admin_client_file),
+                },
+                indent=2,
+            )
+        )
+        info.with_suffix(".tmp").replace(info)
+
+    def supervise(self, report: Callable[[str], None]) -> None:
+        """Start again, after a backoff, every service process that died."""
+        now = time.monotonic()
+        for name, proc in list(self.services.items()):
+            if proc.poll() is None:
+                if now - self._started_at[name] > 60:
+                    self.restarts[name] = 0  # it ran a minute: the next crash starts afresh
+                continue
+            if name not in self._restart_at:
+                attempt = self.restarts.get(name, 0)
+                delay = min(30.0, 2.0**attempt)
+                self._restart_at[name] = now + delay
+                report(
+                    f"{name} exited with {proc.returncode}; starting it again in {delay:.0f}s "
+                    f"(see {self.logs}/{name}.log)"
                 )
+            elif now >= self._restart_at[name]:
+                del self._restart_at[name]
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self.launch(name)
+                self.write_info()
+                report(f"{name} started again (restart {self.restarts[name]})")
 
     @property
     def admin_client_file(self) -> Path:
@@ -206,12 +269,6 @@ class Stack:
             pids["kafka"] = self.kafka.process.pid
         return pids
 
-    def dead_service(self) -> str | None:
-        for name, proc in self.services.items():
-            if proc.poll() is not None:
-                return name
-        return None
-
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
     if proc.poll() is None:
@@ -246,20 +303,7 @@ def up(cfg: StackConfig) -> int:
         if stop_requested:
             return 0
         assert stack.pg is not None
-        (cfg.state_dir / "stack.json").write_text(
-            json.dumps(
-                {
-                    "pid": os.getpid(),
-                    "postgres": stack.pg.dsn_base,
-                    "kafka": stack.bootstrap,
-                    "services": {n: cfg.url(n) for n in SERVICES},
-                    "workers": {n: cfg.worker_url(n) for n in SERVICES},
-                    "pids": stack.pids(),
-                    "admin_client": str(stack.admin_client_file),
-                },
-                indent=2,
-            )
-        )
+        stack.write_info()
         print("Meriter is up:", flush=True)
         for name in SERVICES:
             print(
@@ -273,14 +317,7 @@ def up(cfg: StackConfig) -> int:
         print(f"  admin     {stack.admin_client_file} (OAuth client id and secret)", flush=True)
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
         while not stop_requested:
-            dead = stack.dead_service()
-            if dead:
-                print(
-                    f"{dead} exited; stopping the stack (see {stack.logs}/{dead}.log)",
-                    file=sys.stderr,
-                )
-                code = 1
-                break
+            stack.supervise(lambda line: print(line, file=sys.stderr, flush=True))
             time.sleep(0.2)
     except Exception as exc:
         print(f"meriter-local: {exc}", file=sys.stderr)
