@@ -1,9 +1,10 @@
 """The FastAPI app every service is built on.
 
 ``create_service_app`` wires what all services share — problem+json
-errors, request tracing, ``/metrics``, ``/healthz`` (the process is alive)
-and ``/readyz`` (its database, broker and consumers are usable) — and runs
-the service's ``Runtime`` in the lifespan. Routes reach the runtime through
+errors, input hygiene (``hygiene.py``), request tracing, ``/metrics``,
+``/healthz`` (the process is alive) and ``/readyz`` (its database, broker
+and consumers are usable) — and runs the service's ``Runtime`` in the
+lifespan. Routes reach the runtime through
 the ``RuntimeDep`` / ``PoolDep`` dependencies.
 """
 
@@ -22,6 +23,7 @@ from starlette.middleware import Middleware
 
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
+from meriter_shared.hygiene import GuardInput
 from meriter_shared.observability.logs import setup_logging
 from meriter_shared.observability.metrics import install_metrics_endpoint
 from meriter_shared.observability.requests import ObserveRequests
@@ -83,6 +85,7 @@ def create_service_app(
     install_metrics_endpoint(app)
     for inner in reversed(middleware):  # the first given is the outermost of them
         app.add_middleware(inner.cls, *inner.args, **inner.kwargs)
+    app.add_middleware(GuardInput, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(ObserveRequests, service=settings.service_name)
 
     @app.get("/healthz", include_in_schema=False)

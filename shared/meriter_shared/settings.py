@@ -67,6 +67,8 @@ class ServiceSettings(BaseSettings):
     # A worker process serves /healthz, /readyz and /metrics on this port (the
     # n-th worker on port + n); 0: none.
     worker_port: int = Field(default=0, ge=0, le=65535)
+    # Request bodies above this are refused (413) unless a route allows more.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Processes for CPU-bound work (signing, canonicalization) beside the
     # worker's event loop; 0: one per core.
     cpu_processes: int = Field(default=0, ge=0, le=256)

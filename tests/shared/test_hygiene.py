@@ -1,0 +1,162 @@
+"""Input hygiene: what no client may send through to a route, answered with a problem."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
+
+from meriter_shared.errors import install_problem_handlers
+from meriter_shared.hygiene import MAX_JSON_DEPTH, GuardInput, body_limit
+
+
+class Note(BaseModel):
+    text: Any
+
+
+def app() -> FastAPI:
+    application = FastAPI()
+    install_problem_handlers(application)
+
+    @application.post("/notes")
+    async def notes(note: Note) -> dict[str, Any]:
+        return {"text": note.text}
+
+    @application.get("/search")
+    async def search(q: str = "") -> dict[str, str]:
+        return {"q": q}
+
+    @application.get("/items/{item}")
+    async def item(item: str) -> dict[str, str]:
+        return {"item": item}
+
+    @application.post("/small", openapi_extra=body_limit(64))
+    async def small(note: Note) -> dict[str, Any]:
+        return {"text": note.text}
+
+    @application.post("/upload")
+    async def upload(request: Request) -> dict[str, int]:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+        return {"size": size}
+
+    application.add_middleware(GuardInput, max_body_bytes=4096)
+    return application
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        yield c
+
+
+def is_problem(response: httpx.Response, status: int) -> bool:
+    return (
+        response.status_code == status
+        and response.headers["content-type"] == "application/problem+json"
+        and response.json()["status"] == status
+    )
+
+
+JSON = {"content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"text": "a\\u0000b"}', "NUL"),
+        (b'{"text": "a\\u0000"}', "NUL"),
+        (b'{"text": "\\ud800"}', "surrogate"),
+        (b'{"text": "x\\udc00y"}', "surrogate"),
+        (b'{"text": "\\ud800\\u0041"}', "surrogate"),
+        (b'{"text": "\xff\xfe"}', "UTF-8"),
+        (b'{"text": "\xed\xa0\x80"}', "UTF-8"),
+    ],
+)
+async def test_json_strings_postgres_cannot_store_are_refused(
+    client: httpx.AsyncClient, body: bytes, reason: str
+) -> None:
+    response = await client.post("/notes", content=body, headers=JSON)
+    assert is_problem(response, 400)
+    assert reason in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"text": "smile \\ud83d\\ude00"}',
+        b'{"text": "a literal \\\\u0000, not a NUL"}',
+        '{"text": "Åsa Öberg"}'.encode(),
+    ],
+)
+async def test_json_that_is_fine_passes(client: httpx.AsyncClient, body: bytes) -> None:
+    response = await client.post("/notes", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+
+
+async def test_json_nested_too_deep_is_refused_before_parsing(client: httpx.AsyncClient) -> None:
+    deep = b'{"text": ' + b"[" * 1000 + b"]" * 1000 + b"}"
+    response = await client.post("/notes", content=deep, headers=JSON)
+    assert is_problem(response, 400)
+    assert "deeper" in response.json()["detail"]
+
+
+async def test_json_nested_within_the_limit_passes(client: httpx.AsyncClient) -> None:
+    depth = MAX_JSON_DEPTH - 2
+    body = b'{"text": ' + b"[" * depth + b"]" * depth + b', "x": "[[[[[[[[[[[[[["}'
+    response = await client.post("/notes", content=body, headers=JSON)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "url", ["/search?q=a%00b", "/search?q=%ff%fe", "/items/a%00b", "/items/%c3%28"]
+)
+async def test_paths_and_queries_postgres_cannot_store_are_refused(
+    client: httpx.AsyncClient, url: str
+) -> None:
+    assert is_problem(await client.get(url), 400)
+
+
+async def test_a_body_declared_over_the_route_limit_is_refused_unread(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post("/small", content=b'{"text": "' + b"x" * 100 + b'"}', headers=JSON)
+    assert is_problem(response, 413)
+    assert "64 bytes" in response.json()["detail"]
+
+
+async def test_a_streamed_body_is_refused_once_it_passes_the_limit(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(100):
+            yield b"x" * 1000
+
+    response = await client.post("/upload", content=chunks())
+    assert is_problem(response, 413)
+
+
+async def test_a_streamed_body_within_the_limit_reaches_the_route(
+    client: httpx.AsyncClient,
+) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(3):
+            yield b"x" * 1000
+
+    response = await client.post("/upload", content=chunks())
+    assert response.json() == {"size": 3000}
+
+
+async def test_form_bodies_with_a_nul_are_refused(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/notes",
+        content=b"text=a%00b",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert is_problem(response, 400)
