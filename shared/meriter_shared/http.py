@@ -24,6 +24,7 @@ from starlette.middleware import Middleware
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
 from meriter_shared.hygiene import GuardInput
+from meriter_shared.openapi import install_openapi
 from meriter_shared.observability.logs import setup_logging
 from meriter_shared.observability.metrics import install_metrics_endpoint
 from meriter_shared.observability.requests import ObserveRequests
@@ -82,6 +83,7 @@ def create_service_app(
     app.state.runtime = runtime
     app.state.settings = settings
     install_problem_handlers(app)
+    install_openapi(app)
     install_metrics_endpoint(app)
     for inner in reversed(middleware):  # the first given is the outermost of them
         app.add_middleware(inner.cls, *inner.args, **inner.kwargs)
