@@ -24,11 +24,11 @@ from starlette.middleware import Middleware
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import install_problem_handlers
 from meriter_shared.hygiene import GuardInput
-from meriter_shared.openapi import install_openapi
 from meriter_shared.observability.logs import setup_logging
 from meriter_shared.observability.metrics import install_metrics_endpoint
 from meriter_shared.observability.requests import ObserveRequests
 from meriter_shared.observability.tracing import setup_tracing
+from meriter_shared.openapi import install_openapi
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 

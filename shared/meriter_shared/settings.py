@@ -8,10 +8,13 @@ to anything: settings are plain values handed to ``create_app``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from meriter_shared.secrets import MasterKeys
 
 
 class PostgresSettings(BaseModel):
@@ -67,8 +70,22 @@ class ServiceSettings(BaseSettings):
     # A worker process serves /healthz, /readyz and /metrics on this port (the
     # n-th worker on port + n); 0: none.
     worker_port: int = Field(default=0, ge=0, le=65535)
+    # The master key(s) sealing secrets at rest (secrets.py): base64, comma-
+    # separated, newest first — inline, or in a file (mode 0600).
+    master_key: SecretStr | None = None
+    master_key_file: Path | None = None
     # Request bodies above this are refused (413) unless a route allows more.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Processes for CPU-bound work (signing, canonicalization) beside the
     # worker's event loop; 0: one per core.
     cpu_processes: int = Field(default=0, ge=0, le=256)
+
+    def master_keys(self) -> MasterKeys:
+        """The ring of master keys; a service that keeps secrets cannot run without it."""
+        if self.master_key is not None:
+            return MasterKeys.from_text(self.master_key.get_secret_value())
+        if self.master_key_file is not None:
+            return MasterKeys.from_file(self.master_key_file)
+        raise ValueError(
+            f"{self.service_name} keeps secrets at rest: set its MASTER_KEY or MASTER_KEY_FILE"
+        )

@@ -59,6 +59,12 @@ def test_the_http_process_is_ready_only_with_a_live_worker(stack: RunningStack) 
     assert checks == {"postgres": True, "workers": True}
 
 
+def test_make_up_creates_a_master_key_only_its_owner_can_read(stack: RunningStack) -> None:
+    key_file = stack.state_dir / "master.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert len(key_file.read_text().strip()) == 44  # 32 bytes, base64
+
+
 def test_make_up_writes_an_admin_client_only_its_owner_can_read(stack: RunningStack) -> None:
     secret_file = stack.state_dir / "admin-client.json"
     assert secret_file.stat().st_mode & 0o777 == 0o600

@@ -29,6 +29,7 @@ from pathlib import Path
 from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
 from meriter_local.procs import die_with_parent, ensure_port_free
 from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
+from meriter_shared.secrets import ensure_master_key_file
 
 SERVICES = ("registry", "issuer", "verifier", "notifier")
 
@@ -97,6 +98,7 @@ def service_env(
         prefix + "KAFKA__HEARTBEAT_INTERVAL_MS": "500",
         prefix + "KAFKA__REBALANCE_TIMEOUT_MS": "5000",
         prefix + "OUTBOX_POLL_INTERVAL_S": "0.2",
+        prefix + "MASTER_KEY_FILE": str(cfg.state_dir / "master.key"),
     }
     for other in SERVICES:
         env[f"{prefix}{other.upper()}_URL"] = cfg.url(other)
@@ -125,6 +127,7 @@ class Stack:
 
     def start(self) -> None:
         self.cfg.state_dir.mkdir(parents=True, exist_ok=True)
+        ensure_master_key_file(self.cfg.state_dir / "master.key")
         for name in SERVICES:
             ensure_port_free(self.cfg.ports[name], name)
             ensure_port_free(self.cfg.worker_ports[name], f"{name} worker")
