@@ -60,12 +60,12 @@ class Runtime:
         self,
         settings: ServiceSettings,
         *,
-        migrations: str,
+        migrations: str | Sequence[str],
         consumers: list[ConsumerSpec] | None = None,
         relay: bool = True,
     ) -> None:
         self.settings = settings
-        self.migrations = migrations
+        self.migrations = (migrations,) if isinstance(migrations, str) else tuple(migrations)
         self.consumer_specs = consumers or []
         self.with_relay = relay
         self._pool: Pool | None = None
@@ -97,7 +97,7 @@ class Runtime:
     async def start(self) -> None:
         s = self.settings
         self._pool = await create_pool(s.postgres)
-        await migrate(self._pool, self.migrations)
+        await migrate(self._pool, *self.migrations)
         if self.runs_workers:
             await self._start_workers()
         log.info("runtime started", extra={"service": s.service_name, "role": self.role})

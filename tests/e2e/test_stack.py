@@ -83,7 +83,7 @@ async def test_writes_without_a_token_are_refused(stack: RunningStack) -> None:
 async def institutions_in_issuer(stack: RunningStack) -> dict[str, int]:
     conn = await asyncpg.connect(stack.pg_dsn_base + "/issuer")
     try:
-        rows = await conn.fetch("SELECT institution_id, applied_count FROM institutions")
+        rows = await conn.fetch("SELECT institution_id, applied_count FROM registry_institutions")
     finally:
         await conn.close()
     return {r["institution_id"]: r["applied_count"] for r in rows}

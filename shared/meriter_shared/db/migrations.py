@@ -50,6 +50,8 @@ async def migrate(pool: Pool, *packages: str) -> list[str]:
                 component = package.split(".")[0].removeprefix("meriter_")
                 if package == "meriter_shared.db":
                     component = "kernel"
+                elif package.startswith("meriter_shared."):
+                    component = package.removeprefix("meriter_shared.")  # a shared schema
                 done = {
                     r["name"]: r["sha256"]
                     for r in await conn.fetch(

@@ -1,0 +1,1 @@
+"""Read models of other services' events that more than one service keeps."""
