@@ -39,10 +39,10 @@ import httpx
 
 from bench.infra import bench_infra
 from meriter_local.procs import free_port
-from meriter_registry import service
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
-from meriter_registry.schemas import ClientIn
+from meriter_registry.reports import service
+from meriter_registry.reports.schemas import ClientIn
 from meriter_shared.qa import effective_valid_to
 from meriter_shared.settings import KafkaSettings, PostgresSettings
 

@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from meriter_registry import service
-from meriter_registry.schemas import ClientIn
+from meriter_registry.reports import service
+from meriter_registry.reports.schemas import ClientIn
 from meriter_shared.db.types import Pool
 
 

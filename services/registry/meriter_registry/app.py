@@ -12,10 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from meriter_registry import tokens
-from meriter_registry.api import oauth_router, router, submission_router
+from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
+from meriter_registry.reports.api import oauth_router, router, submission_router
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime

@@ -29,9 +29,9 @@ from typing import Any
 import httpx
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs shipped
 
-from meriter_registry import service
 from meriter_registry.config import Settings
-from meriter_registry.schemas import ClientIn
+from meriter_registry.reports import service
+from meriter_registry.reports.schemas import ClientIn
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 

@@ -17,10 +17,11 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from meriter_registry import service, tokens
+from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
-from meriter_registry.schemas import (
+from meriter_registry.reports import service
+from meriter_registry.reports.schemas import (
     AgencyIn,
     AgencyOut,
     ClientCreated,

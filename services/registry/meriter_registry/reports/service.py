@@ -20,7 +20,8 @@ from typing import Any
 import asyncpg
 from pydantic import BaseModel
 
-from meriter_registry.schemas import (
+from meriter_registry.clients.tokens import hash_secret, new_secret
+from meriter_registry.reports.schemas import (
     AgencyIn,
     AgencyOut,
     ClientCreated,
@@ -37,7 +38,6 @@ from meriter_registry.schemas import (
     ReportSubmission,
     SubmissionResult,
 )
-from meriter_registry.tokens import hash_secret, new_secret
 from meriter_shared.auth import Principal, Role
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
