@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
+from meriter_registry import deqar
 from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
@@ -356,9 +357,9 @@ async def submit_csv(request: Request, pool: PoolDep, principal: PrincipalDep) -
     """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
     text = (await request.body()).decode("utf-8-sig")
     results: list[dict[str, Any]] = []
-    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+    for line, submission in deqar.csv_submissions(text):
         try:
-            out = await _submit(service.unflatten(row), pool, principal)
+            out = await _submit(submission, pool, principal)
             results.append({"row": line, **out.model_dump()})
         except ValidationProblem as exc:
             results.append({"row": line, "submission_status": "errors", "errors": exc.errors})

@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from meriter_registry import deqar
 from meriter_shared.events.registry import ReportState
 from meriter_shared.qa import ActivityType, Decision, Status
 
@@ -115,29 +116,6 @@ class ReportFile(BaseModel):
     report_language: list[str] = Field(default_factory=list)
 
 
-_STATUS_IDS = {"1": Status.OBLIGATORY, "2": Status.VOLUNTARY}
-_DECISION_IDS = {
-    "1": Decision.POSITIVE,
-    "2": Decision.POSITIVE_WITH_CONDITIONS,
-    "3": Decision.NEGATIVE,
-    "4": Decision.NOT_APPLICABLE,
-}
-
-
-def _activity_type(activity: str) -> ActivityType | None:
-    """DEQAR activity names carry their type's words; other names need ``activity_type``."""
-    words = activity.lower()
-    if "joint" in words:
-        return ActivityType.JOINT_PROGRAMME
-    if "institutional/programme" in words:
-        return ActivityType.INSTITUTIONAL_PROGRAMME
-    if "programme" in words or "program" in words:
-        return ActivityType.PROGRAMME
-    if "institution" in words:
-        return ActivityType.INSTITUTIONAL
-    return None
-
-
 class ReportSubmission(BaseModel):
     """A DEQAR submission object (``agency``/``agency_id``, ``status``/``status_id``...).
 
@@ -169,26 +147,7 @@ class ReportSubmission(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _deqar_aliases(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        for name, ids in (("status", _STATUS_IDS), ("decision", _DECISION_IDS)):
-            raw = data.pop(f"{name}_id", None)
-            if raw is not None and name not in data:
-                data[name] = ids.get(str(raw), str(raw))
-        if "agency_id" in data and "agency" not in data:
-            data["agency"] = str(data.pop("agency_id"))
-        if "activity_id" in data and "activity" not in data:
-            data["activity"] = str(data.pop("activity_id"))
-        if "activity_type" not in data:
-            named = data.get("activity") or data.get("activity_local_identifier")
-            found = _activity_type(str(named)) if named else None
-            if found is not None:
-                data["activity_type"] = found
-        if isinstance(data.get("date_format"), str):
-            # DEQAR's %-d / %-m (no leading zero) are what strptime's %d / %m accept anyway.
-            data["date_format"] = data["date_format"].replace("%-d", "%d").replace("%-m", "%m")
-        return data
+        return deqar.submission_aliases(data)
 
     def dates(self) -> tuple[date, date | None]:
         vf = datetime.strptime(self.valid_from, self.date_format).date()

@@ -18,9 +18,9 @@ from datetime import date, datetime
 from typing import Any
 
 import asyncpg
-from pydantic import BaseModel
 
 from meriter_registry.clients.tokens import hash_secret, new_secret
+from meriter_registry.events import emit
 from meriter_registry.reports.schemas import (
     AgencyIn,
     AgencyOut,
@@ -39,17 +39,18 @@ from meriter_registry.reports.schemas import (
     SubmissionResult,
 )
 from meriter_shared.auth import Principal, Role
-from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
-from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import (
     INSTITUTION_REGISTERED,
     INSTITUTION_UPDATED,
+    AgencyState,
+    ClientState,
     InstitutionState,
+    OfferingState,
+    ReportFlagState,
 )
-from meriter_shared.events.topics import Topics
 from meriter_shared.qa import (
     Decision,
     Registration,
@@ -58,17 +59,6 @@ from meriter_shared.qa import (
     effective_valid_to,
     quality_assured,
 )
-
-SOURCE = "urn:meriter:registry"
-
-
-async def _emit(conn: Connection, type_: str, subject: str, data: Any) -> None:
-    """Enqueue the event in the caller's transaction, its payload held to the contract."""
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    payload = registry_events.PAYLOADS[type_].model_validate(data)
-    event = CloudEvent.new(type=type_, source=SOURCE, subject=subject, data=payload)
-    await enqueue(conn, event, topic=Topics.REGISTRY)
 
 
 def _require(principal: Principal | None, role: Role, tenant: str | None = None) -> None:
@@ -134,7 +124,7 @@ async def register_institution(
             website=str(data.website) if data.website else None,
             identifiers=[i.model_dump() for i in data.identifiers],
         )
-        await _emit(conn, INSTITUTION_REGISTERED, institution_id, state)
+        await emit(conn, INSTITUTION_REGISTERED, institution_id, state)
     return out
 
 
@@ -190,7 +180,7 @@ async def update_institution(
             website=str(data.website) if data.website else None,
             identifiers=[i.model_dump() for i in data.identifiers],
         )
-        await _emit(conn, INSTITUTION_UPDATED, institution_id, state)
+        await emit(conn, INSTITUTION_UPDATED, institution_id, state)
     return out
 
 
@@ -268,7 +258,7 @@ async def register_agency(
             agency_id,
             out.model_dump(mode="json"),
         )
-        await _emit(conn, registry_events.AGENCY_REGISTERED, agency_id, out)
+        await emit(conn, registry_events.AGENCY_REGISTERED, agency_id, _agency_state(out))
     return out
 
 
@@ -306,8 +296,20 @@ async def update_agency(
             agency_id,
             out.model_dump(mode="json"),
         )
-        await _emit(conn, registry_events.AGENCY_UPDATED, agency_id, out)
+        await emit(conn, registry_events.AGENCY_UPDATED, agency_id, _agency_state(out))
     return out
+
+
+def _agency_state(out: AgencyOut) -> AgencyState:
+    return AgencyState(
+        id=out.id,
+        deqar_id=out.deqar_id,
+        acronym=out.acronym,
+        name=out.name,
+        country=out.country,
+        website=str(out.website) if out.website else None,
+        eqar_registrations=[p.model_dump() for p in out.eqar_registrations],
+    )
 
 
 async def _resolve_agency(conn: Connection, key: str) -> str | None:
@@ -413,7 +415,7 @@ async def submit_report(
         )
         out = await _report_out(conn, report_id, version)
         kind = registry_events.REPORT_RECORDED if created else registry_events.REPORT_UPDATED
-        await _emit(conn, kind, report_id, out)
+        await emit(conn, kind, report_id, out)
     return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
 
 
@@ -438,7 +440,7 @@ async def withdraw_report(
             now,
         )
         out = await _report_out(conn, report_id, row["current_version"])
-        await _emit(conn, registry_events.REPORT_WITHDRAWN, report_id, out)
+        await emit(conn, registry_events.REPORT_WITHDRAWN, report_id, out)
     return out
 
 
@@ -466,7 +468,9 @@ async def raise_flag(
             flag.reason,
             now,
         )
-        await _emit(conn, registry_events.REPORT_FLAGGED, report_id, flag)
+        await emit(
+            conn, registry_events.REPORT_FLAGGED, report_id, ReportFlagState(**flag.model_dump())
+        )
     return flag
 
 
@@ -485,7 +489,12 @@ async def lift_flag(
         if row is None:
             raise NotFound(f"no raised flag {flag_id} on report {report_id}")
         flag = FlagOut(**dict(row))
-        await _emit(conn, registry_events.REPORT_FLAG_LIFTED, report_id, flag)
+        await emit(
+            conn,
+            registry_events.REPORT_FLAG_LIFTED,
+            report_id,
+            ReportFlagState(**flag.model_dump()),
+        )
     return flag
 
 
@@ -710,7 +719,7 @@ async def publish_offering(
         out = OfferingOut(id=offering_id, institution_id=institution_id, version=version, **body)
         published = version == 1
         kind = registry_events.OFFERING_PUBLISHED if published else registry_events.OFFERING_UPDATED
-        await _emit(conn, kind, offering_id, out)
+        await emit(conn, kind, offering_id, OfferingState(**out.model_dump(mode="json")))
     return out
 
 
@@ -750,12 +759,8 @@ async def create_client(
             data.tenant_id,
             data.name,
         )
-        await _emit(
-            conn,
-            registry_events.CLIENT_CREATED,
-            client_id,
-            {"client_id": client_id, "role": data.role, "tenant_id": data.tenant_id},
-        )
+        state = ClientState(client_id=client_id, role=data.role, tenant_id=data.tenant_id)
+        await emit(conn, registry_events.CLIENT_CREATED, client_id, state)
     return ClientCreated(
         client_id=client_id, client_secret=secret, role=data.role, tenant_id=data.tenant_id
     )
@@ -771,7 +776,9 @@ async def revoke_client(conn: Connection, client_id: str, now: datetime) -> None
         )
         if done is None:
             raise NotFound(f"no active client {client_id}")
-        await _emit(conn, registry_events.CLIENT_REVOKED, client_id, {"client_id": client_id})
+        await emit(
+            conn, registry_events.CLIENT_REVOKED, client_id, ClientState(client_id=client_id)
+        )
 
 
 def json_ready(value: dict[str, Any]) -> dict[str, Any]:
@@ -781,48 +788,3 @@ def json_ready(value: dict[str, Any]) -> dict[str, Any]:
         if isinstance(v, str) and v[:1] in "[{":
             out[k] = json.loads(v)
     return out
-
-
-# DEQAR's CSV names repeated items in the singular (``file[1].display_name``).
-_CSV_LISTS = {
-    "institution": "institutions",
-    "programme": "programmes",
-    "file": "report_files",
-    "link": "report_links",
-    "contributing_agency": "contributing_agencies",
-}
-
-
-def _put(target: dict[str, Any], path: str, value: str) -> None:
-    """Set ``a``, ``a[n]`` or ``a[n].rest`` (1-based n, nested) in ``target``."""
-    head, dot, rest = path.partition(".")
-    name, bracket, index_text = head.partition("[")
-    if not bracket:
-        target[name] = value  # a plain column; a dotted tail has no meaning here
-        return
-    name = _CSV_LISTS.get(name, name)
-    index = int(index_text.rstrip("]"))
-    items: dict[int, Any] = target.setdefault(name, {})
-    if dot:
-        _put(items.setdefault(index, {}), rest, value)
-    else:
-        items[index] = value
-
-
-def _lists(node: Any) -> Any:
-    if isinstance(node, dict):
-        if node and all(isinstance(k, int) for k in node):
-            return [_lists(node[k]) for k in sorted(node)]
-        return {k: _lists(v) for k, v in node.items()}
-    return node
-
-
-def unflatten(row: dict[str, str]) -> dict[str, Any]:
-    """A DEQAR CSV row (``field[n].sub`` columns, 1-based) as a submission object."""
-    out: dict[str, Any] = {}
-    for column, cell in row.items():
-        if column is None or cell is None or cell.strip() == "":
-            continue
-        _put(out, column.strip(), cell.strip())
-    result: dict[str, Any] = _lists(out)
-    return result
