@@ -15,6 +15,7 @@ from fastapi import FastAPI
 
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import ClientIn
+from meriter_shared.auth import Principal
 from meriter_shared.db.types import Pool
 
 
@@ -36,7 +37,7 @@ class Registry:
                 ClientIn.model_validate(
                     {"name": f"{role} client", "role": role, "tenant_id": tenant}
                 ),
-                None,
+                Principal.system("tests"),
             )
         r = await self.http.post(
             "/v1/oauth/token",

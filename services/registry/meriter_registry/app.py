@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 
 from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
+from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
 from meriter_registry.reports.api import oauth_router, router, submission_router
 from meriter_shared.auth import TokenValidator, install_validator
@@ -22,14 +23,15 @@ from meriter_shared.runtime import Runtime
 
 
 async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
-    await app.state.qa_cache.start(runtime.pool)
+    await get_state(app).qa_cache.start(runtime.pool)
 
 
 async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
-    await app.state.qa_cache.stop()
+    await get_state(app).qa_cache.stop()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """The registry; ``clock`` is the time its rules are told (tests may fix it)."""
     settings = settings or Settings()
     runtime = Runtime(settings, migrations="meriter_registry")
     qa_cache = QaStatusCache(settings.qa_cache_entries)
@@ -42,8 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],
     )
-    app.state.registry_settings = settings
-    app.state.qa_cache = qa_cache
+    app.state.registry = RegistryState(settings=settings, qa_cache=qa_cache, clock=clock)
     app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth
     if auth.jwks_url == "self":

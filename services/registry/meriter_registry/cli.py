@@ -33,6 +33,7 @@ from meriter_registry import deqar
 from meriter_registry.config import Settings
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import ClientIn
+from meriter_shared.auth import Principal
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 
@@ -65,7 +66,10 @@ async def bootstrap_admin(settings: Settings, out: Path) -> bool:
                 # admin client takes over under a fresh id.
                 client_id = f"{ADMIN_CLIENT_ID}-{int(time.time())}"
             created = await service.create_client(
-                conn, ClientIn(name="national body (bootstrap)", role="admin"), None, client_id
+                conn,
+                ClientIn(name="national body (bootstrap)", role="admin"),
+                Principal.system("bootstrap-admin"),
+                client_id,
             )
     finally:
         await pool.close()

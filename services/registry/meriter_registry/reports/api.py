@@ -13,14 +13,21 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from meriter_registry import deqar
 from meriter_registry.clients import tokens
-from meriter_registry.config import Settings
-from meriter_registry.qa_cache import QaStatusCache
+from meriter_registry.deps import (
+    AdminDep,
+    AgencyDep,
+    InstitutionDep,
+    NowDep,
+    PoolDep,
+    QaCacheDep,
+    SettingsDep,
+)
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     AgencyIn,
@@ -39,7 +46,7 @@ from meriter_registry.reports.schemas import (
     SubmissionResult,
     TokenResponse,
 )
-from meriter_shared.auth import AdminDep, PrincipalDep
+from meriter_shared.auth import Principal
 from meriter_shared.errors import (
     BadRequest,
     NotFound,
@@ -47,23 +54,10 @@ from meriter_shared.errors import (
     ValidationProblem,
     field_errors,
 )
-from meriter_shared.http import PoolDep
 
 router = APIRouter(prefix="/v1", tags=["registry"])
 oauth_router = APIRouter(tags=["oauth"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.registry_settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 # --- OAuth2 ---------------------------------------------------------------
@@ -123,9 +117,9 @@ async def create_client(body: ClientIn, pool: PoolDep, admin: AdminDep) -> Clien
 
 
 @router.delete("/clients/{client_id}", status_code=204)
-async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep) -> Response:
+async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep, now: NowDep) -> Response:
     async with pool.acquire() as conn:
-        await service.revoke_client(conn, client_id, _now())
+        await service.revoke_client(conn, client_id, admin, now)
     return Response(status_code=204)
 
 
@@ -134,18 +128,18 @@ async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep) -> Respo
 
 @router.post("/institutions", status_code=201, response_model=InstitutionOut)
 async def register_institution(
-    body: InstitutionIn, pool: PoolDep, principal: PrincipalDep
+    body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
     async with pool.acquire() as conn:
-        return await service.register_institution(conn, body, principal)
+        return await service.register_institution(conn, body, admin)
 
 
 @router.put("/institutions/{institution_id}", response_model=InstitutionOut)
 async def update_institution(
-    institution_id: str, body: InstitutionIn, pool: PoolDep, principal: PrincipalDep
+    institution_id: str, body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
     async with pool.acquire() as conn:
-        return await service.update_institution(conn, institution_id, body, principal)
+        return await service.update_institution(conn, institution_id, body, admin)
 
 
 @router.get("/institutions/{institution_id}", response_model=InstitutionOut)
@@ -220,16 +214,15 @@ async def search_institutions(
 async def qa_status(
     institution_id: str,
     pool: PoolDep,
-    request: Request,
+    cache: QaCacheDep,
+    now: NowDep,
     on: date | None = None,
     as_of: datetime | None = None,
 ) -> Response:
     """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
-    now = _now()
     day = on or now.date()
     # Cached answers about the present are served before routing
     # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
-    cache: QaStatusCache = request.app.state.qa_cache
     when = as_of or now
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -273,13 +266,15 @@ async def list_agencies(pool: PoolDep) -> JSONResponse:
 # --- reports --------------------------------------------------------------
 
 
-async def _submit(body: Any, pool: PoolDep, principal: PrincipalDep) -> SubmissionResult:
+async def _submit(
+    body: Any, pool: PoolDep, principal: Principal, now: datetime
+) -> SubmissionResult:
     try:
         sub = ReportSubmission.model_validate(body)
     except ValidationError as exc:
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
     async with pool.acquire() as conn:
-        return await service.submit_report(conn, sub, principal, _now())
+        return await service.submit_report(conn, sub, principal, now)
 
 
 @router.get("/reports")
@@ -342,24 +337,26 @@ async def institution_by_identifier(
 
 @submission_router.post("/submit/report", response_model=SubmissionResult)
 async def submit_report(
-    request: Request, pool: PoolDep, principal: PrincipalDep
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> SubmissionResult:
     """DEQAR Submission API v2, JSON: one report object."""
     try:
         body = await request.json()
     except ValueError as exc:
         raise BadRequest("the body is not JSON") from exc
-    return await _submit(body, pool, principal)
+    return await _submit(body, pool, agency, now)
 
 
 @submission_router.post("/submit/csv")
-async def submit_csv(request: Request, pool: PoolDep, principal: PrincipalDep) -> JSONResponse:
+async def submit_csv(
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> JSONResponse:
     """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
     text = (await request.body()).decode("utf-8-sig")
     results: list[dict[str, Any]] = []
     for line, submission in deqar.csv_submissions(text):
         try:
-            out = await _submit(submission, pool, principal)
+            out = await _submit(submission, pool, agency, now)
             results.append({"row": line, **out.model_dump()})
         except ValidationProblem as exc:
             results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
@@ -369,26 +366,28 @@ async def submit_csv(request: Request, pool: PoolDep, principal: PrincipalDep) -
 
 @router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
 async def raise_flag(
-    report_id: str, body: FlagIn, pool: PoolDep, principal: PrincipalDep
+    report_id: str, body: FlagIn, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
     """Admin: flag a report; a ``high`` flag stops it counting for QA while it is up."""
     async with pool.acquire() as conn:
-        return await service.raise_flag(conn, report_id, body, principal, _now())
+        return await service.raise_flag(conn, report_id, body, admin, now)
 
 
 @router.delete("/reports/{report_id}/flags/{flag_id}", response_model=FlagOut)
 async def lift_flag(
-    report_id: str, flag_id: str, pool: PoolDep, principal: PrincipalDep
+    report_id: str, flag_id: str, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
     """Admin: lift a flag (it stays in the history)."""
     async with pool.acquire() as conn:
-        return await service.lift_flag(conn, report_id, flag_id, principal, _now())
+        return await service.lift_flag(conn, report_id, flag_id, admin, now)
 
 
 @submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)
-async def withdraw_report(report_id: str, pool: PoolDep, principal: PrincipalDep) -> ReportOut:
+async def withdraw_report(
+    report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> ReportOut:
     async with pool.acquire() as conn:
-        return await service.withdraw_report(conn, report_id, principal, _now())
+        return await service.withdraw_report(conn, report_id, agency, now)
 
 
 # --- offerings ------------------------------------------------------------
@@ -398,10 +397,14 @@ async def withdraw_report(report_id: str, pool: PoolDep, principal: PrincipalDep
     "/institutions/{institution_id}/offerings", status_code=201, response_model=OfferingOut
 )
 async def publish_offering(
-    institution_id: str, body: OfferingIn, pool: PoolDep, principal: PrincipalDep
+    institution_id: str,
+    body: OfferingIn,
+    pool: PoolDep,
+    institution: InstitutionDep,
+    now: NowDep,
 ) -> OfferingOut:
     async with pool.acquire() as conn:
-        return await service.publish_offering(conn, institution_id, body, principal, _now())
+        return await service.publish_offering(conn, institution_id, body, institution, now)
 
 
 @router.put("/institutions/{institution_id}/offerings/{offering_id}", response_model=OfferingOut)
@@ -410,11 +413,12 @@ async def update_offering(
     offering_id: str,
     body: OfferingIn,
     pool: PoolDep,
-    principal: PrincipalDep,
+    institution: InstitutionDep,
+    now: NowDep,
 ) -> OfferingOut:
     async with pool.acquire() as conn:
         return await service.publish_offering(
-            conn, institution_id, body, principal, _now(), offering_id
+            conn, institution_id, body, institution, now, offering_id
         )
 
 

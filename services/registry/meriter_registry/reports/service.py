@@ -38,9 +38,9 @@ from meriter_registry.reports.schemas import (
     ReportSubmission,
     SubmissionResult,
 )
-from meriter_shared.auth import Principal, Role
+from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
+from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
     INSTITUTION_REGISTERED,
@@ -60,23 +60,13 @@ from meriter_shared.qa import (
     quality_assured,
 )
 
-
-def _require(principal: Principal | None, role: Role, tenant: str | None = None) -> None:
-    """``None`` stands for a trusted local caller (bootstrap, tests of the rule)."""
-    if principal is None or principal.role is Role.ADMIN:
-        return
-    if principal.role is not role or (tenant is not None and principal.tenant_id != tenant):
-        raise Forbidden("this belongs to another tenant")
-
-
 # --- institutions ---------------------------------------------------------
 
 
 async def register_institution(
-    conn: Connection, data: InstitutionIn, principal: Principal | None = None
+    conn: Connection, data: InstitutionIn, principal: Principal
 ) -> InstitutionOut:
-    if principal is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("only the national body registers institutions")
+    authorize(principal, detail="only the national body registers institutions")
     institution_id = str(uuid.uuid4())
     async with conn.transaction():
         try:
@@ -129,11 +119,10 @@ async def register_institution(
 
 
 async def update_institution(
-    conn: Connection, key: str, data: InstitutionIn, principal: Principal | None
+    conn: Connection, key: str, data: InstitutionIn, principal: Principal
 ) -> InstitutionOut:
     """Replace an institution's data (identifiers included); the old state stays in history."""
-    if principal is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("only the national body updates institutions")
+    authorize(principal, detail="only the national body updates institutions")
     institution_id = await resolve_institution(conn, key)
     async with conn.transaction():
         try:
@@ -225,11 +214,8 @@ async def _find_by_ref(conn: Connection, ref: InstitutionRef) -> str | None:
 # --- agencies -------------------------------------------------------------
 
 
-async def register_agency(
-    conn: Connection, data: AgencyIn, principal: Principal | None = None
-) -> AgencyOut:
-    if principal is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("only the national body registers agencies")
+async def register_agency(conn: Connection, data: AgencyIn, principal: Principal) -> AgencyOut:
+    authorize(principal, detail="only the national body registers agencies")
     agency_id = str(uuid.uuid4())
     async with conn.transaction():
         try:
@@ -263,11 +249,10 @@ async def register_agency(
 
 
 async def update_agency(
-    conn: Connection, key: str, data: AgencyIn, principal: Principal | None
+    conn: Connection, key: str, data: AgencyIn, principal: Principal
 ) -> AgencyOut:
     """Replace an agency's data and EQAR registration periods; history is appended."""
-    if principal is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("only the national body updates agencies")
+    authorize(principal, detail="only the national body updates agencies")
     agency_id = await _resolve_agency(conn, key)
     if agency_id is None:
         raise NotFound(f"no agency {key}")
@@ -322,19 +307,20 @@ async def _resolve_agency(conn: Connection, key: str) -> str | None:
 
 
 async def submit_report(
-    conn: Connection, sub: ReportSubmission, principal: Principal | None, now: datetime
+    conn: Connection, sub: ReportSubmission, principal: Principal, now: datetime
 ) -> SubmissionResult:
     """Record a DEQAR submission; the same (agency, local_identifier) updates it."""
     agency_id = await _resolve_agency(conn, sub.agency)
     errors: list[dict[str, Any]] = []
     if agency_id is None:
         errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
-    elif (
-        principal is not None
-        and principal.role is not Role.ADMIN
-        and (principal.role is not Role.AGENCY or principal.tenant_id != agency_id)
-    ):
-        raise Forbidden("an agency submits only its own reports")
+    else:
+        authorize(
+            principal,
+            Role.AGENCY,
+            tenant_id=agency_id,
+            detail="an agency submits only its own reports",
+        )
     institution_ids: list[str] = []
     for i, ref in enumerate(sub.institutions):
         found = await _find_by_ref(conn, ref)
@@ -420,7 +406,7 @@ async def submit_report(
 
 
 async def withdraw_report(
-    conn: Connection, report_id: str, principal: Principal | None, now: datetime
+    conn: Connection, report_id: str, principal: Principal, now: datetime
 ) -> ReportOut:
     async with conn.transaction():
         row = await conn.fetchrow(
@@ -429,7 +415,7 @@ async def withdraw_report(
         )
         if row is None:
             raise NotFound(f"no report {report_id}")
-        _require(principal, Role.AGENCY, row["agency_id"])
+        authorize(principal, Role.AGENCY, tenant_id=row["agency_id"])
         if row["withdrawn_at"] is not None:
             raise Conflict("the report is already withdrawn")
         await conn.execute("UPDATE reports SET withdrawn_at = $2 WHERE id = $1", report_id, now)
@@ -445,10 +431,10 @@ async def withdraw_report(
 
 
 async def raise_flag(
-    conn: Connection, report_id: str, data: FlagIn, principal: Principal | None, now: datetime
+    conn: Connection, report_id: str, data: FlagIn, principal: Principal, now: datetime
 ) -> FlagOut:
     """The national body flags a report; a high flag stops it counting from now."""
-    _require(principal, Role.ADMIN)
+    authorize(principal, detail="only the national body flags reports")
     async with conn.transaction():
         if not await conn.fetchval("SELECT true FROM reports WHERE id = $1", report_id):
             raise NotFound(f"no report {report_id}")
@@ -475,9 +461,9 @@ async def raise_flag(
 
 
 async def lift_flag(
-    conn: Connection, report_id: str, flag_id: str, principal: Principal | None, now: datetime
+    conn: Connection, report_id: str, flag_id: str, principal: Principal, now: datetime
 ) -> FlagOut:
-    _require(principal, Role.ADMIN)
+    authorize(principal, detail="only the national body lifts flags")
     async with conn.transaction():
         row = await conn.fetchrow(
             "UPDATE report_flags SET lifted_at = $3 WHERE id = $1 AND report_id = $2 "
@@ -682,13 +668,13 @@ async def publish_offering(
     conn: Connection,
     institution_key: str,
     data: OfferingIn,
-    principal: Principal | None,
+    principal: Principal,
     now: datetime,
     offering_id: str | None = None,
 ) -> OfferingOut:
     """Create an offering, or (``offering_id`` given) record its next version."""
     institution_id = await resolve_institution(conn, institution_key)
-    _require(principal, Role.INSTITUTION, institution_id)
+    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
     body = data.model_dump(mode="json")
     async with conn.transaction():
         if offering_id is None:
@@ -727,10 +713,9 @@ async def publish_offering(
 
 
 async def create_client(
-    conn: Connection, data: ClientIn, principal: Principal | None, client_id: str | None = None
+    conn: Connection, data: ClientIn, principal: Principal, client_id: str | None = None
 ) -> ClientCreated:
-    if principal is not None and principal.role is not Role.ADMIN:
-        raise Forbidden("only the national body creates clients")
+    authorize(principal, detail="only the national body creates clients")
     if (
         data.role == "agency"
         and data.tenant_id is not None
@@ -766,7 +751,10 @@ async def create_client(
     )
 
 
-async def revoke_client(conn: Connection, client_id: str, now: datetime) -> None:
+async def revoke_client(
+    conn: Connection, client_id: str, principal: Principal, now: datetime
+) -> None:
+    authorize(principal, detail="only the national body revokes clients")
     async with conn.transaction():
         done = await conn.fetchval(
             "UPDATE oauth_clients SET revoked_at = $2 WHERE client_id = $1 "
