@@ -22,7 +22,7 @@ from meriter_registry.app import create_app
 from meriter_registry.config import Settings
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
-from meriter_shared.db.types import Pool
+from meriter_shared.db.types import Connection, Pool
 from meriter_shared.settings import KafkaSettings, PostgresSettings
 
 
@@ -34,6 +34,13 @@ async def db(fresh_db: str) -> AsyncIterator[Pool]:
         yield pool
     finally:
         await pool.close()
+
+
+@pytest.fixture
+async def conn(db: Pool) -> AsyncIterator[Connection]:
+    """One connection of ``db``, as a route would hold it."""
+    async with db.acquire() as connection:
+        yield connection
 
 
 @pytest.fixture

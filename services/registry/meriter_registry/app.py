@@ -15,6 +15,7 @@ from starlette.middleware import Middleware
 from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
+from meriter_registry.institutions import api as institutions_api
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
 from meriter_registry.reports.api import oauth_router, router, submission_router
 from meriter_shared.auth import TokenValidator, install_validator
@@ -39,7 +40,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings,
         runtime,
         title="Meriter registry",
-        routers=[router, oauth_router, submission_router],
+        routers=[institutions_api.router, router, oauth_router, submission_router],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],

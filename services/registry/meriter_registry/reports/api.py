@@ -28,6 +28,7 @@ from meriter_registry.deps import (
     QaCacheDep,
     SettingsDep,
 )
+from meriter_registry.institutions import service as institutions
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     AgencyIn,
@@ -36,8 +37,6 @@ from meriter_registry.reports.schemas import (
     ClientIn,
     FlagIn,
     FlagOut,
-    InstitutionIn,
-    InstitutionOut,
     OfferingIn,
     OfferingOut,
     QaStatus,
@@ -49,7 +48,6 @@ from meriter_registry.reports.schemas import (
 from meriter_shared.auth import Principal
 from meriter_shared.errors import (
     BadRequest,
-    NotFound,
     Problem,
     ValidationProblem,
     field_errors,
@@ -124,90 +122,6 @@ async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep, now: Now
 
 
 # --- institutions and agencies ---------------------------------------------
-
-
-@router.post("/institutions", status_code=201, response_model=InstitutionOut)
-async def register_institution(
-    body: InstitutionIn, pool: PoolDep, admin: AdminDep
-) -> InstitutionOut:
-    async with pool.acquire() as conn:
-        return await service.register_institution(conn, body, admin)
-
-
-@router.put("/institutions/{institution_id}", response_model=InstitutionOut)
-async def update_institution(
-    institution_id: str, body: InstitutionIn, pool: PoolDep, admin: AdminDep
-) -> InstitutionOut:
-    async with pool.acquire() as conn:
-        return await service.update_institution(conn, institution_id, body, admin)
-
-
-@router.get("/institutions/{institution_id}", response_model=InstitutionOut)
-async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
-    async with pool.acquire() as conn:
-        return await service.get_institution(conn, institution_id)
-
-
-@router.get("/institutions")
-async def search_institutions(
-    pool: PoolDep,
-    name: str | None = None,
-    country: str | None = None,
-    resource: str | None = None,
-    identifier: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
-) -> Response:
-    """Filter, then page by id (cursor = last id seen); ``format=csv`` exports the page."""
-    # Only fixed SQL fragments are joined; every value is a bound parameter.
-    where: list[str] = ["true"]
-    args: list[object] = []
-    for clause, value in (
-        ("(i.name_official ILIKE $%d OR i.name_english ILIKE $%d)", f"%{name}%" if name else None),
-        ("i.country = $%d", country),
-        ("i.id > $%d", cursor),
-    ):
-        if value is not None:
-            args.append(value)
-            where.append(clause.replace("%d", str(len(args))))
-    if resource and identifier:
-        args += [resource, identifier]
-        r, v = f"${len(args) - 1}", f"${len(args)}"
-        where.append(
-            "(i.id IN (SELECT institution_id FROM institution_identifiers "  # noqa: S608
-            + f"WHERE resource = {r} AND identifier = {v})"
-            + (f" OR i.deqar_id = {v}" if resource.upper() == "DEQAR" else "")
-            + (f" OR i.eter_id = {v}" if resource.upper() == "ETER" else "")
-            + ")"
-        )
-    args.append(limit)
-    columns = "i.id, i.deqar_id, i.eter_id, i.name_official, i.name_english, i.country, i.city"
-    conditions = " AND ".join(where)
-    sql = f"SELECT {columns}, i.website FROM institutions i WHERE {conditions} ORDER BY i.id LIMIT ${len(args)}"  # noqa: S608, E501 - fixed fragments, bound values
-    async with pool.acquire() as conn:
-        rows = [dict(r) for r in await conn.fetch(sql, *args)]
-    next_cursor = rows[-1]["id"] if len(rows) == limit else None
-    if format == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(
-            out,
-            fieldnames=[
-                "id",
-                "deqar_id",
-                "eter_id",
-                "name_official",
-                "name_english",
-                "country",
-                "city",
-                "website",
-            ],
-        )
-        writer.writeheader()
-        writer.writerows(rows)
-        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-    return JSONResponse({"results": rows, "next_cursor": next_cursor})
 
 
 @router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
@@ -317,24 +231,6 @@ async def search_reports(
     return JSONResponse({"results": rows, "next_cursor": next_cursor})
 
 
-@router.get("/institutions/by-identifier/{resource}/{identifier}", response_model=InstitutionOut)
-async def institution_by_identifier(
-    resource: str, identifier: str, pool: PoolDep
-) -> InstitutionOut:
-    """DEQAR's ``by-identifier/{resource}/{id}``; resource DEQAR and ETER name those ids."""
-    async with pool.acquire() as conn:
-        iid = await conn.fetchval(
-            "SELECT id FROM institutions WHERE ($1 = 'DEQAR' AND deqar_id = $2) "
-            "OR ($1 = 'ETER' AND eter_id = $2) UNION SELECT institution_id FROM "
-            "institution_identifiers WHERE resource = $1 AND identifier = $2 LIMIT 1",
-            resource.upper() if resource.upper() in ("DEQAR", "ETER") else resource,
-            identifier,
-        )
-        if iid is None:
-            raise NotFound(f"no institution with {resource} {identifier}")
-        return await service.get_institution(conn, iid)
-
-
 @submission_router.post("/submit/report", response_model=SubmissionResult)
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
@@ -435,7 +331,7 @@ async def search_offerings(
 ) -> JSONResponse:
     """Browse the offer across institutions; filters match the specification's fields."""
     async with pool.acquire() as conn:
-        iid = await service.resolve_institution(conn, institution) if institution else None
+        iid = await institutions.resolve_institution(conn, institution) if institution else None
         rows = await conn.fetch(
             "SELECT id, institution_id, version, body FROM offerings "
             "WHERE ($1::text IS NULL OR institution_id = $1) "
@@ -463,7 +359,7 @@ async def search_offerings(
 @router.get("/institutions/{institution_id}/offerings")
 async def list_offerings(institution_id: str, pool: PoolDep) -> JSONResponse:
     async with pool.acquire() as conn:
-        iid = await service.resolve_institution(conn, institution_id)
+        iid = await institutions.resolve_institution(conn, institution_id)
         rows = await conn.fetch(
             "SELECT id, institution_id, version, body FROM offerings WHERE institution_id = $1 "
             "ORDER BY id",

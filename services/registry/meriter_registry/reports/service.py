@@ -21,6 +21,7 @@ import asyncpg
 
 from meriter_registry.clients.tokens import hash_secret, new_secret
 from meriter_registry.events import emit
+from meriter_registry.institutions import service as institutions
 from meriter_registry.reports.schemas import (
     AgencyIn,
     AgencyOut,
@@ -28,9 +29,6 @@ from meriter_registry.reports.schemas import (
     ClientIn,
     FlagIn,
     FlagOut,
-    InstitutionIn,
-    InstitutionOut,
-    InstitutionRef,
     OfferingIn,
     OfferingOut,
     QaStatus,
@@ -43,11 +41,8 @@ from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
-    INSTITUTION_REGISTERED,
-    INSTITUTION_UPDATED,
     AgencyState,
     ClientState,
-    InstitutionState,
     OfferingState,
     ReportFlagState,
 )
@@ -59,157 +54,6 @@ from meriter_shared.qa import (
     effective_valid_to,
     quality_assured,
 )
-
-# --- institutions ---------------------------------------------------------
-
-
-async def register_institution(
-    conn: Connection, data: InstitutionIn, principal: Principal
-) -> InstitutionOut:
-    authorize(principal, detail="only the national body registers institutions")
-    institution_id = str(uuid.uuid4())
-    async with conn.transaction():
-        try:
-            await conn.execute(
-                "INSERT INTO institutions (id, deqar_id, eter_id, name_official, name_english, "
-                "country, city, website, qf_ehea_levels, is_other_provider) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                institution_id,
-                data.deqar_id,
-                data.eter_id,
-                data.name_official,
-                data.name_english,
-                data.country,
-                data.city,
-                str(data.website) if data.website else None,
-                data.qf_ehea_levels,
-                data.is_other_provider,
-            )
-            for ident in data.identifiers:
-                await conn.execute(
-                    "INSERT INTO institution_identifiers (institution_id, resource, identifier, "
-                    "valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
-                    institution_id,
-                    ident.resource,
-                    ident.identifier,
-                    ident.valid_from,
-                    ident.valid_to,
-                )
-        except asyncpg.UniqueViolationError as exc:
-            raise Conflict(
-                "an institution with this DEQAR, ETER or other identifier exists"
-            ) from exc
-        out = InstitutionOut(id=institution_id, **data.model_dump())
-        await conn.execute(
-            "INSERT INTO institution_versions VALUES ($1, clock_timestamp(), $2)",
-            institution_id,
-            out.model_dump(mode="json"),
-        )
-        state = InstitutionState(
-            institution_id=institution_id,
-            **data.model_dump(
-                mode="json",
-                include={"deqar_id", "name_official", "name_english", "country", "city"},
-            ),
-            website=str(data.website) if data.website else None,
-            identifiers=[i.model_dump() for i in data.identifiers],
-        )
-        await emit(conn, INSTITUTION_REGISTERED, institution_id, state)
-    return out
-
-
-async def update_institution(
-    conn: Connection, key: str, data: InstitutionIn, principal: Principal
-) -> InstitutionOut:
-    """Replace an institution's data (identifiers included); the old state stays in history."""
-    authorize(principal, detail="only the national body updates institutions")
-    institution_id = await resolve_institution(conn, key)
-    async with conn.transaction():
-        try:
-            await conn.execute(
-                "UPDATE institutions SET deqar_id = $2, eter_id = $3, name_official = $4, "
-                "name_english = $5, country = $6, city = $7, website = $8, qf_ehea_levels = $9, "
-                "is_other_provider = $10, updated_at = now() WHERE id = $1",
-                institution_id,
-                data.deqar_id,
-                data.eter_id,
-                data.name_official,
-                data.name_english,
-                data.country,
-                data.city,
-                str(data.website) if data.website else None,
-                data.qf_ehea_levels,
-                data.is_other_provider,
-            )
-            await conn.execute(
-                "DELETE FROM institution_identifiers WHERE institution_id = $1", institution_id
-            )
-            await conn.executemany(
-                "INSERT INTO institution_identifiers (institution_id, resource, identifier, "
-                "valid_from, valid_to) VALUES ($1, $2, $3, $4, $5)",
-                [
-                    (institution_id, i.resource, i.identifier, i.valid_from, i.valid_to)
-                    for i in data.identifiers
-                ],
-            )
-        except asyncpg.UniqueViolationError as exc:
-            raise Conflict("another institution holds one of these identifiers") from exc
-        out = InstitutionOut(id=institution_id, **data.model_dump())
-        await conn.execute(
-            "INSERT INTO institution_versions VALUES ($1, clock_timestamp(), $2)",
-            institution_id,
-            out.model_dump(mode="json"),
-        )
-        state = InstitutionState(
-            institution_id=institution_id,
-            **data.model_dump(
-                mode="json",
-                include={"deqar_id", "name_official", "name_english", "country", "city"},
-            ),
-            website=str(data.website) if data.website else None,
-            identifiers=[i.model_dump() for i in data.identifiers],
-        )
-        await emit(conn, INSTITUTION_UPDATED, institution_id, state)
-    return out
-
-
-async def get_institution(conn: Connection, key: str) -> InstitutionOut:
-    institution_id = await resolve_institution(conn, key)
-    row = await conn.fetchrow("SELECT * FROM institutions WHERE id = $1", institution_id)
-    assert row is not None
-    idents = await conn.fetch(
-        "SELECT resource, identifier, valid_from, valid_to FROM institution_identifiers "
-        "WHERE institution_id = $1 ORDER BY resource, identifier",
-        institution_id,
-    )
-    data = dict(row)
-    data["qf_ehea_levels"] = list(data["qf_ehea_levels"])
-    data["identifiers"] = [dict(i) for i in idents]
-    return InstitutionOut.model_validate(data)
-
-
-async def resolve_institution(conn: Connection, key: str) -> str:
-    """The platform id of an institution named by platform id or DEQAR id."""
-    found: str | None = await conn.fetchval(
-        "SELECT id FROM institutions WHERE id = $1 OR deqar_id = $1 LIMIT 1", key
-    )
-    if found is None:
-        raise NotFound(f"no institution {key}")
-    return found
-
-
-async def _find_by_ref(conn: Connection, ref: InstitutionRef) -> str | None:
-    if ref.deqar_id:
-        return await conn.fetchval("SELECT id FROM institutions WHERE deqar_id = $1", ref.deqar_id)  # type: ignore[no-any-return]
-    if ref.eter_id:
-        return await conn.fetchval("SELECT id FROM institutions WHERE eter_id = $1", ref.eter_id)  # type: ignore[no-any-return]
-    return await conn.fetchval(  # type: ignore[no-any-return]
-        "SELECT institution_id FROM institution_identifiers WHERE resource = $1 "
-        "AND identifier = $2 LIMIT 1",
-        ref.resource,
-        ref.identifier,
-    )
-
 
 # --- agencies -------------------------------------------------------------
 
@@ -323,7 +167,7 @@ async def submit_report(
         )
     institution_ids: list[str] = []
     for i, ref in enumerate(sub.institutions):
-        found = await _find_by_ref(conn, ref)
+        found = await institutions.find_by_ref(conn, ref)
         if found is None:
             errors.append({"loc": ["body", "institutions", i], "msg": "unknown institution"})
         elif found not in institution_ids:
@@ -626,7 +470,7 @@ async def search_reports(
         agency_id = await _resolve_agency(conn, agency)
         where.append(f"v.agency_id = {bind(agency_id)}")
     if institution is not None:
-        iid = await resolve_institution(conn, institution)
+        iid = await institutions.resolve_institution(conn, institution)
         where.append(
             "EXISTS (SELECT 1 FROM report_institutions x WHERE x.report_id = v.report_id "  # noqa: S608
             f"AND x.version = v.version AND x.institution_id = {bind(iid)})"
@@ -673,7 +517,7 @@ async def publish_offering(
     offering_id: str | None = None,
 ) -> OfferingOut:
     """Create an offering, or (``offering_id`` given) record its next version."""
-    institution_id = await resolve_institution(conn, institution_key)
+    institution_id = await institutions.resolve_institution(conn, institution_key)
     authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
     body = data.model_dump(mode="json")
     async with conn.transaction():
@@ -726,7 +570,7 @@ async def create_client(
         )
     if data.role == "institution" and data.tenant_id is not None:
         try:
-            await resolve_institution(conn, data.tenant_id)
+            await institutions.resolve_institution(conn, data.tenant_id)
         except NotFound as exc:
             raise ValidationProblem(
                 "unknown institution",
