@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
+from meriter_registry.agencies import service as agencies
+from meriter_registry.agencies.schemas import AgencyIn
 from meriter_registry.institutions import service as institutions
 from meriter_registry.institutions.schemas import InstitutionIn
-from meriter_registry.reports import service as agencies
-from meriter_registry.reports.schemas import AgencyIn
 from meriter_shared.auth import Principal, Role
 from meriter_shared.db.types import Connection
 

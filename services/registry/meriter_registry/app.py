@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
+from meriter_registry.agencies import api as agencies_api
 from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
@@ -40,7 +41,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings,
         runtime,
         title="Meriter registry",
-        routers=[institutions_api.router, router, oauth_router, submission_router],
+        routers=[
+            institutions_api.router,
+            agencies_api.router,
+            router,
+            oauth_router,
+            submission_router,
+        ],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],

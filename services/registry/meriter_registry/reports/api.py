@@ -31,8 +31,6 @@ from meriter_registry.deps import (
 from meriter_registry.institutions import service as institutions
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
-    AgencyIn,
-    AgencyOut,
     ClientCreated,
     ClientIn,
     FlagIn,
@@ -147,34 +145,6 @@ async def qa_status(
         cache.put(institution_id, day, generation, answer)
     # The hot path: the model is already valid, so skip FastAPI's second validation.
     return Response(answer.model_dump_json(), media_type="application/json")
-
-
-@router.post("/agencies", status_code=201, response_model=AgencyOut)
-async def register_agency(body: AgencyIn, pool: PoolDep, admin: AdminDep) -> AgencyOut:
-    async with pool.acquire() as conn:
-        return await service.register_agency(conn, body, admin)
-
-
-@router.put("/agencies/{agency_id}", response_model=AgencyOut)
-async def update_agency(
-    agency_id: str, body: AgencyIn, pool: PoolDep, admin: AdminDep
-) -> AgencyOut:
-    async with pool.acquire() as conn:
-        return await service.update_agency(conn, agency_id, body, admin)
-
-
-@router.get("/agencies")
-async def list_agencies(pool: PoolDep) -> JSONResponse:
-    async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            "SELECT a.id, a.deqar_id, a.acronym, a.name, a.country, a.website, "
-            "coalesce(json_agg(json_build_object('registered_from', r.registered_from, "
-            "'registered_to', r.registered_to)) FILTER (WHERE r.agency_id IS NOT NULL), '[]') "
-            "AS eqar_registrations FROM agencies a "
-            "LEFT JOIN agency_registrations r ON r.agency_id = a.id "
-            "GROUP BY a.id ORDER BY a.acronym"
-        )
-    return JSONResponse({"results": [service.json_ready(dict(r)) for r in rows]})
 
 
 # --- reports --------------------------------------------------------------

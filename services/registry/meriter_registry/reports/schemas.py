@@ -30,27 +30,6 @@ from meriter_shared.events.registry import ReportState
 from meriter_shared.qa import ActivityType, Decision, Status
 
 
-class RegistrationPeriod(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    registered_from: date
-    registered_to: date | None = None
-
-
-class AgencyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    deqar_id: str | None = Field(default=None, max_length=50)
-    acronym: str = Field(min_length=1, max_length=50)
-    name: str = Field(min_length=1, max_length=500)
-    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
-    website: HttpUrl | None = None
-    eqar_registrations: list[RegistrationPeriod] = Field(default_factory=list)
-
-
-class AgencyOut(AgencyIn):
-    model_config = ConfigDict(extra="ignore")
-    id: str
-
-
 class Programme(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name_primary: str = Field(min_length=1)

@@ -12,19 +12,15 @@ versions visible ``as_of`` the question.
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date, datetime
 from typing import Any
 
-import asyncpg
-
+from meriter_registry.agencies import service as agencies
 from meriter_registry.clients.tokens import hash_secret, new_secret
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
 from meriter_registry.reports.schemas import (
-    AgencyIn,
-    AgencyOut,
     ClientCreated,
     ClientIn,
     FlagIn,
@@ -41,7 +37,6 @@ from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
-    AgencyState,
     ClientState,
     OfferingState,
     ReportFlagState,
@@ -55,98 +50,6 @@ from meriter_shared.qa import (
     quality_assured,
 )
 
-# --- agencies -------------------------------------------------------------
-
-
-async def register_agency(conn: Connection, data: AgencyIn, principal: Principal) -> AgencyOut:
-    authorize(principal, detail="only the national body registers agencies")
-    agency_id = str(uuid.uuid4())
-    async with conn.transaction():
-        try:
-            await conn.execute(
-                "INSERT INTO agencies (id, deqar_id, acronym, name, country, website) "
-                "VALUES ($1, $2, $3, $4, $5, $6)",
-                agency_id,
-                data.deqar_id,
-                data.acronym,
-                data.name,
-                data.country,
-                str(data.website) if data.website else None,
-            )
-        except asyncpg.UniqueViolationError as exc:
-            raise Conflict(f"an agency {data.acronym} exists") from exc
-        for period in data.eqar_registrations:
-            await conn.execute(
-                "INSERT INTO agency_registrations VALUES ($1, $2, $3)",
-                agency_id,
-                period.registered_from,
-                period.registered_to,
-            )
-        out = AgencyOut(id=agency_id, **data.model_dump())
-        await conn.execute(
-            "INSERT INTO agency_versions VALUES ($1, clock_timestamp(), $2)",
-            agency_id,
-            out.model_dump(mode="json"),
-        )
-        await emit(conn, registry_events.AGENCY_REGISTERED, agency_id, _agency_state(out))
-    return out
-
-
-async def update_agency(
-    conn: Connection, key: str, data: AgencyIn, principal: Principal
-) -> AgencyOut:
-    """Replace an agency's data and EQAR registration periods; history is appended."""
-    authorize(principal, detail="only the national body updates agencies")
-    agency_id = await _resolve_agency(conn, key)
-    if agency_id is None:
-        raise NotFound(f"no agency {key}")
-    async with conn.transaction():
-        try:
-            await conn.execute(
-                "UPDATE agencies SET deqar_id = $2, acronym = $3, name = $4, country = $5, "
-                "website = $6, updated_at = now() WHERE id = $1",
-                agency_id,
-                data.deqar_id,
-                data.acronym,
-                data.name,
-                data.country,
-                str(data.website) if data.website else None,
-            )
-        except asyncpg.UniqueViolationError as exc:
-            raise Conflict(f"an agency {data.acronym} exists") from exc
-        await conn.execute("DELETE FROM agency_registrations WHERE agency_id = $1", agency_id)
-        await conn.executemany(
-            "INSERT INTO agency_registrations VALUES ($1, $2, $3)",
-            [(agency_id, p.registered_from, p.registered_to) for p in data.eqar_registrations],
-        )
-        out = AgencyOut(id=agency_id, **data.model_dump())
-        await conn.execute(
-            "INSERT INTO agency_versions VALUES ($1, clock_timestamp(), $2)",
-            agency_id,
-            out.model_dump(mode="json"),
-        )
-        await emit(conn, registry_events.AGENCY_UPDATED, agency_id, _agency_state(out))
-    return out
-
-
-def _agency_state(out: AgencyOut) -> AgencyState:
-    return AgencyState(
-        id=out.id,
-        deqar_id=out.deqar_id,
-        acronym=out.acronym,
-        name=out.name,
-        country=out.country,
-        website=str(out.website) if out.website else None,
-        eqar_registrations=[p.model_dump() for p in out.eqar_registrations],
-    )
-
-
-async def _resolve_agency(conn: Connection, key: str) -> str | None:
-    return await conn.fetchval(  # type: ignore[no-any-return]
-        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR acronym = $1 LIMIT 1", key
-    )
-
-
 # --- reports --------------------------------------------------------------
 
 
@@ -154,7 +57,7 @@ async def submit_report(
     conn: Connection, sub: ReportSubmission, principal: Principal, now: datetime
 ) -> SubmissionResult:
     """Record a DEQAR submission; the same (agency, local_identifier) updates it."""
-    agency_id = await _resolve_agency(conn, sub.agency)
+    agency_id = await agencies.find_agency(conn, sub.agency)
     errors: list[dict[str, Any]] = []
     if agency_id is None:
         errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
@@ -467,7 +370,7 @@ async def search_reports(
         return f"${len(args)}"
 
     if agency is not None:
-        agency_id = await _resolve_agency(conn, agency)
+        agency_id = await agencies.find_agency(conn, agency)
         where.append(f"v.agency_id = {bind(agency_id)}")
     if institution is not None:
         iid = await institutions.resolve_institution(conn, institution)
@@ -563,7 +466,7 @@ async def create_client(
     if (
         data.role == "agency"
         and data.tenant_id is not None
-        and await _resolve_agency(conn, data.tenant_id) != data.tenant_id
+        and await agencies.find_agency(conn, data.tenant_id) != data.tenant_id
     ):
         raise ValidationProblem(
             "unknown agency", errors=[{"loc": ["body", "tenant_id"], "msg": "unknown agency"}]
@@ -611,12 +514,3 @@ async def revoke_client(
         await emit(
             conn, registry_events.CLIENT_REVOKED, client_id, ClientState(client_id=client_id)
         )
-
-
-def json_ready(value: dict[str, Any]) -> dict[str, Any]:
-    """A row as JSON types (dates and json text decoded)."""
-    out: dict[str, Any] = json.loads(json.dumps(value, default=str))
-    for k, v in out.items():
-        if isinstance(v, str) and v[:1] in "[{":
-            out[k] = json.loads(v)
-    return out
