@@ -96,3 +96,19 @@ def report(agency: str, local_id: str, *deqar_ids: str, **extra: Any) -> dict[st
         "institutions": [{"deqar_id": d} for d in deqar_ids],
         **extra,
     }
+
+
+def offering(**extra: object) -> dict[str, object]:
+    """An offering body (a micro-credential specification)."""
+    return {
+        "title": "Data literacy",
+        "learning_outcomes": ["Reads a chart critically"],
+        "ects": 3,
+        "eqf_level": 6,
+        "qf_ehea_cycle": "first",
+        "assessment_type": "written exam",
+        "participation_form": "online",
+        "language": "en",
+        "field_of_study": "0688",
+        **extra,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from registry.registry_support import Registry, report
+from registry.registry_support import Registry, offering, report
 
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.envelope import CloudEvent, decode
@@ -38,34 +38,6 @@ async def test_agency_cannot_withdraw_another_agencys_report(registry: Registry)
     foreign = await registry.token_for("agency", other)
     r = await registry.http.delete(f"/submissionapi/v2/delete/report/{report_id}", headers=foreign)
     assert r.status_code == 403
-
-
-async def test_institution_cannot_touch_another_institutions_offerings(registry: Registry) -> None:
-    await registry.institution("DEQARINST0001")
-    other = await registry.institution("DEQARINST0002")
-    headers = await registry.token_for("institution", other)
-    r = await registry.http.post(
-        "/v1/institutions/DEQARINST0001/offerings", json=offering(), headers=headers
-    )
-    assert r.status_code == 403
-
-
-async def test_institution_publishes_and_updates_its_own_offering(registry: Registry) -> None:
-    own = await registry.institution("DEQARINST0001")
-    headers = await registry.token_for("institution", own)
-    r = await registry.http.post(
-        f"/v1/institutions/{own}/offerings", json=offering(), headers=headers
-    )
-    assert r.status_code == 201, r.text
-    oid = r.json()["id"]
-    r = await registry.http.put(
-        f"/v1/institutions/{own}/offerings/{oid}", json=offering(ects=5), headers=headers
-    )
-    assert (r.status_code, r.json()["version"], r.json()["ects"]) == (200, 2, 5)
-    found = (
-        await registry.http.get("/v1/offerings", params={"eqf_level": 6, "title": "data"})
-    ).json()
-    assert [(o["id"], o["version"]) for o in found["results"]] == [(oid, 2)]
 
 
 async def test_bad_report_gets_problem_json_naming_each_field(registry: Registry) -> None:
@@ -267,21 +239,6 @@ async def test_wrong_client_secret_gets_401(registry: Registry) -> None:
         data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
     )
     assert r.status_code == 401
-
-
-def offering(**extra: object) -> dict[str, object]:
-    return {
-        "title": "Data literacy",
-        "learning_outcomes": ["Reads a chart critically"],
-        "ects": 3,
-        "eqf_level": 6,
-        "qf_ehea_cycle": "first",
-        "assessment_type": "written exam",
-        "participation_form": "online",
-        "language": "en",
-        "field_of_study": "0688",
-        **extra,
-    }
 
 
 async def test_reports_filter_by_agency_decision_and_valid_on(registry: Registry) -> None:

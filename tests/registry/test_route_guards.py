@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 from fastapi.routing import iter_route_contexts
-from registry.registry_support import Registry, report
+from registry.registry_support import Registry, offering, report
 
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
@@ -226,17 +226,3 @@ async def snapshot(pool: Pool) -> dict[str, list[str]]:
             rows = await conn.fetch(f'SELECT {column} AS r FROM "{table}" t ORDER BY 1')  # noqa: S608
             state[table] = [r["r"] for r in rows]
     return state
-
-
-def offering(**extra: object) -> dict[str, object]:
-    return {
-        "title": "Data literacy",
-        "learning_outcomes": ["Reads a chart critically"],
-        "ects": 3,
-        "eqf_level": 6,
-        "assessment_type": "written exam",
-        "participation_form": "online",
-        "language": "en",
-        "field_of_study": "0688",
-        **extra,
-    }

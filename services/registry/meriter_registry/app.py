@@ -17,6 +17,7 @@ from meriter_registry.clients import tokens
 from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.institutions import api as institutions_api
+from meriter_registry.offerings import api as offerings_api
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
 from meriter_registry.reports.api import oauth_router, router, submission_router
 from meriter_shared.auth import TokenValidator, install_validator
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         routers=[
             institutions_api.router,
             agencies_api.router,
+            offerings_api.router,
             router,
             oauth_router,
             submission_router,

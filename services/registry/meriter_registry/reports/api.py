@@ -22,21 +22,17 @@ from meriter_registry.clients import tokens
 from meriter_registry.deps import (
     AdminDep,
     AgencyDep,
-    InstitutionDep,
     NowDep,
     PoolDep,
     QaCacheDep,
     SettingsDep,
 )
-from meriter_registry.institutions import service as institutions
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     ClientCreated,
     ClientIn,
     FlagIn,
     FlagOut,
-    OfferingIn,
-    OfferingOut,
     QaStatus,
     ReportOut,
     ReportSubmission,
@@ -254,87 +250,3 @@ async def withdraw_report(
 ) -> ReportOut:
     async with pool.acquire() as conn:
         return await service.withdraw_report(conn, report_id, agency, now)
-
-
-# --- offerings ------------------------------------------------------------
-
-
-@router.post(
-    "/institutions/{institution_id}/offerings", status_code=201, response_model=OfferingOut
-)
-async def publish_offering(
-    institution_id: str,
-    body: OfferingIn,
-    pool: PoolDep,
-    institution: InstitutionDep,
-    now: NowDep,
-) -> OfferingOut:
-    async with pool.acquire() as conn:
-        return await service.publish_offering(conn, institution_id, body, institution, now)
-
-
-@router.put("/institutions/{institution_id}/offerings/{offering_id}", response_model=OfferingOut)
-async def update_offering(
-    institution_id: str,
-    offering_id: str,
-    body: OfferingIn,
-    pool: PoolDep,
-    institution: InstitutionDep,
-    now: NowDep,
-) -> OfferingOut:
-    async with pool.acquire() as conn:
-        return await service.publish_offering(
-            conn, institution_id, body, institution, now, offering_id
-        )
-
-
-@router.get("/offerings")
-async def search_offerings(
-    pool: PoolDep,
-    institution: str | None = None,
-    eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
-    language: str | None = None,
-    field_of_study: str | None = None,
-    title: str | None = None,
-    cursor: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> JSONResponse:
-    """Browse the offer across institutions; filters match the specification's fields."""
-    async with pool.acquire() as conn:
-        iid = await institutions.resolve_institution(conn, institution) if institution else None
-        rows = await conn.fetch(
-            "SELECT id, institution_id, version, body FROM offerings "
-            "WHERE ($1::text IS NULL OR institution_id = $1) "
-            "AND ($2::int IS NULL OR (body->>'eqf_level')::int = $2) "
-            "AND ($3::text IS NULL OR body->>'language' = $3) "
-            "AND ($4::text IS NULL OR body->>'field_of_study' = $4) "
-            "AND ($5::text IS NULL OR body->>'title' ILIKE '%' || $5 || '%') "
-            "AND ($6::text IS NULL OR id > $6) ORDER BY id LIMIT $7",
-            iid,
-            eqf_level,
-            language,
-            field_of_study,
-            title,
-            cursor,
-            limit,
-        )
-    results = [
-        {**r["body"], "id": r["id"], "institution_id": r["institution_id"], "version": r["version"]}
-        for r in rows
-    ]
-    next_cursor = results[-1]["id"] if len(results) == limit else None
-    return JSONResponse({"results": results, "next_cursor": next_cursor})
-
-
-@router.get("/institutions/{institution_id}/offerings")
-async def list_offerings(institution_id: str, pool: PoolDep) -> JSONResponse:
-    async with pool.acquire() as conn:
-        iid = await institutions.resolve_institution(conn, institution_id)
-        rows = await conn.fetch(
-            "SELECT id, institution_id, version, body FROM offerings WHERE institution_id = $1 "
-            "ORDER BY id",
-            iid,
-        )
-    return JSONResponse(
-        {"results": [{**r["body"], "id": r["id"], "version": r["version"]} for r in rows]}
-    )

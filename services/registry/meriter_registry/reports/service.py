@@ -25,8 +25,6 @@ from meriter_registry.reports.schemas import (
     ClientIn,
     FlagIn,
     FlagOut,
-    OfferingIn,
-    OfferingOut,
     QaStatus,
     ReportOut,
     ReportSubmission,
@@ -38,7 +36,6 @@ from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
     ClientState,
-    OfferingState,
     ReportFlagState,
 )
 from meriter_shared.qa import (
@@ -406,54 +403,6 @@ async def search_reports(
     rows = await conn.fetch(sql, *args)
     reports = [_report_from_row(r) for r in rows]
     return reports, (reports[-1].id if len(reports) == limit else None)
-
-
-# --- offerings ------------------------------------------------------------
-
-
-async def publish_offering(
-    conn: Connection,
-    institution_key: str,
-    data: OfferingIn,
-    principal: Principal,
-    now: datetime,
-    offering_id: str | None = None,
-) -> OfferingOut:
-    """Create an offering, or (``offering_id`` given) record its next version."""
-    institution_id = await institutions.resolve_institution(conn, institution_key)
-    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
-    body = data.model_dump(mode="json")
-    async with conn.transaction():
-        if offering_id is None:
-            offering_id, version = str(uuid.uuid4()), 1
-            await conn.execute(
-                "INSERT INTO offerings (id, institution_id, body, created_at, updated_at) "
-                "VALUES ($1, $2, $3, $4, $4)",
-                offering_id,
-                institution_id,
-                body,
-                now,
-            )
-        else:
-            row = await conn.fetchrow(
-                "UPDATE offerings SET body = $3, version = version + 1, updated_at = $4 "
-                "WHERE id = $1 AND institution_id = $2 RETURNING version",
-                offering_id,
-                institution_id,
-                body,
-                now,
-            )
-            if row is None:
-                raise NotFound(f"no offering {offering_id} at this institution")
-            version = row["version"]
-        await conn.execute(
-            "INSERT INTO offering_versions VALUES ($1, $2, $3, $4)", offering_id, version, body, now
-        )
-        out = OfferingOut(id=offering_id, institution_id=institution_id, version=version, **body)
-        published = version == 1
-        kind = registry_events.OFFERING_PUBLISHED if published else registry_events.OFFERING_UPDATED
-        await emit(conn, kind, offering_id, OfferingState(**out.model_dump(mode="json")))
-    return out
 
 
 # --- clients --------------------------------------------------------------
