@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from meriter_registry.reports import service
-from meriter_registry.reports.schemas import ClientIn
+from meriter_registry.clients import service as clients
+from meriter_registry.clients.schemas import ClientIn
 from meriter_shared.auth import Principal
 from meriter_shared.db.types import Pool
 
@@ -32,7 +32,7 @@ class Registry:
     async def token_for(self, role: str, tenant: str | None = None) -> dict[str, str]:
         """Authorization headers for a new client of ``role``/``tenant``."""
         async with self.pool.acquire() as conn:
-            client = await service.create_client(
+            client = await clients.create_client(
                 conn,
                 ClientIn.model_validate(
                     {"name": f"{role} client", "role": role, "tenant_id": tenant}

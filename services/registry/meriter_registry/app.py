@@ -13,13 +13,14 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from meriter_registry.agencies import api as agencies_api
-from meriter_registry.clients import tokens
+from meriter_registry.clients import api as clients_api
+from meriter_registry.clients import service as clients
 from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.institutions import api as institutions_api
 from meriter_registry.offerings import api as offerings_api
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
-from meriter_registry.reports.api import oauth_router, router, submission_router
+from meriter_registry.reports.api import router, submission_router
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
@@ -47,8 +48,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             agencies_api.router,
             offerings_api.router,
             router,
-            oauth_router,
             submission_router,
+            clients_api.oauth_router,
+            clients_api.router,
         ],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
@@ -61,17 +63,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
 
         async def own_jwks(_url: str) -> dict[str, Any]:
             async with runtime.pool.acquire() as conn:
-                return await tokens.public_jwks(conn)
+                return await clients.public_jwks(conn)
 
         async def client_revoked(client_id: str) -> bool:
             # The registry issues the tokens: a client revoked (or unknown) since
             # its token was issued is refused at once, not when the token expires.
             async with runtime.pool.acquire() as conn:
-                active = await conn.fetchval(
-                    "SELECT true FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL",
-                    client_id,
-                )
-            return active is None
+                return not await clients.is_active(conn, client_id)
 
         install_validator(app, TokenValidator(auth, fetcher=own_jwks, revoked=client_revoked))
     else:

@@ -30,9 +30,9 @@ import httpx
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs shipped
 
 from meriter_registry import deqar
+from meriter_registry.clients import service as clients
+from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.config import Settings
-from meriter_registry.reports import service
-from meriter_registry.reports.schemas import ClientIn
 from meriter_shared.auth import Principal
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
@@ -50,22 +50,15 @@ async def bootstrap_admin(settings: Settings, out: Path) -> bool:
     try:
         await migrate(pool, "meriter_registry")
         async with pool.acquire() as conn:
-            if known is not None:
-                active = await conn.fetchval(
-                    "SELECT true FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL",
-                    known.get("client_id"),
-                )
-                if active:
-                    return False
+            known_id = known.get("client_id") if known is not None else None
+            if isinstance(known_id, str) and await clients.is_active(conn, known_id):
+                return False
             client_id = ADMIN_CLIENT_ID
-            taken = await conn.fetchval(
-                "SELECT true FROM oauth_clients WHERE client_id = $1", client_id
-            )
-            if taken:
+            if await clients.was_issued(conn, client_id):
                 # The file was lost: the old secret is unrecoverable, so a new
                 # admin client takes over under a fresh id.
                 client_id = f"{ADMIN_CLIENT_ID}-{int(time.time())}"
-            created = await service.create_client(
+            created = await clients.create_client(
                 conn,
                 ClientIn(name="national body (bootstrap)", role="admin"),
                 Principal.system("bootstrap-admin"),

@@ -6,113 +6,41 @@ right tenant (403 otherwise), checked again in :mod:`meriter_registry.service`.
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from meriter_registry import deqar
-from meriter_registry.clients import tokens
 from meriter_registry.deps import (
     AdminDep,
     AgencyDep,
     NowDep,
     PoolDep,
     QaCacheDep,
-    SettingsDep,
 )
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
-    ClientCreated,
-    ClientIn,
     FlagIn,
     FlagOut,
     QaStatus,
     ReportOut,
     ReportSubmission,
     SubmissionResult,
-    TokenResponse,
 )
 from meriter_shared.auth import Principal
 from meriter_shared.errors import (
     BadRequest,
-    Problem,
     ValidationProblem,
     field_errors,
 )
 
 router = APIRouter(prefix="/v1", tags=["registry"])
-oauth_router = APIRouter(tags=["oauth"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
-
-
-# --- OAuth2 ---------------------------------------------------------------
-
-
-class InvalidClient(Problem):
-    status, title, slug = 401, "Invalid Client", "invalid-client"
-
-
-@oauth_router.post("/v1/oauth/token", response_model=TokenResponse)
-async def token(request: Request, pool: PoolDep, settings: SettingsDep) -> TokenResponse:
-    """Client credentials grant (RFC 6749 §4.4); credentials in Basic auth or the form."""
-    form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
-    if form.get("grant_type") != "client_credentials":
-        raise BadRequest("grant_type must be client_credentials", error="unsupported_grant_type")
-    client_id, secret = form.get("client_id"), form.get("client_secret")
-    scheme, _, value = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() == "basic":
-        try:
-            client_id, _, secret = base64.b64decode(value).decode().partition(":")
-        except ValueError as exc:
-            raise InvalidClient("malformed Basic credentials", error="invalid_client") from exc
-    if not client_id or not secret:
-        raise InvalidClient("client credentials missing", error="invalid_client")
-    async with pool.acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT secret_hash, role, tenant_id FROM oauth_clients "
-            "WHERE client_id = $1 AND revoked_at IS NULL",
-            client_id,
-        )
-        if row is None or not tokens.secret_matches(secret, bytes(row["secret_hash"])):
-            raise InvalidClient("unknown client or wrong secret", error="invalid_client")
-        key = await tokens.active_key(conn)
-    access = tokens.issue_token(
-        key,
-        issuer=settings.auth.issuer,
-        audience=settings.auth.audience,
-        client_id=client_id,
-        role=row["role"],
-        tenant_id=row["tenant_id"],
-        lifetime_s=settings.token_lifetime_s,
-    )
-    return TokenResponse(access_token=access, expires_in=settings.token_lifetime_s)
-
-
-@oauth_router.get("/.well-known/jwks.json")
-async def jwks(pool: PoolDep) -> JSONResponse:
-    async with pool.acquire() as conn:
-        body = await tokens.public_jwks(conn)
-    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
-
-
-@router.post("/clients", status_code=201, response_model=ClientCreated)
-async def create_client(body: ClientIn, pool: PoolDep, admin: AdminDep) -> ClientCreated:
-    async with pool.acquire() as conn:
-        return await service.create_client(conn, body, admin)
-
-
-@router.delete("/clients/{client_id}", status_code=204)
-async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep, now: NowDep) -> Response:
-    async with pool.acquire() as conn:
-        await service.revoke_client(conn, client_id, admin, now)
-    return Response(status_code=204)
 
 
 # --- institutions and agencies ---------------------------------------------

@@ -146,32 +146,3 @@ class QaStatus(BaseModel):
     not_counted: dict[str, str] = Field(
         default_factory=dict, description="report id -> why it does not count on the date"
     )
-
-
-ClientRole = Literal["admin", "agency", "institution"]
-
-
-class ClientIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=200)
-    role: ClientRole
-    tenant_id: str | None = None
-
-    @model_validator(mode="after")
-    def _tenant(self) -> ClientIn:
-        if (self.role == "admin") != (self.tenant_id is None):
-            raise ValueError("agency and institution clients need tenant_id; admin has none")
-        return self
-
-
-class ClientCreated(BaseModel):
-    client_id: str
-    client_secret: str
-    role: ClientRole
-    tenant_id: str | None
-
-
-class TokenResponse(BaseModel):
-    access_token: str
-    token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type, not a secret
-    expires_in: int

@@ -17,12 +17,9 @@ from datetime import date, datetime
 from typing import Any
 
 from meriter_registry.agencies import service as agencies
-from meriter_registry.clients.tokens import hash_secret, new_secret
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
 from meriter_registry.reports.schemas import (
-    ClientCreated,
-    ClientIn,
     FlagIn,
     FlagOut,
     QaStatus,
@@ -35,7 +32,6 @@ from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
-    ClientState,
     ReportFlagState,
 )
 from meriter_shared.qa import (
@@ -403,63 +399,3 @@ async def search_reports(
     rows = await conn.fetch(sql, *args)
     reports = [_report_from_row(r) for r in rows]
     return reports, (reports[-1].id if len(reports) == limit else None)
-
-
-# --- clients --------------------------------------------------------------
-
-
-async def create_client(
-    conn: Connection, data: ClientIn, principal: Principal, client_id: str | None = None
-) -> ClientCreated:
-    authorize(principal, detail="only the national body creates clients")
-    if (
-        data.role == "agency"
-        and data.tenant_id is not None
-        and await agencies.find_agency(conn, data.tenant_id) != data.tenant_id
-    ):
-        raise ValidationProblem(
-            "unknown agency", errors=[{"loc": ["body", "tenant_id"], "msg": "unknown agency"}]
-        )
-    if data.role == "institution" and data.tenant_id is not None:
-        try:
-            await institutions.resolve_institution(conn, data.tenant_id)
-        except NotFound as exc:
-            raise ValidationProblem(
-                "unknown institution",
-                errors=[{"loc": ["body", "tenant_id"], "msg": "unknown institution"}],
-            ) from exc
-    client_id = client_id or f"mc_{uuid.uuid4().hex}"
-    secret = new_secret()
-    async with conn.transaction():
-        await conn.execute(
-            "INSERT INTO oauth_clients (client_id, secret_hash, role, tenant_id, name) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            client_id,
-            hash_secret(secret),
-            data.role,
-            data.tenant_id,
-            data.name,
-        )
-        state = ClientState(client_id=client_id, role=data.role, tenant_id=data.tenant_id)
-        await emit(conn, registry_events.CLIENT_CREATED, client_id, state)
-    return ClientCreated(
-        client_id=client_id, client_secret=secret, role=data.role, tenant_id=data.tenant_id
-    )
-
-
-async def revoke_client(
-    conn: Connection, client_id: str, principal: Principal, now: datetime
-) -> None:
-    authorize(principal, detail="only the national body revokes clients")
-    async with conn.transaction():
-        done = await conn.fetchval(
-            "UPDATE oauth_clients SET revoked_at = $2 WHERE client_id = $1 "
-            "AND revoked_at IS NULL RETURNING client_id",
-            client_id,
-            now,
-        )
-        if done is None:
-            raise NotFound(f"no active client {client_id}")
-        await emit(
-            conn, registry_events.CLIENT_REVOKED, client_id, ClientState(client_id=client_id)
-        )
