@@ -1,13 +1,13 @@
-"""Registry HTTP endpoints.
+"""Report routes: DEQAR's Submission API v2 (JSON and CSV, withdrawal), flags,
+search and qa-status.
 
-Reads are public; every write needs a bearer token (401 without one) and the
-right tenant (403 otherwise), checked again in :mod:`meriter_registry.service`.
+Reads are public. Submitting and withdrawing need an agency or admin token
+(``AgencyDep``), flags the admin's; whether the agency owns the report is
+the rule's to say (:mod:`.service`).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
@@ -29,9 +29,11 @@ from meriter_registry.reports.schemas import (
     FlagOut,
     QaStatus,
     ReportOut,
+    ReportPage,
     ReportSubmission,
     SubmissionResult,
 )
+from meriter_registry.responses import csv_page, json_page
 from meriter_shared.auth import Principal
 from meriter_shared.errors import (
     BadRequest,
@@ -39,11 +41,8 @@ from meriter_shared.errors import (
     field_errors,
 )
 
-router = APIRouter(prefix="/v1", tags=["registry"])
+router = APIRouter(prefix="/v1", tags=["reports"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
-
-
-# --- institutions and agencies ---------------------------------------------
 
 
 @router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
@@ -85,7 +84,7 @@ async def _submit(
         return await service.submit_report(conn, sub, principal, now)
 
 
-@router.get("/reports")
+@router.get("/reports", response_model=ReportPage)
 async def search_reports(
     pool: PoolDep,
     agency: str | None = None,
@@ -115,14 +114,9 @@ async def search_reports(
         )
     rows = [r.model_dump(mode="json") for r in reports]
     if format == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=list(ReportOut.model_fields))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({**row, "institution_ids": " ".join(row["institution_ids"])})
-        headers = {"X-Next-Cursor": next_cursor} if next_cursor else {}
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
-    return JSONResponse({"results": rows, "next_cursor": next_cursor})
+        flat = [{**row, "institution_ids": " ".join(row["institution_ids"])} for row in rows]
+        return csv_page(flat, list(ReportOut.model_fields), next_cursor)
+    return json_page(rows, next_cursor)
 
 
 @submission_router.post("/submit/report", response_model=SubmissionResult)

@@ -1,4 +1,4 @@
-"""Request and response bodies of the registry API.
+"""Report request and response bodies (not the ``report.*`` event payloads).
 
 Report submissions use the object shape of DEQAR's Submission API v2 so an
 agency's existing tooling works unchanged: ``agency`` (acronym or DEQAR
@@ -26,7 +26,6 @@ from pydantic import (
 
 from meriter_registry import deqar
 from meriter_registry.institutions.schemas import InstitutionRef
-from meriter_shared.events.registry import ReportState
 from meriter_shared.qa import ActivityType, Decision, Status
 
 
@@ -120,8 +119,30 @@ class SubmissionResult(BaseModel):
     report_warnings: list[str] = Field(default_factory=list)
 
 
-class ReportOut(ReportState):
-    """A report version, as the API answers and as ``report.*`` events carry it."""
+class ReportOut(BaseModel):
+    """A report version as the API answers. The ``report.*`` events carry the
+    shared contract :class:`meriter_shared.events.registry.ReportState`, mapped
+    from this field by field in :mod:`.service`, so the API and the contract
+    can change apart."""
+
+    id: str
+    agency_id: str
+    local_identifier: str
+    version: int
+    activity_type: str
+    status: str
+    decision: str
+    valid_from: date
+    valid_to: date | None
+    valid_until: date
+    institution_ids: list[str]
+    recorded_at: datetime
+    withdrawn_at: datetime | None = None
+
+
+class ReportPage(BaseModel):
+    results: list[ReportOut]
+    next_cursor: str | None
 
 
 class FlagIn(BaseModel):

@@ -1,13 +1,23 @@
-"""Registry operations: each change and its event commit in one transaction.
+"""Report rules: submissions, resubmissions, withdrawal, flags, qa-status, search.
 
-Invariants: every change writes exactly one outbox row in the transaction
-that makes it, so each change reaches ``registry.events`` once (the kernel's
-relay publishes it). Tenant rules are checked here, not only in routes, so
-the import path obeys them too: an agency submits and withdraws only its own
-reports, an institution manages only its own offerings, the admin manages
-agencies, institutions and clients. Report history is append-only (see the
-migration): the rule in :mod:`meriter_shared.qa` is evaluated on the
-versions visible ``as_of`` the question.
+Invariants:
+
+* Every change writes exactly one outbox row in the transaction that makes
+  it (``report.recorded`` / ``report.updated`` / ``report.withdrawn`` with
+  the version in force as :class:`ReportState`; ``report.flagged`` /
+  ``report.flag_lifted`` with :class:`ReportFlagState`), so each change
+  reaches ``registry.events`` once.
+* Tenant rules are checked here, not only in routes, so every path (HTTP,
+  CSV, import) obeys them: an agency submits and withdraws only its own
+  reports; only the national body flags them.
+* ``(agency, local_identifier)`` names one report: submitting it again
+  records the next version — or nothing at all (no version, no event) when
+  the content and institutions are what is in force already, so a re-run
+  import changes nothing. Resubmitting a withdrawn report reinstates it.
+* Report history is append-only (see the migration): the rule in
+  :mod:`meriter_shared.qa` is evaluated on the versions visible ``as_of``
+  the question, with the agency's EQAR registrations as recorded then and
+  the high flags up then.
 """
 
 from __future__ import annotations
@@ -19,6 +29,7 @@ from typing import Any
 from meriter_registry.agencies import service as agencies
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
+from meriter_registry.reports import repository
 from meriter_registry.reports.schemas import (
     FlagIn,
     FlagOut,
@@ -28,11 +39,17 @@ from meriter_registry.reports.schemas import (
     SubmissionResult,
 )
 from meriter_shared.auth import Principal, Role, authorize
+from meriter_shared.db.query import next_cursor
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
-from meriter_shared.events import registry as registry_events
 from meriter_shared.events.registry import (
+    REPORT_FLAG_LIFTED,
+    REPORT_FLAGGED,
+    REPORT_RECORDED,
+    REPORT_UPDATED,
+    REPORT_WITHDRAWN,
     ReportFlagState,
+    ReportState,
 )
 from meriter_shared.qa import (
     Decision,
@@ -43,7 +60,57 @@ from meriter_shared.qa import (
     quality_assured,
 )
 
-# --- reports --------------------------------------------------------------
+
+def _state(out: ReportOut) -> ReportState:
+    """The API's report version as the ``report.*`` events carry it."""
+    return ReportState(
+        id=out.id,
+        agency_id=out.agency_id,
+        local_identifier=out.local_identifier,
+        version=out.version,
+        activity_type=out.activity_type,
+        status=out.status,
+        decision=out.decision,
+        valid_from=out.valid_from,
+        valid_to=out.valid_to,
+        valid_until=out.valid_until,
+        institution_ids=out.institution_ids,
+        recorded_at=out.recorded_at,
+        withdrawn_at=out.withdrawn_at,
+    )
+
+
+def _flag_state(flag: FlagOut) -> ReportFlagState:
+    return ReportFlagState(
+        id=flag.id,
+        report_id=flag.report_id,
+        level=flag.level,
+        reason=flag.reason,
+        raised_at=flag.raised_at,
+        lifted_at=flag.lifted_at,
+    )
+
+
+def _report_out(row: Any) -> ReportOut:
+    """A report version from a repository row (see :mod:`.repository`)."""
+    return ReportOut(
+        id=row["report_id"],
+        agency_id=row["agency_id"],
+        local_identifier=row["local_identifier"],
+        version=row["version"],
+        activity_type=row["activity_type"],
+        status=row["status"],
+        decision=row["decision"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        valid_until=row["valid_until"],
+        institution_ids=list(row["institution_ids"]),
+        recorded_at=row["recorded_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+# --- submission and withdrawal -------------------------------------------------
 
 
 async def submit_report(
@@ -74,20 +141,9 @@ async def submit_report(
     valid_from, valid_to = sub.dates()
     body = sub.model_dump(mode="json")
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT id, current_version, withdrawn_at FROM reports "
-            "WHERE agency_id = $1 AND local_identifier = $2 FOR UPDATE",
-            agency_id,
-            sub.local_identifier,
-        )
+        row = await repository.lock_by_local_identifier(conn, agency_id, sub.local_identifier)
         if row is not None and row["withdrawn_at"] is None:
-            current = await conn.fetchrow(
-                "SELECT body, array(SELECT institution_id FROM report_institutions ri "
-                "  WHERE ri.report_id = $1 AND ri.version = $2 ORDER BY 1) AS ids "
-                "FROM report_versions WHERE report_id = $1 AND version = $2",
-                row["id"],
-                row["current_version"],
-            )
+            current = await repository.content(conn, row["id"], row["current_version"])
             if (
                 current
                 and current["body"] == body
@@ -99,75 +155,66 @@ async def submit_report(
                 )
         if row is None:
             report_id, version, created = str(uuid.uuid4()), 1, True
-            await conn.execute(
-                "INSERT INTO reports (id, agency_id, local_identifier, current_version) "
-                "VALUES ($1, $2, $3, 1)",
-                report_id,
-                agency_id,
-                sub.local_identifier,
-            )
+            await repository.insert_report(conn, report_id, agency_id, sub.local_identifier)
         else:
             report_id, version, created = row["id"], row["current_version"] + 1, False
-            await conn.execute(
-                "UPDATE report_versions SET superseded_at = $2 "
-                "WHERE report_id = $1 AND superseded_at IS NULL",
-                report_id,
-                now,
-            )
-            await conn.execute(
-                "UPDATE reports SET current_version = $2, withdrawn_at = NULL WHERE id = $1",
-                report_id,
-                version,
-            )
-        await conn.execute(
-            "INSERT INTO report_versions (report_id, version, agency_id, activity_type, status, "
-            "decision, valid_from, valid_to, valid_until, body, recorded_at) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            await repository.supersede_current(conn, report_id, now)
+            await repository.set_current_version(conn, report_id, version)
+        # The new version, as written: the event is built from it, not read back.
+        out = ReportOut(
+            id=report_id,
+            agency_id=agency_id,
+            local_identifier=sub.local_identifier,
+            version=version,
+            activity_type=sub.activity_type.value,
+            status=sub.status.value,
+            decision=sub.decision.value,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            valid_until=effective_valid_to(valid_from, valid_to),
+            institution_ids=sorted(institution_ids),
+            recorded_at=now,
+            withdrawn_at=None,
+        )
+        await repository.insert_version(
+            conn,
             report_id,
             version,
             agency_id,
-            sub.activity_type.value,
-            sub.status.value,
-            sub.decision.value,
-            valid_from,
-            valid_to,
-            effective_valid_to(valid_from, valid_to),
-            body,
-            now,
+            activity_type=out.activity_type,
+            status=out.status,
+            decision=out.decision,
+            valid_from=out.valid_from,
+            valid_to=out.valid_to,
+            valid_until=out.valid_until,
+            body=body,
+            recorded_at=now,
+            institution_ids=institution_ids,
         )
-        await conn.executemany(
-            "INSERT INTO report_institutions VALUES ($1, $2, $3)",
-            [(iid, report_id, version) for iid in institution_ids],
-        )
-        out = await _report_out(conn, report_id, version)
-        kind = registry_events.REPORT_RECORDED if created else registry_events.REPORT_UPDATED
-        await emit(conn, kind, report_id, out)
+        await emit(conn, REPORT_RECORDED if created else REPORT_UPDATED, report_id, _state(out))
     return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
 
 
 async def withdraw_report(
     conn: Connection, report_id: str, principal: Principal, now: datetime
 ) -> ReportOut:
+    """Withdraw a report (its agency or the admin): it stops counting from ``now``."""
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "SELECT agency_id, current_version, withdrawn_at FROM reports WHERE id = $1 FOR UPDATE",
-            report_id,
-        )
+        row = await repository.lock(conn, report_id)
         if row is None:
             raise NotFound(f"no report {report_id}")
         authorize(principal, Role.AGENCY, tenant_id=row["agency_id"])
         if row["withdrawn_at"] is not None:
             raise Conflict("the report is already withdrawn")
-        await conn.execute("UPDATE reports SET withdrawn_at = $2 WHERE id = $1", report_id, now)
-        await conn.execute(
-            "UPDATE report_versions SET superseded_at = $2 "
-            "WHERE report_id = $1 AND superseded_at IS NULL",
-            report_id,
-            now,
-        )
-        out = await _report_out(conn, report_id, row["current_version"])
-        await emit(conn, registry_events.REPORT_WITHDRAWN, report_id, out)
+        closed = await repository.withdraw(conn, report_id, now)
+        if closed is None:  # a report always has a version in force until withdrawn
+            raise NotFound(f"no report {report_id}")
+        out = _report_out(closed)
+        await emit(conn, REPORT_WITHDRAWN, report_id, _state(out))
     return out
+
+
+# --- flags -----------------------------------------------------------------
 
 
 async def raise_flag(
@@ -176,7 +223,7 @@ async def raise_flag(
     """The national body flags a report; a high flag stops it counting from now."""
     authorize(principal, detail="only the national body flags reports")
     async with conn.transaction():
-        if not await conn.fetchval("SELECT true FROM reports WHERE id = $1", report_id):
+        if not await repository.exists(conn, report_id):
             raise NotFound(f"no report {report_id}")
         flag = FlagOut(
             id=f"flag_{uuid.uuid4().hex}",
@@ -185,120 +232,33 @@ async def raise_flag(
             reason=data.reason,
             raised_at=now,
         )
-        await conn.execute(
-            "INSERT INTO report_flags (id, report_id, level, reason, raised_at) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            flag.id,
-            report_id,
-            flag.level,
-            flag.reason,
-            now,
-        )
-        await emit(
-            conn, registry_events.REPORT_FLAGGED, report_id, ReportFlagState(**flag.model_dump())
-        )
+        await repository.insert_flag(conn, flag.id, report_id, flag.level, flag.reason, now)
+        await emit(conn, REPORT_FLAGGED, report_id, _flag_state(flag))
     return flag
 
 
 async def lift_flag(
     conn: Connection, report_id: str, flag_id: str, principal: Principal, now: datetime
 ) -> FlagOut:
+    """The national body lifts a flag; it stays in the history (as-of answers unchanged)."""
     authorize(principal, detail="only the national body lifts flags")
     async with conn.transaction():
-        row = await conn.fetchrow(
-            "UPDATE report_flags SET lifted_at = $3 WHERE id = $1 AND report_id = $2 "
-            "AND lifted_at IS NULL RETURNING id, report_id, level, reason, raised_at, lifted_at",
-            flag_id,
-            report_id,
-            now,
-        )
+        row = await repository.lift_flag(conn, report_id, flag_id, now)
         if row is None:
             raise NotFound(f"no raised flag {flag_id} on report {report_id}")
         flag = FlagOut(**dict(row))
-        await emit(
-            conn,
-            registry_events.REPORT_FLAG_LIFTED,
-            report_id,
-            ReportFlagState(**flag.model_dump()),
-        )
+        await emit(conn, REPORT_FLAG_LIFTED, report_id, _flag_state(flag))
     return flag
 
 
-async def _report_out(conn: Connection, report_id: str, version: int) -> ReportOut:
-    row = await conn.fetchrow(
-        "SELECT v.*, r.local_identifier, r.withdrawn_at, "
-        "  array(SELECT institution_id FROM report_institutions ri "
-        "        WHERE ri.report_id = v.report_id AND ri.version = v.version "
-        "        ORDER BY institution_id) AS institution_ids "
-        "FROM report_versions v JOIN reports r ON r.id = v.report_id "
-        "WHERE v.report_id = $1 AND v.version = $2",
-        report_id,
-        version,
-    )
-    if row is None:
-        raise NotFound(f"no report {report_id}")
-    return _report_from_row(row)
-
-
-def _report_from_row(row: Any) -> ReportOut:
-    return ReportOut(
-        id=row["report_id"],
-        agency_id=row["agency_id"],
-        local_identifier=row["local_identifier"],
-        version=row["version"],
-        activity_type=row["activity_type"],
-        status=row["status"],
-        decision=row["decision"],
-        valid_from=row["valid_from"],
-        valid_to=row["valid_to"],
-        valid_until=row["valid_until"],
-        institution_ids=list(row["institution_ids"]),
-        recorded_at=row["recorded_at"],
-        withdrawn_at=row["withdrawn_at"],
-    )
-
-
-# One round trip: the institution by either key, then the reports visible as of
-# the question whose validity window holds the date, each with its agency's
-# EQAR registrations as recorded at that instant (agency_versions). The as-of
-# filter and the date window run in SQL; the rule's remaining conditions run
-# in Python (meriter_shared.qa) so the answer can say why each report in the
-# window does not count. A row with a NULL report_id is an institution with no
-# report in the window.
-_QA_SQL = """
-WITH inst AS (
-    SELECT id FROM institutions WHERE id = $1
-    UNION ALL
-    SELECT id FROM institutions WHERE deqar_id = $1
-    LIMIT 1
-)
-SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
-    SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
-           v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
-           r.local_identifier, r.withdrawn_at,
-           array(SELECT institution_id FROM report_institutions x
-                 WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
-           (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
-             WHERE av.agency_id = v.agency_id AND av.recorded_at <= $2
-             ORDER BY av.recorded_at DESC LIMIT 1) AS registrations,
-           array(SELECT f.raised_at FROM report_flags f
-                 WHERE f.report_id = v.report_id AND f.level = 'high' ORDER BY f.id)
-               AS flags_raised,
-           array(SELECT f.lifted_at FROM report_flags f
-                 WHERE f.report_id = v.report_id AND f.level = 'high' ORDER BY f.id)
-               AS flags_lifted
-    FROM report_institutions ri
-    JOIN report_versions v ON v.report_id = ri.report_id AND v.version = ri.version
-    JOIN reports r ON r.id = v.report_id
-    WHERE ri.institution_id = inst.id
-      AND v.recorded_at <= $2 AND (v.superseded_at IS NULL OR v.superseded_at > $2)
-      AND v.valid_from <= $3 AND v.valid_until >= $3
-) q ON true
-"""
+# --- reads -----------------------------------------------------------------
 
 
 async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> QaStatus:
-    found = await conn.fetch(_QA_SQL, key, as_of, on)
+    """Is the institution (platform or DEQAR id) quality assured on ``on``, as the
+    registry knew it at ``as_of``? With the reports that say so and, for each
+    other report in the window, why it does not count."""
+    found = await repository.qa_rows(conn, key, as_of, on)
     if not found:
         raise NotFound(f"no institution {key}")
     institution_id: str = found[0]["institution_id"]
@@ -335,7 +295,7 @@ async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> Qa
         on=on,
         as_of=as_of,
         quality_assured=verdict.quality_assured,
-        reports=[_report_from_row(by_id[f.report_id]) for f in verdict.justifying],
+        reports=[_report_out(by_id[f.report_id]) for f in verdict.justifying],
         not_counted=verdict.rejected,
     )
 
@@ -353,49 +313,28 @@ async def search_reports(
     cursor: str | None = None,
     limit: int = 50,
 ) -> tuple[list[ReportOut], str | None]:
-    """Current (not withdrawn) report versions by DEQAR's report filters, paged by id."""
-    # Only the fixed fragments below are joined into the SQL; values are bound.
-    where = ["v.superseded_at IS NULL"]
-    args: list[Any] = []
+    """Current (not withdrawn) report versions by DEQAR's report filters, paged by id.
 
-    def bind(value: Any) -> str:
-        args.append(value)
-        return f"${len(args)}"
-
-    if agency is not None:
-        agency_id = await agencies.find_agency(conn, agency)
-        where.append(f"v.agency_id = {bind(agency_id)}")
-    if institution is not None:
-        iid = await institutions.resolve_institution(conn, institution)
-        where.append(
-            "EXISTS (SELECT 1 FROM report_institutions x WHERE x.report_id = v.report_id "  # noqa: S608
-            f"AND x.version = v.version AND x.institution_id = {bind(iid)})"
-        )
-    if country is not None:
-        where.append(
-            "EXISTS (SELECT 1 FROM report_institutions x JOIN institutions i ON i.id = "  # noqa: S608
-            "x.institution_id WHERE x.report_id = v.report_id AND x.version = v.version "
-            f"AND i.country = {bind(country)})"
-        )
-    for column, value in (
-        ("v.activity_type", activity_type),
-        ("v.status", status),
-        ("v.decision", decision),
-    ):
-        if value is not None:
-            where.append(f"{column} = {bind(value)}")
-    if valid_on is not None:
-        p = bind(valid_on)
-        where.append(f"v.valid_from <= {p} AND v.valid_until >= {p}")
-    if cursor is not None:
-        where.append(f"v.report_id > {bind(cursor)}")
-    sql = (
-        "SELECT v.*, r.local_identifier, r.withdrawn_at, array(SELECT institution_id FROM "  # noqa: S608
-        "report_institutions x WHERE x.report_id = v.report_id AND x.version = v.version "
-        "ORDER BY 1) AS institution_ids FROM report_versions v JOIN reports r "
-        f"ON r.id = v.report_id WHERE {' AND '.join(where)} "
-        f"ORDER BY v.report_id LIMIT {bind(limit)}"
+    An unknown agency matches no report; an unknown institution is a 404."""
+    agency_id = await agencies.find_agency(conn, agency) if agency is not None else None
+    if agency is not None and agency_id is None:
+        return [], None
+    iid = (
+        await institutions.resolve_institution(conn, institution)
+        if institution is not None
+        else None
     )
-    rows = await conn.fetch(sql, *args)
-    reports = [_report_from_row(r) for r in rows]
-    return reports, (reports[-1].id if len(reports) == limit else None)
+    rows = await repository.search(
+        conn,
+        agency_id=agency_id,
+        institution_id=iid,
+        country=country,
+        activity_type=activity_type,
+        status=status,
+        decision=decision,
+        valid_on=valid_on,
+        cursor=cursor,
+        limit=limit,
+    )
+    reports = [_report_out(r) for r in rows]
+    return reports, next_cursor(reports, limit, lambda r: r.id)

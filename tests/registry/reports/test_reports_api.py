@@ -1,4 +1,5 @@
-"""The registry over HTTP against real Postgres and the session broker."""
+"""Reports over HTTP against real Postgres and the session broker: submission
+(JSON and CSV), withdrawal, flags, search, qa-status, and the events on the wire."""
 
 from __future__ import annotations
 
