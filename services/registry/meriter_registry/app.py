@@ -19,8 +19,9 @@ from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.institutions import api as institutions_api
 from meriter_registry.offerings import api as offerings_api
+from meriter_registry.openapi import add_schemas
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
-from meriter_registry.reports.api import router, submission_router
+from meriter_registry.reports import api as reports_api
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
@@ -47,8 +48,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             institutions_api.router,
             agencies_api.router,
             offerings_api.router,
-            router,
-            submission_router,
+            reports_api.router,
+            reports_api.submission_router,
             clients_api.oauth_router,
             clients_api.router,
         ],
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],
     )
+    add_schemas(app, *reports_api.BODY_MODELS)
     app.state.registry = RegistryState(settings=settings, qa_cache=qa_cache, clock=clock)
     app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth

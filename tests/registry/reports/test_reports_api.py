@@ -373,3 +373,14 @@ async def test_only_the_national_body_flags_reports(registry: Registry) -> None:
         "/v1/reports/no-such-report/flags", json=body, headers=registry.admin
     )
     assert missing.status_code == 404
+
+
+async def test_a_submission_that_is_not_json_is_a_400_problem(registry: Registry) -> None:
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        content=b"agency=AAA",
+        headers={**registry.admin, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["detail"] == "the body is not JSON"

@@ -12,13 +12,28 @@ from meriter_registry.clients import service
 from meriter_registry.clients.schemas import ClientCreated, ClientIn, TokenResponse
 from meriter_registry.deps import AdminDep, NowDep, PoolDep, SettingsDep
 from meriter_registry.errors import InvalidClient
+from meriter_registry.openapi import form_body
 from meriter_shared.errors import BadRequest
 
 oauth_router = APIRouter(tags=["oauth"])
 router = APIRouter(prefix="/v1", tags=["clients"])
 
 
-@oauth_router.post("/v1/oauth/token", response_model=TokenResponse)
+TOKEN_FORM = form_body(
+    {
+        "type": "object",
+        "required": ["grant_type"],
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "client_id": {"type": "string"},
+            "client_secret": {"type": "string", "format": "password"},
+        },
+    },
+    "client_id and client_secret here, or in HTTP Basic authentication.",
+)
+
+
+@oauth_router.post("/v1/oauth/token", response_model=TokenResponse, openapi_extra=TOKEN_FORM)
 async def token(
     request: Request, pool: PoolDep, settings: SettingsDep, now: NowDep
 ) -> TokenResponse:

@@ -23,6 +23,7 @@ from meriter_registry.deps import (
     PoolDep,
     QaCacheDep,
 )
+from meriter_registry.openapi import json_body, text_body
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     FlagIn,
@@ -43,6 +44,8 @@ from meriter_shared.errors import (
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
+# Models the hand-read bodies refer to (see openapi.py); the app documents them.
+BODY_MODELS = (ReportSubmission,)
 
 
 @router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
@@ -119,7 +122,11 @@ async def search_reports(
     return json_page(rows, next_cursor)
 
 
-@submission_router.post("/submit/report", response_model=SubmissionResult)
+@submission_router.post(
+    "/submit/report",
+    response_model=SubmissionResult,
+    openapi_extra=json_body(ReportSubmission, "One DEQAR Submission API v2 report object."),
+)
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> SubmissionResult:
@@ -131,7 +138,13 @@ async def submit_report(
     return await _submit(body, pool, agency, now)
 
 
-@submission_router.post("/submit/csv")
+@submission_router.post(
+    "/submit/csv",
+    openapi_extra=text_body(
+        "text/csv",
+        "One report per row, DEQAR's columns; list items as name[n].field (1-based).",
+    ),
+)
 async def submit_csv(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> JSONResponse:
