@@ -35,7 +35,6 @@ from meriter_registry.reports.schemas import (
     SubmissionResult,
 )
 from meriter_registry.responses import csv_page, json_page
-from meriter_shared.auth import Principal
 from meriter_shared.errors import (
     BadRequest,
     ValidationProblem,
@@ -73,18 +72,12 @@ async def qa_status(
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
-# --- reports --------------------------------------------------------------
-
-
-async def _submit(
-    body: Any, pool: PoolDep, principal: Principal, now: datetime
-) -> SubmissionResult:
+def _submission(body: Any) -> ReportSubmission:
+    """A DEQAR report object, or the problem listing every field at fault."""
     try:
-        sub = ReportSubmission.model_validate(body)
+        return ReportSubmission.model_validate(body)
     except ValidationError as exc:
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
-    async with pool.acquire() as conn:
-        return await service.submit_report(conn, sub, principal, now)
 
 
 @router.get("/reports", response_model=ReportPage)
@@ -135,7 +128,9 @@ async def submit_report(
         body = await request.json()
     except ValueError as exc:
         raise BadRequest("the body is not JSON") from exc
-    return await _submit(body, pool, agency, now)
+    submission = _submission(body)
+    async with pool.acquire() as conn:
+        return await service.submit_report(conn, submission, agency, now)
 
 
 @submission_router.post(
@@ -151,12 +146,13 @@ async def submit_csv(
     """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
     text = (await request.body()).decode("utf-8-sig")
     results: list[dict[str, Any]] = []
-    for line, submission in deqar.csv_submissions(text):
-        try:
-            out = await _submit(submission, pool, agency, now)
-            results.append({"row": line, **out.model_dump()})
-        except ValidationProblem as exc:
-            results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
+    async with pool.acquire() as conn:
+        for line, row in deqar.csv_submissions(text):
+            try:
+                out = await service.submit_report(conn, _submission(row), agency, now)
+                results.append({"row": line, **out.model_dump()})
+            except ValidationProblem as exc:
+                results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
     status = 200 if all(r["submission_status"] == "success" for r in results) else 400
     return JSONResponse(results, status_code=status)
 
