@@ -39,10 +39,12 @@ import httpx
 
 from bench.infra import bench_infra
 from meriter_local.procs import free_port
-from meriter_registry import service
 from meriter_registry.app import create_app
+from meriter_registry.clients import service as clients
+from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.config import Settings
-from meriter_registry.schemas import ClientIn
+from meriter_registry.reports import service
+from meriter_shared.auth import Principal
 from meriter_shared.qa import effective_valid_to
 from meriter_shared.settings import KafkaSettings, PostgresSettings
 
@@ -313,8 +315,8 @@ async def run(rate: int, seconds: float) -> dict[str, Any]:
             ids = await seed(pool)
             seed_s = time.perf_counter() - t0
             async with pool.acquire() as conn:
-                admin = await service.create_client(
-                    conn, ClientIn(name="bench", role="admin"), None
+                admin = await clients.create_client(
+                    conn, ClientIn(name="bench", role="admin"), Principal.system("bench")
                 )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:

@@ -14,6 +14,15 @@ Invariants:
 * Claims carried: ``sub`` / ``client_id`` (the OAuth2 client), ``role``
   (``admin`` | ``agency`` | ``institution``) and ``tenant`` (the agency or
   institution the client belongs to; absent for admin).
+* ``Role.SYSTEM`` is never taken from a token (one claiming it is refused):
+  it stands for trusted code running in the process — a bootstrap command,
+  a test of a rule — and only code can make one (``Principal.system``).
+  There is no "no principal": every rule is asked about someone.
+* Authorization is one function, ``authorize``: the admin and the system
+  pass; anyone else needs one of the roles asked for and, when the resource
+  belongs to a tenant, to be that tenant. Route guards (``require_roles``,
+  ``AdminDep``) are built from it, so a route and the rule behind it cannot
+  disagree about who the admin is.
 
 Because only the issuer URL, audience and JWKS location are configured, an
 external identity provider replaces the registry's token endpoint by
@@ -33,6 +42,7 @@ from typing import Annotated, Any
 import httpx
 import jwt
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
 from meriter_shared.errors import Forbidden, Unauthorized
@@ -44,6 +54,14 @@ class Role(StrEnum):
     ADMIN = "admin"
     AGENCY = "agency"
     INSTITUTION = "institution"
+    # Trusted code in the process; never accepted from a token.
+    SYSTEM = "system"
+
+
+# The roles a bearer token may carry.
+TOKEN_ROLES = frozenset({Role.ADMIN, Role.AGENCY, Role.INSTITUTION})
+# The roles that pass every authorization check.
+_SUPERVISORS = frozenset({Role.ADMIN, Role.SYSTEM})
 
 
 class AuthSettings(BaseModel):
@@ -63,8 +81,35 @@ class Principal:
     role: Role
     tenant_id: str | None
 
+    @classmethod
+    def system(cls, purpose: str) -> Principal:
+        """Trusted code acting by itself (``purpose`` names it, e.g. ``bootstrap-admin``)."""
+        return cls(client_id=f"system:{purpose}", role=Role.SYSTEM, tenant_id=None)
+
     def is_tenant(self, role: Role, tenant_id: str) -> bool:
         return self.role is role and self.tenant_id == tenant_id
+
+
+def authorize(
+    principal: Principal,
+    *roles: Role,
+    tenant_id: str | None = None,
+    detail: str | None = None,
+) -> Principal:
+    """Let ``principal`` act, or raise ``Forbidden`` (403).
+
+    The admin and the system always pass. Anyone else must hold one of
+    ``roles`` (none given: admin only) and, when ``tenant_id`` names the
+    tenant the resource belongs to, be that tenant. ``detail`` is the
+    refusal's explanation.
+    """
+    if principal.role in _SUPERVISORS:
+        return principal
+    if principal.role not in roles:
+        raise Forbidden(detail or f"role {principal.role.value} may not do this")
+    if tenant_id is not None and principal.tenant_id != tenant_id:
+        raise Forbidden(detail or "this belongs to another tenant")
+    return principal
 
 
 JwksFetcher = Callable[[str], Awaitable[dict[str, Any]]]
@@ -162,6 +207,8 @@ class TokenValidator:
             role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise Unauthorized("token has no valid role") from exc
+        if role not in TOKEN_ROLES:
+            raise Unauthorized("token has no valid role")
         tenant = claims.get("tenant")
         if role is not Role.ADMIN and not isinstance(tenant, str):
             raise Unauthorized("token has no tenant")
@@ -180,26 +227,37 @@ def install_validator(app: Any, validator: TokenValidator) -> None:
     app.state.token_validator = validator
 
 
-async def get_principal(request: Request) -> Principal:
+# Declared with FastAPI's scheme so the OpenAPI document names the bearer
+# security of every guarded route; a missing or non-bearer header is our 401.
+_bearer = HTTPBearer(
+    auto_error=False,
+    bearerFormat="JWT",
+    description="An access token from the registry's token endpoint (client credentials).",
+)
+
+
+async def get_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
     validator: TokenValidator | None = getattr(request.app.state, "token_validator", None)
     if validator is None:
         raise RuntimeError("install_validator was not called for this app")
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    if credentials is None or not credentials.credentials.strip():
         raise Unauthorized("a bearer token is required")
-    return await validator.validate(token.strip())
+    return await validator.validate(credentials.credentials.strip())
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def require_roles(*roles: Role) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that admits only the given roles (403 otherwise)."""
+    """A route guard: a valid token (401 otherwise) whose holder ``authorize``
+    lets act as one of ``roles`` (403 otherwise); the admin always passes.
+    Tenant checks need the resource, so the rule behind the route makes them."""
 
     async def check(principal: PrincipalDep) -> Principal:
-        if principal.role not in roles:
-            raise Forbidden(f"role {principal.role.value} may not do this")
-        return principal
+        return authorize(principal, *roles)
 
     return check
 

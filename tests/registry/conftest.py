@@ -1,8 +1,13 @@
-"""A running registry app on a fresh database and the session broker.
+"""Registry fixtures for the two tiers of tests.
 
-``registry`` yields an httpx client bound to the app (its lifespan runs: pool,
+``registry`` (the HTTP tier) yields an httpx client bound to a running app
+on a fresh database and the session broker (its lifespan runs: pool,
 migrations, producer, outbox relay) plus helpers that mint tokens for
 admin, agency and institution clients the way a real caller would.
+
+``db`` (the rules tier) yields a pool on a fresh database with the
+registry's migrations applied, and nothing else: no app, no broker. Rules
+are called directly with a connection, a principal and an instant.
 """
 
 from __future__ import annotations
@@ -15,7 +20,27 @@ from registry.registry_support import Registry
 
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
+from meriter_shared.db.migrations import migrate
+from meriter_shared.db.pool import create_pool
+from meriter_shared.db.types import Connection, Pool
 from meriter_shared.settings import KafkaSettings, PostgresSettings
+
+
+@pytest.fixture
+async def db(fresh_db: str) -> AsyncIterator[Pool]:
+    pool = await create_pool(PostgresSettings(dsn=fresh_db))
+    try:
+        await migrate(pool, "meriter_registry")
+        yield pool
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def conn(db: Pool) -> AsyncIterator[Connection]:
+    """One connection of ``db``, as a route would hold it."""
+    async with db.acquire() as connection:
+        yield connection
 
 
 @pytest.fixture

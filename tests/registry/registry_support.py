@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from meriter_registry import service
-from meriter_registry.schemas import ClientIn
+from meriter_registry.clients import service as clients
+from meriter_registry.clients.schemas import ClientIn
+from meriter_shared.auth import Principal
 from meriter_shared.db.types import Pool
 
 
@@ -31,12 +32,12 @@ class Registry:
     async def token_for(self, role: str, tenant: str | None = None) -> dict[str, str]:
         """Authorization headers for a new client of ``role``/``tenant``."""
         async with self.pool.acquire() as conn:
-            client = await service.create_client(
+            client = await clients.create_client(
                 conn,
                 ClientIn.model_validate(
                     {"name": f"{role} client", "role": role, "tenant_id": tenant}
                 ),
-                None,
+                Principal.system("tests"),
             )
         r = await self.http.post(
             "/v1/oauth/token",
@@ -93,5 +94,21 @@ def report(agency: str, local_id: str, *deqar_ids: str, **extra: Any) -> dict[st
         "valid_from": "2020-01-01",
         "valid_to": "2025-12-31",
         "institutions": [{"deqar_id": d} for d in deqar_ids],
+        **extra,
+    }
+
+
+def offering(**extra: object) -> dict[str, object]:
+    """An offering body (a micro-credential specification)."""
+    return {
+        "title": "Data literacy",
+        "learning_outcomes": ["Reads a chart critically"],
+        "ects": 3,
+        "eqf_level": 6,
+        "qf_ehea_cycle": "first",
+        "assessment_type": "written exam",
+        "participation_form": "online",
+        "language": "en",
+        "field_of_study": "0688",
         **extra,
     }

@@ -12,7 +12,7 @@ from registry.registry_support import Registry, report
 
 from meriter_registry.app import create_app
 from meriter_registry.qa_cache import QaStatusCache
-from meriter_registry.schemas import QaStatus
+from meriter_registry.reports.schemas import QaStatus
 from meriter_shared.settings import PostgresSettings
 from support.waiting import eventually
 
@@ -21,7 +21,7 @@ CURRENT = {"valid_from": "2025-01-01", "valid_to": None}
 
 
 def cache_of(registry: Registry) -> QaStatusCache:
-    cache: QaStatusCache = registry.app.state.qa_cache
+    cache: QaStatusCache = registry.app.state.registry.qa_cache
     return cache
 
 
@@ -78,7 +78,7 @@ async def test_a_change_made_here_is_read_back_at_once(registry: Registry) -> No
 @pytest.fixture
 async def second_process(registry: Registry, fresh_db: str) -> AsyncIterator[httpx.AsyncClient]:
     """Another registry process on the same database (its own cache and listener)."""
-    settings = registry.app.state.registry_settings.model_copy(
+    settings = registry.app.state.registry.settings.model_copy(
         update={"postgres": PostgresSettings(dsn=fresh_db)}
     )
     app = create_app(settings)

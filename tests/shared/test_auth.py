@@ -11,8 +11,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from meriter_shared.auth import AuthSettings, Role, TokenValidator
-from meriter_shared.errors import Unauthorized
+from meriter_shared.auth import (
+    AuthSettings,
+    Principal,
+    Role,
+    TokenValidator,
+    authorize,
+    require_roles,
+)
+from meriter_shared.errors import Forbidden, Unauthorized
 
 ISS, AUD = "https://registry.example", "meriter"
 
@@ -104,3 +111,58 @@ async def test_unknown_kid_refetches_the_jwks_once_within_the_refresh_floor() ->
     p = await validator.validate(token(new_key, "k2"))
     assert p.client_id == "c1"
     assert len(calls) == 2
+
+
+async def test_a_token_claiming_the_system_role_is_refused() -> None:
+    validator = static({"keys": [JWK]})
+    with pytest.raises(Unauthorized, match="role"):
+        await validator.validate(token(KEY, "k1", role="system", tenant=None))
+    with pytest.raises(Unauthorized, match="role"):
+        await validator.validate(token(KEY, "k1", role="system"))
+
+
+ADMIN = Principal("root", Role.ADMIN, None)
+AGENCY_A = Principal("c-a", Role.AGENCY, "a")
+INSTITUTION_I = Principal("c-i", Role.INSTITUTION, "i")
+
+
+def test_the_system_principal_is_made_by_code_and_names_its_purpose() -> None:
+    system = Principal.system("bootstrap-admin")
+    assert (system.client_id, system.role, system.tenant_id) == (
+        "system:bootstrap-admin",
+        Role.SYSTEM,
+        None,
+    )
+
+
+def test_admin_and_system_pass_every_check() -> None:
+    for who in (ADMIN, Principal.system("test")):
+        assert authorize(who) is who
+        assert authorize(who, Role.AGENCY, tenant_id="someone-else") is who
+
+
+def test_a_role_not_asked_for_is_forbidden() -> None:
+    with pytest.raises(Forbidden, match="role agency"):
+        authorize(AGENCY_A, Role.INSTITUTION)
+    with pytest.raises(Forbidden):
+        authorize(AGENCY_A)  # no roles named: admin only
+
+
+def test_another_tenants_resource_is_forbidden_with_the_given_detail() -> None:
+    assert authorize(AGENCY_A, Role.AGENCY, tenant_id="a") is AGENCY_A
+    with pytest.raises(Forbidden, match="own reports"):
+        authorize(
+            AGENCY_A, Role.AGENCY, tenant_id="b", detail="an agency submits only its own reports"
+        )
+    with pytest.raises(Forbidden, match="another tenant"):
+        authorize(INSTITUTION_I, Role.INSTITUTION, tenant_id="j")
+
+
+async def test_route_guards_admit_their_roles_and_the_admin_only() -> None:
+    agency_guard = require_roles(Role.AGENCY)
+    assert await agency_guard(AGENCY_A) is AGENCY_A
+    assert await agency_guard(ADMIN) is ADMIN
+    with pytest.raises(Forbidden):
+        await agency_guard(INSTITUTION_I)
+    with pytest.raises(Forbidden):
+        await require_roles(Role.ADMIN)(AGENCY_A)

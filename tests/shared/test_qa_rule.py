@@ -127,7 +127,7 @@ def test_one_qualifying_report_among_failing_ones_is_enough() -> None:
 
 
 def test_deqar_status_and_decision_ids_and_activity_names_are_understood() -> None:
-    from meriter_registry.schemas import ReportSubmission
+    from meriter_registry.reports.schemas import ReportSubmission
 
     sub = ReportSubmission.model_validate(
         {

@@ -12,10 +12,16 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from meriter_registry import tokens
-from meriter_registry.api import oauth_router, router, submission_router
+from meriter_registry.agencies import api as agencies_api
+from meriter_registry.clients import api as clients_api
+from meriter_registry.clients import service as clients
 from meriter_registry.config import Settings
+from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
+from meriter_registry.institutions import api as institutions_api
+from meriter_registry.offerings import api as offerings_api
+from meriter_registry.openapi import add_schemas
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
+from meriter_registry.reports import api as reports_api
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
@@ -23,11 +29,11 @@ from meriter_shared.settings import ServiceSettings
 
 
 async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
-    await app.state.qa_cache.start(runtime.pool)
+    await get_state(app).qa_cache.start(runtime.pool)
 
 
 async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
-    await app.state.qa_cache.stop()
+    await get_state(app).qa_cache.stop()
 
 
 def build_runtime(settings: ServiceSettings) -> Runtime:
@@ -35,7 +41,8 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
     return Runtime(settings, migrations="meriter_registry")
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
+    """The registry; ``clock`` is the time its rules are told (tests may fix it)."""
     settings = settings or Settings()
     runtime = build_runtime(settings)
     qa_cache = QaStatusCache(settings.qa_cache_entries)
@@ -43,30 +50,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         runtime,
         title="Meriter registry",
-        routers=[router, oauth_router, submission_router],
+        routers=[
+            institutions_api.router,
+            agencies_api.router,
+            offerings_api.router,
+            reports_api.router,
+            reports_api.submission_router,
+            clients_api.oauth_router,
+            clients_api.router,
+        ],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],
     )
-    app.state.registry_settings = settings
-    app.state.qa_cache = qa_cache
+    add_schemas(app, *reports_api.BODY_MODELS)
+    app.state.registry = RegistryState(settings=settings, qa_cache=qa_cache, clock=clock)
     app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth
     if auth.jwks_url == "self":
 
         async def own_jwks(_url: str) -> dict[str, Any]:
             async with runtime.pool.acquire() as conn:
-                return await tokens.public_jwks(conn)
+                return await clients.public_jwks(conn)
 
         async def client_revoked(client_id: str) -> bool:
             # The registry issues the tokens: a client revoked (or unknown) since
             # its token was issued is refused at once, not when the token expires.
             async with runtime.pool.acquire() as conn:
-                active = await conn.fetchval(
-                    "SELECT true FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL",
-                    client_id,
-                )
-            return active is None
+                return not await clients.is_active(conn, client_id)
 
         install_validator(app, TokenValidator(auth, fetcher=own_jwks, revoked=client_revoked))
     else:

@@ -29,9 +29,11 @@ from typing import Any
 import httpx
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs shipped
 
-from meriter_registry import service
+from meriter_registry import deqar
+from meriter_registry.clients import service as clients
+from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.config import Settings
-from meriter_registry.schemas import ClientIn
+from meriter_shared.auth import Principal
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 
@@ -48,23 +50,19 @@ async def bootstrap_admin(settings: Settings, out: Path) -> bool:
     try:
         await migrate(pool, "meriter_registry")
         async with pool.acquire() as conn:
-            if known is not None:
-                active = await conn.fetchval(
-                    "SELECT true FROM oauth_clients WHERE client_id = $1 AND revoked_at IS NULL",
-                    known.get("client_id"),
-                )
-                if active:
-                    return False
+            known_id = known.get("client_id") if known is not None else None
+            if isinstance(known_id, str) and await clients.is_active(conn, known_id):
+                return False
             client_id = ADMIN_CLIENT_ID
-            taken = await conn.fetchval(
-                "SELECT true FROM oauth_clients WHERE client_id = $1", client_id
-            )
-            if taken:
+            if await clients.was_issued(conn, client_id):
                 # The file was lost: the old secret is unrecoverable, so a new
                 # admin client takes over under a fresh id.
                 client_id = f"{ADMIN_CLIENT_ID}-{int(time.time())}"
-            created = await service.create_client(
-                conn, ClientIn(name="national body (bootstrap)", role="admin"), None, client_id
+            created = await clients.create_client(
+                conn,
+                ClientIn(name="national body (bootstrap)", role="admin"),
+                Principal.system("bootstrap-admin"),
+                client_id,
             )
     finally:
         await pool.close()
@@ -92,66 +90,6 @@ def _write_secret_file(out: Path, content: dict[str, str]) -> None:
 
 
 # --- import ----------------------------------------------------------------
-
-
-def agency_from_deqar(rec: dict[str, Any]) -> dict[str, Any]:
-    """A DEQAR web API v2 agency to this registry's agency body."""
-    start = rec.get("registration_start")
-    end = rec.get("registration_valid_to")
-    body: dict[str, Any] = {
-        "acronym": rec.get("acronym_primary") or rec.get("acronym"),
-        "name": rec.get("name_primary") or rec.get("name"),
-        "deqar_id": str(rec["deqar_id"])
-        if rec.get("deqar_id")
-        else str(rec.get("id") or "") or None,
-        "eqar_registrations": [{"registered_from": start, "registered_to": end}] if start else [],
-    }
-    country = rec.get("country")
-    if isinstance(country, dict):
-        country = country.get("iso_3166_alpha2")
-    if country:
-        body["country"] = str(country).upper()
-    if rec.get("website_link"):
-        body["website"] = rec["website_link"]
-    return body
-
-
-def institution_from_deqar(rec: dict[str, Any]) -> dict[str, Any]:
-    """A DEQAR web API v2 institution to this registry's institution body."""
-    names = rec.get("names") or [{}]
-    countries = rec.get("countries") or [{}]
-    country = countries[0].get("country_iso") or countries[0].get("iso_3166_alpha2")
-    places = rec.get("places") or []
-    body: dict[str, Any] = {
-        "deqar_id": rec.get("deqar_id"),
-        "eter_id": rec.get("eter_id") or None,
-        "name_official": names[0].get("name_official") or rec.get("name_primary"),
-        "name_english": names[0].get("name_english") or None,
-        "country": (country or rec.get("country") or "").upper(),
-        "city": (places[0].get("city") if places else None) or rec.get("city"),
-        "website": rec.get("website_link") or None,
-        "qf_ehea_levels": [
-            int(q["code"] if isinstance(q, dict) else q) for q in rec.get("qf_ehea_levels") or []
-        ],
-        "is_other_provider": bool(rec.get("is_other_provider", False)),
-        "identifiers": [
-            {
-                "resource": i.get("resource"),
-                "identifier": i.get("identifier"),
-                "valid_from": i.get("identifier_valid_from") or i.get("valid_from"),
-                "valid_to": i.get("identifier_valid_to") or i.get("valid_to"),
-            }
-            for i in rec.get("identifiers") or []
-        ],
-    }
-    return {k: v for k, v in body.items() if v is not None}
-
-
-def records(path: Path) -> list[dict[str, Any]]:
-    data = json.loads(path.read_text("utf-8"))
-    if isinstance(data, dict):
-        data = data.get("results", [data])
-    return list(data)
 
 
 class Importer:
@@ -200,8 +138,12 @@ async def run_import(
     ) as http:
         importer = Importer(http, rejections)
         plan = [
-            ("agency", "/v1/agencies", [agency_from_deqar(a) for a in agencies]),
-            ("institution", "/v1/institutions", [institution_from_deqar(i) for i in institutions]),
+            ("agency", "/v1/agencies", [deqar.agency_from_deqar(a) for a in agencies]),
+            (
+                "institution",
+                "/v1/institutions",
+                [deqar.institution_from_deqar(i) for i in institutions],
+            ),
             ("report", "/submissionapi/v2/submit/report", reports),
         ]
         for kind, url, bodies in plan:
@@ -231,7 +173,7 @@ def _import_cmd(args: argparse.Namespace) -> int:
     creds = json.loads(Path(args.credentials).read_text())
 
     def load(p: str | None) -> list[dict[str, Any]]:
-        return records(Path(p)) if p else []
+        return deqar.records(Path(p)) if p else []
 
     async def go() -> tuple[dict[str, int], list[dict[str, Any]]]:
         headers = await _token(args.url, creds)

@@ -1,10 +1,15 @@
 """Registry settings (environment prefix ``REGISTRY_``)."""
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from meriter_shared.auth import AuthSettings
-from meriter_shared.settings import ServiceSettings
+from meriter_shared.settings import PostgresSettings, ServiceSettings
+
+# One database per service (deploy/compose/postgres-init.sql): the registry's own.
+DEFAULT_DSN = "postgresql://meriter@127.0.0.1:5432/registry"
 
 
 class Settings(ServiceSettings):
@@ -12,9 +17,19 @@ class Settings(ServiceSettings):
     service_name: str = "registry"
     port: int = 8001
     public_base_url: str = "http://127.0.0.1:8001"
+    postgres: PostgresSettings = PostgresSettings(dsn=SecretStr(DEFAULT_DSN))
     # The registry validates its own tokens like any resource server would;
     # auth.issuer must equal the issuer it writes into tokens (public_base_url).
     auth: AuthSettings = AuthSettings(jwks_url="self")
     token_lifetime_s: int = Field(default=300, ge=30, le=3600)
     # Answers to "quality assured today?" kept per process (see qa_cache.py); 0 turns it off.
     qa_cache_entries: int = Field(default=100_000, ge=0)
+
+    @field_validator("postgres", mode="before")
+    @classmethod
+    def _own_database(cls, value: Any) -> Any:
+        # Setting only another field (REGISTRY_POSTGRES__POOL_MAX) must not
+        # fall back to the kernel's default database.
+        if isinstance(value, dict) and "dsn" not in value:
+            return {**value, "dsn": DEFAULT_DSN}
+        return value

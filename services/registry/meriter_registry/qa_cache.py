@@ -27,7 +27,7 @@ from typing import Any
 from asyncpg.pool import PoolConnectionProxy
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from meriter_registry.schemas import QaStatus
+from meriter_registry.reports.schemas import QaStatus
 from meriter_shared.db.outbox import NOTIFY_CHANNEL
 from meriter_shared.db.types import Pool
 

@@ -1,11 +1,14 @@
-"""The registry as OAuth2 authorization server (client credentials grant).
+"""The cryptography of the registry as OAuth2 authorization server: client
+secrets, Ed25519 signing keys, access tokens. Pure functions; where keys and
+clients are stored is :mod:`.repository`, when they are used :mod:`.service`.
 
-Invariants: one active Ed25519 signing key lives in ``signing_keys`` and is
-created on first use (concurrent first uses converge on one key through the
-primary key); its private part is never logged or returned. Access tokens are
-EdDSA JWTs carrying ``iss``, ``aud``, ``sub``/``client_id``, ``role``,
-``tenant``, ``iat``, ``exp`` and a ``jti``; their lifetime is short (default
-5 minutes) because revocation works by not issuing new ones.
+Invariants: a client secret has 256 bits from the OS generator and only its
+SHA-256 is stored (compared in constant time). A signing key's private part
+is never logged or returned; its public JWK carries ``kid``, ``alg=EdDSA``,
+``use=sig``. Access tokens are EdDSA JWTs carrying ``iss``, ``aud``,
+``sub``/``client_id``, ``role``, ``tenant``, ``iat``, ``exp`` and a ``jti``;
+their lifetime is short (default 5 minutes) because revocation works by not
+issuing new ones.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
-
-from meriter_shared.db.types import Connection
 
 
 def new_secret() -> str:
@@ -50,38 +51,19 @@ class SigningKey:
         return jwk
 
 
-def _load(kid: str, pem: str) -> SigningKey:
+def load_key(kid: str, pem: str) -> SigningKey:
     key = serialization.load_pem_private_key(pem.encode(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"signing key {kid} is not Ed25519")
     return SigningKey(kid, key)
 
 
-async def active_key(conn: Connection) -> SigningKey:
-    row = await conn.fetchrow(
-        "SELECT kid, private_pem FROM signing_keys WHERE retired_at IS NULL "
-        "ORDER BY created_at DESC LIMIT 1"
-    )
-    if row is not None:
-        return _load(row["kid"], row["private_pem"])
+def new_private_pem() -> str:
+    """A fresh Ed25519 private key, PKCS#8 PEM."""
     private = Ed25519PrivateKey.generate()
-    pem = private.private_bytes(
+    return private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    # A fixed kid for the first key makes concurrent first uses collide on the
-    # primary key instead of creating two keys.
-    await conn.execute(
-        "INSERT INTO signing_keys (kid, private_pem) VALUES ('k1', $1) ON CONFLICT DO NOTHING", pem
-    )
-    row = await conn.fetchrow("SELECT kid, private_pem FROM signing_keys WHERE kid = 'k1'")
-    assert row is not None
-    return _load(row["kid"], row["private_pem"])
-
-
-async def public_jwks(conn: Connection) -> dict[str, Any]:
-    await active_key(conn)
-    rows = await conn.fetch("SELECT kid, private_pem FROM signing_keys ORDER BY created_at")
-    return {"keys": [_load(r["kid"], r["private_pem"]).public_jwk() for r in rows]}
 
 
 def issue_token(

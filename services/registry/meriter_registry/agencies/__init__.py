@@ -1,0 +1,1 @@
+"""QA agencies and their EQAR registration periods."""

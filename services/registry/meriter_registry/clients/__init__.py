@@ -1,0 +1,1 @@
+"""OAuth2 clients, the token endpoint and the signing keys behind it."""

@@ -1,0 +1,82 @@
+"""OAuth routes (token endpoint, JWKS) and client management (the admin's)."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from meriter_registry.clients import service
+from meriter_registry.clients.schemas import ClientCreated, ClientIn, TokenResponse
+from meriter_registry.deps import AdminDep, NowDep, PoolDep, SettingsDep
+from meriter_registry.errors import InvalidClient
+from meriter_registry.openapi import form_body
+from meriter_shared.errors import BadRequest
+
+oauth_router = APIRouter(tags=["oauth"])
+router = APIRouter(prefix="/v1", tags=["clients"])
+
+
+TOKEN_FORM = form_body(
+    {
+        "type": "object",
+        "required": ["grant_type"],
+        "properties": {
+            "grant_type": {"type": "string", "enum": ["client_credentials"]},
+            "client_id": {"type": "string"},
+            "client_secret": {"type": "string", "format": "password"},
+        },
+    },
+    "client_id and client_secret here, or in HTTP Basic authentication.",
+)
+
+
+@oauth_router.post("/v1/oauth/token", response_model=TokenResponse, openapi_extra=TOKEN_FORM)
+async def token(
+    request: Request, pool: PoolDep, settings: SettingsDep, now: NowDep
+) -> TokenResponse:
+    """Client credentials grant (RFC 6749 §4.4); credentials in Basic auth or the form."""
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
+    if form.get("grant_type") != "client_credentials":
+        raise BadRequest("grant_type must be client_credentials", error="unsupported_grant_type")
+    client_id, secret = form.get("client_id"), form.get("client_secret")
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "basic":
+        try:
+            client_id, _, secret = base64.b64decode(value).decode().partition(":")
+        except ValueError as exc:
+            raise InvalidClient("malformed Basic credentials", error="invalid_client") from exc
+    if not client_id or not secret:
+        raise InvalidClient("client credentials missing", error="invalid_client")
+    async with pool.acquire() as conn:
+        access = await service.issue_access_token(
+            conn,
+            client_id,
+            secret,
+            auth=settings.auth,
+            lifetime_s=settings.token_lifetime_s,
+            now=now,
+        )
+    return TokenResponse(access_token=access, expires_in=settings.token_lifetime_s)
+
+
+@oauth_router.get("/.well-known/jwks.json")
+async def jwks(pool: PoolDep) -> JSONResponse:
+    async with pool.acquire() as conn:
+        body = await service.public_jwks(conn)
+    return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
+
+
+@router.post("/clients", status_code=201, response_model=ClientCreated)
+async def create_client(body: ClientIn, pool: PoolDep, admin: AdminDep) -> ClientCreated:
+    async with pool.acquire() as conn:
+        return await service.create_client(conn, body, admin)
+
+
+@router.delete("/clients/{client_id}", status_code=204)
+async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep, now: NowDep) -> Response:
+    async with pool.acquire() as conn:
+        await service.revoke_client(conn, client_id, admin, now)
+    return Response(status_code=204)

@@ -1,0 +1,128 @@
+"""OAuth clients, the tokens they obtain, and the keys that sign them.
+
+Invariants: only the national body creates and revokes clients; each
+creation or revocation writes exactly one outbox row (``client.created`` /
+``client.revoked``, payload :class:`ClientState`, never a secret or its
+hash) in its transaction. An agency or institution client names an existing
+agency (by its id) or institution (by id or DEQAR id). A token is issued
+only to an active (not revoked) client presenting its secret.
+
+One active Ed25519 signing key lives in ``signing_keys`` and is created on
+first use; concurrent first uses converge on one key through the primary
+key (the first key has a fixed kid).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from meriter_registry.agencies import service as agencies
+from meriter_registry.clients import repository, tokens
+from meriter_registry.clients.schemas import ClientCreated, ClientIn
+from meriter_registry.errors import InvalidClient
+from meriter_registry.events import emit
+from meriter_registry.institutions import service as institutions
+from meriter_shared.auth import AuthSettings, Principal, authorize
+from meriter_shared.db.types import Connection
+from meriter_shared.errors import NotFound, ValidationProblem
+from meriter_shared.events.registry import CLIENT_CREATED, CLIENT_REVOKED, ClientState
+
+FIRST_KID = "k1"
+
+
+async def create_client(
+    conn: Connection, data: ClientIn, principal: Principal, client_id: str | None = None
+) -> ClientCreated:
+    """A new client and its secret (shown this once); ``client_id`` chosen or generated."""
+    authorize(principal, detail="only the national body creates clients")
+    if (
+        data.role == "agency"
+        and data.tenant_id is not None
+        and await agencies.find_agency(conn, data.tenant_id) != data.tenant_id
+    ):
+        raise ValidationProblem(
+            "unknown agency", errors=[{"loc": ["body", "tenant_id"], "msg": "unknown agency"}]
+        )
+    if data.role == "institution" and data.tenant_id is not None:
+        try:
+            await institutions.resolve_institution(conn, data.tenant_id)
+        except NotFound as exc:
+            raise ValidationProblem(
+                "unknown institution",
+                errors=[{"loc": ["body", "tenant_id"], "msg": "unknown institution"}],
+            ) from exc
+    client_id = client_id or f"mc_{uuid.uuid4().hex}"
+    secret = tokens.new_secret()
+    async with conn.transaction():
+        await repository.insert(
+            conn, client_id, tokens.hash_secret(secret), data.role, data.tenant_id, data.name
+        )
+        state = ClientState(client_id=client_id, role=data.role, tenant_id=data.tenant_id)
+        await emit(conn, CLIENT_CREATED, client_id, state)
+    return ClientCreated(
+        client_id=client_id, client_secret=secret, role=data.role, tenant_id=data.tenant_id
+    )
+
+
+async def revoke_client(
+    conn: Connection, client_id: str, principal: Principal, now: datetime
+) -> None:
+    authorize(principal, detail="only the national body revokes clients")
+    async with conn.transaction():
+        if not await repository.revoke(conn, client_id, now):
+            raise NotFound(f"no active client {client_id}")
+        await emit(conn, CLIENT_REVOKED, client_id, ClientState(client_id=client_id))
+
+
+async def is_active(conn: Connection, client_id: str) -> bool:
+    """Known and not revoked."""
+    return await repository.active(conn, client_id) is not None
+
+
+async def was_issued(conn: Connection, client_id: str) -> bool:
+    """Whether some client (revoked or not) ever had this id."""
+    return await repository.exists(conn, client_id)
+
+
+async def issue_access_token(
+    conn: Connection,
+    client_id: str,
+    secret: str,
+    *,
+    auth: AuthSettings,
+    lifetime_s: int,
+    now: datetime,
+) -> str:
+    """Client credentials grant: a signed token for an active client with its secret."""
+    client = await repository.active(conn, client_id)
+    if client is None or not tokens.secret_matches(secret, client.secret_hash):
+        raise InvalidClient("unknown client or wrong secret", error="invalid_client")
+    key = await signing_key(conn)
+    return tokens.issue_token(
+        key,
+        issuer=auth.issuer,
+        audience=auth.audience,
+        client_id=client_id,
+        role=client.role,
+        tenant_id=client.tenant_id,
+        lifetime_s=lifetime_s,
+        now=now.timestamp(),
+    )
+
+
+async def signing_key(conn: Connection) -> tokens.SigningKey:
+    """The active signing key, created on first use."""
+    found = await repository.current_key(conn)
+    if found is None:
+        # A fixed kid for the first key makes concurrent first uses collide on
+        # the primary key instead of creating two keys.
+        found = await repository.add_key_once(conn, FIRST_KID, tokens.new_private_pem())
+    return tokens.load_key(*found)
+
+
+async def public_jwks(conn: Connection) -> dict[str, Any]:
+    """Every signing key's public half, as a JWKS."""
+    await signing_key(conn)
+    return {"keys": [tokens.load_key(*k).public_jwk() for k in await repository.all_keys(conn)]}

@@ -1,0 +1,84 @@
+"""What routes declare they need, as ``Annotated[..., Depends(...)]`` aliases.
+
+``RegistryState`` is what ``create_app`` gives the routes (typed, on
+``app.state.registry``): settings, the qa-status cache, the clock.
+
+Route guards: every write route takes exactly one of ``AdminDep``,
+``AgencyDep`` or ``InstitutionDep`` — 401 without a valid bearer token, 403
+for another role, the admin passes all of them (``meriter_shared.auth.
+authorize``). Whether an agency or institution may touch *this* resource
+needs the resource, so the rule behind the route (its ``service.py``) makes
+that check with the same ``authorize``. ``tests/registry/test_route_guards.py``
+walks every write route and fails for one without a guard.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from meriter_registry.config import Settings
+from meriter_registry.qa_cache import QaStatusCache
+from meriter_shared.auth import AdminDep, Principal, Role, require_roles
+from meriter_shared.http import PoolDep
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RegistryState:
+    settings: Settings
+    qa_cache: QaStatusCache
+    clock: Clock = utc_now
+
+
+def get_state(app: FastAPI) -> RegistryState:
+    state: RegistryState = app.state.registry
+    return state
+
+
+def get_settings(request: Request) -> Settings:
+    return get_state(request.app).settings
+
+
+def get_now(request: Request) -> datetime:
+    """The instant of this request, by the app's clock."""
+    return get_state(request.app).clock()
+
+
+def get_qa_cache(request: Request) -> QaStatusCache:
+    return get_state(request.app).qa_cache
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+NowDep = Annotated[datetime, Depends(get_now)]
+QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
+
+# The national body (or the admin client acting for it).
+# AdminDep comes from the kernel: Annotated[Principal, Depends(require_roles(Role.ADMIN))].
+# An agency client (its own reports: checked by the rule) or the admin.
+AgencyDep = Annotated[Principal, Depends(require_roles(Role.AGENCY))]
+# An institution client (its own offerings: checked by the rule) or the admin.
+InstitutionDep = Annotated[Principal, Depends(require_roles(Role.INSTITUTION))]
+
+__all__ = [
+    "AdminDep",
+    "AgencyDep",
+    "Clock",
+    "InstitutionDep",
+    "NowDep",
+    "PoolDep",
+    "QaCacheDep",
+    "RegistryState",
+    "SettingsDep",
+    "get_state",
+    "utc_now",
+]

@@ -1,0 +1,1 @@
+"""Institutions (providers): their identifiers, names, places and history."""

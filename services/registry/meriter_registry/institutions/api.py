@@ -1,0 +1,79 @@
+"""Institution routes: reads are public, writes are the admin's."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from meriter_registry.deps import AdminDep, PoolDep
+from meriter_registry.institutions import service
+from meriter_registry.institutions.schemas import (
+    InstitutionIn,
+    InstitutionOut,
+    InstitutionPage,
+    InstitutionSummary,
+)
+from meriter_registry.responses import csv_page, json_page
+
+router = APIRouter(prefix="/v1", tags=["institutions"])
+
+
+@router.post("/institutions", status_code=201, response_model=InstitutionOut)
+async def register_institution(
+    body: InstitutionIn, pool: PoolDep, admin: AdminDep
+) -> InstitutionOut:
+    async with pool.acquire() as conn:
+        return await service.register_institution(conn, body, admin)
+
+
+@router.put("/institutions/{institution_id}", response_model=InstitutionOut)
+async def update_institution(
+    institution_id: str, body: InstitutionIn, pool: PoolDep, admin: AdminDep
+) -> InstitutionOut:
+    async with pool.acquire() as conn:
+        return await service.update_institution(conn, institution_id, body, admin)
+
+
+@router.get("/institutions/{institution_id}", response_model=InstitutionOut)
+async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
+    async with pool.acquire() as conn:
+        return await service.get_institution(conn, institution_id)
+
+
+@router.get("/institutions", response_model=InstitutionPage)
+async def search_institutions(
+    pool: PoolDep,
+    name: str | None = None,
+    country: str | None = None,
+    resource: str | None = None,
+    identifier: str | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """Filter, then page by id (cursor = last id seen); ``format=csv`` exports the page."""
+    async with pool.acquire() as conn:
+        found, next_cursor = await service.search_institutions(
+            conn,
+            name=name,
+            country=country,
+            resource=resource,
+            identifier=identifier,
+            cursor=cursor,
+            limit=limit,
+        )
+    rows = [i.model_dump() for i in found]
+    if format == "csv":
+        return csv_page(rows, list(InstitutionSummary.model_fields), next_cursor)
+    return json_page(rows, next_cursor)
+
+
+@router.get("/institutions/by-identifier/{resource}/{identifier}", response_model=InstitutionOut)
+async def institution_by_identifier(
+    resource: str, identifier: str, pool: PoolDep
+) -> InstitutionOut:
+    """DEQAR's ``by-identifier/{resource}/{id}``; resource DEQAR and ETER name those ids."""
+    async with pool.acquire() as conn:
+        return await service.get_by_identifier(conn, resource, identifier)

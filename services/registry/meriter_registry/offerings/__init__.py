@@ -1,0 +1,1 @@
+"""Offerings: the micro-credential specifications an institution awards."""

@@ -1,0 +1,1 @@
+"""Quality-assurance reports: submissions, withdrawal, flags, qa-status, search."""

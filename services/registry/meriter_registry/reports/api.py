@@ -1,0 +1,183 @@
+"""Report routes: DEQAR's Submission API v2 (JSON and CSV, withdrawal), flags,
+search and qa-status.
+
+Reads are public. Submitting and withdrawing need an agency or admin token
+(``AgencyDep``), flags the admin's; whether the agency owns the report is
+the rule's to say (:mod:`.service`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import ValidationError
+
+from meriter_registry import deqar
+from meriter_registry.deps import (
+    AdminDep,
+    AgencyDep,
+    NowDep,
+    PoolDep,
+    QaCacheDep,
+)
+from meriter_registry.openapi import json_body, text_body
+from meriter_registry.reports import service
+from meriter_registry.reports.schemas import (
+    FlagIn,
+    FlagOut,
+    QaStatus,
+    ReportOut,
+    ReportPage,
+    ReportSubmission,
+    SubmissionResult,
+)
+from meriter_registry.responses import csv_page, json_page
+from meriter_shared.errors import (
+    BadRequest,
+    ValidationProblem,
+    field_errors,
+)
+
+router = APIRouter(prefix="/v1", tags=["reports"])
+submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
+# Models the hand-read bodies refer to (see openapi.py); the app documents them.
+BODY_MODELS = (ReportSubmission,)
+
+
+@router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
+async def qa_status(
+    institution_id: str,
+    pool: PoolDep,
+    cache: QaCacheDep,
+    now: NowDep,
+    on: date | None = None,
+    as_of: datetime | None = None,
+) -> Response:
+    """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
+    day = on or now.date()
+    # Cached answers about the present are served before routing
+    # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
+    when = as_of or now
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    generation = cache.generation
+    async with pool.acquire() as conn:
+        answer = await service.qa_status(conn, institution_id, day, when)
+    if as_of is None:
+        cache.put(institution_id, day, generation, answer)
+    # The hot path: the model is already valid, so skip FastAPI's second validation.
+    return Response(answer.model_dump_json(), media_type="application/json")
+
+
+def _submission(body: Any) -> ReportSubmission:
+    """A DEQAR report object, or the problem listing every field at fault."""
+    try:
+        return ReportSubmission.model_validate(body)
+    except ValidationError as exc:
+        raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
+
+
+@router.get("/reports", response_model=ReportPage)
+async def search_reports(
+    pool: PoolDep,
+    agency: str | None = None,
+    institution: str | None = None,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+    activity_type: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    valid_on: date | None = None,
+    cursor: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+) -> Response:
+    """DEQAR's report filters over current versions; ``format=csv`` exports the page."""
+    async with pool.acquire() as conn:
+        reports, next_cursor = await service.search_reports(
+            conn,
+            agency=agency,
+            institution=institution,
+            country=country,
+            activity_type=activity_type,
+            status=status,
+            decision=decision,
+            valid_on=valid_on,
+            cursor=cursor,
+            limit=limit,
+        )
+    rows = [r.model_dump(mode="json") for r in reports]
+    if format == "csv":
+        flat = [{**row, "institution_ids": " ".join(row["institution_ids"])} for row in rows]
+        return csv_page(flat, list(ReportOut.model_fields), next_cursor)
+    return json_page(rows, next_cursor)
+
+
+@submission_router.post(
+    "/submit/report",
+    response_model=SubmissionResult,
+    openapi_extra=json_body(ReportSubmission, "One DEQAR Submission API v2 report object."),
+)
+async def submit_report(
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> SubmissionResult:
+    """DEQAR Submission API v2, JSON: one report object."""
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise BadRequest("the body is not JSON") from exc
+    submission = _submission(body)
+    async with pool.acquire() as conn:
+        return await service.submit_report(conn, submission, agency, now)
+
+
+@submission_router.post(
+    "/submit/csv",
+    openapi_extra=text_body(
+        "text/csv",
+        "One report per row, DEQAR's columns; list items as name[n].field (1-based).",
+    ),
+)
+async def submit_csv(
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> JSONResponse:
+    """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
+    text = (await request.body()).decode("utf-8-sig")
+    results: list[dict[str, Any]] = []
+    async with pool.acquire() as conn:
+        for line, row in deqar.csv_submissions(text):
+            try:
+                out = await service.submit_report(conn, _submission(row), agency, now)
+                results.append({"row": line, **out.model_dump()})
+            except ValidationProblem as exc:
+                results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
+    status = 200 if all(r["submission_status"] == "success" for r in results) else 400
+    return JSONResponse(results, status_code=status)
+
+
+@router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
+async def raise_flag(
+    report_id: str, body: FlagIn, pool: PoolDep, admin: AdminDep, now: NowDep
+) -> FlagOut:
+    """Admin: flag a report; a ``high`` flag stops it counting for QA while it is up."""
+    async with pool.acquire() as conn:
+        return await service.raise_flag(conn, report_id, body, admin, now)
+
+
+@router.delete("/reports/{report_id}/flags/{flag_id}", response_model=FlagOut)
+async def lift_flag(
+    report_id: str, flag_id: str, pool: PoolDep, admin: AdminDep, now: NowDep
+) -> FlagOut:
+    """Admin: lift a flag (it stays in the history)."""
+    async with pool.acquire() as conn:
+        return await service.lift_flag(conn, report_id, flag_id, admin, now)
+
+
+@submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)
+async def withdraw_report(
+    report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> ReportOut:
+    async with pool.acquire() as conn:
+        return await service.withdraw_report(conn, report_id, agency, now)

@@ -1,0 +1,340 @@
+"""Report rules: submissions, resubmissions, withdrawal, flags, qa-status, search.
+
+Invariants:
+
+* Every change writes exactly one outbox row in the transaction that makes
+  it (``report.recorded`` / ``report.updated`` / ``report.withdrawn`` with
+  the version in force as :class:`ReportState`; ``report.flagged`` /
+  ``report.flag_lifted`` with :class:`ReportFlagState`), so each change
+  reaches ``registry.events`` once.
+* Tenant rules are checked here, not only in routes, so every path (HTTP,
+  CSV, import) obeys them: an agency submits and withdraws only its own
+  reports; only the national body flags them.
+* ``(agency, local_identifier)`` names one report: submitting it again
+  records the next version — or nothing at all (no version, no event) when
+  the content and institutions are what is in force already, so a re-run
+  import changes nothing. Resubmitting a withdrawn report reinstates it.
+* Report history is append-only (see the migration): the rule in
+  :mod:`meriter_shared.qa` is evaluated on the versions visible ``as_of``
+  the question, with the agency's EQAR registrations as recorded then and
+  the high flags up then.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from meriter_registry.agencies import service as agencies
+from meriter_registry.events import emit
+from meriter_registry.institutions import service as institutions
+from meriter_registry.reports import repository
+from meriter_registry.reports.schemas import (
+    FlagIn,
+    FlagOut,
+    QaStatus,
+    ReportOut,
+    ReportSubmission,
+    SubmissionResult,
+)
+from meriter_shared.auth import Principal, Role, authorize
+from meriter_shared.db.query import next_cursor
+from meriter_shared.db.types import Connection
+from meriter_shared.errors import Conflict, NotFound, ValidationProblem
+from meriter_shared.events.registry import (
+    REPORT_FLAG_LIFTED,
+    REPORT_FLAGGED,
+    REPORT_RECORDED,
+    REPORT_UPDATED,
+    REPORT_WITHDRAWN,
+    ReportFlagState,
+    ReportState,
+)
+from meriter_shared.qa import (
+    Decision,
+    Registration,
+    ReportFacts,
+    Status,
+    effective_valid_to,
+    quality_assured,
+)
+
+
+def _state(out: ReportOut) -> ReportState:
+    """The API's report version as the ``report.*`` events carry it."""
+    return ReportState(
+        id=out.id,
+        agency_id=out.agency_id,
+        local_identifier=out.local_identifier,
+        version=out.version,
+        activity_type=out.activity_type,
+        status=out.status,
+        decision=out.decision,
+        valid_from=out.valid_from,
+        valid_to=out.valid_to,
+        valid_until=out.valid_until,
+        institution_ids=out.institution_ids,
+        recorded_at=out.recorded_at,
+        withdrawn_at=out.withdrawn_at,
+    )
+
+
+def _flag_state(flag: FlagOut) -> ReportFlagState:
+    return ReportFlagState(
+        id=flag.id,
+        report_id=flag.report_id,
+        level=flag.level,
+        reason=flag.reason,
+        raised_at=flag.raised_at,
+        lifted_at=flag.lifted_at,
+    )
+
+
+def _report_out(row: Any) -> ReportOut:
+    """A report version from a repository row (see :mod:`.repository`)."""
+    return ReportOut(
+        id=row["report_id"],
+        agency_id=row["agency_id"],
+        local_identifier=row["local_identifier"],
+        version=row["version"],
+        activity_type=row["activity_type"],
+        status=row["status"],
+        decision=row["decision"],
+        valid_from=row["valid_from"],
+        valid_to=row["valid_to"],
+        valid_until=row["valid_until"],
+        institution_ids=list(row["institution_ids"]),
+        recorded_at=row["recorded_at"],
+        withdrawn_at=row["withdrawn_at"],
+    )
+
+
+# --- submission and withdrawal -------------------------------------------------
+
+
+async def submit_report(
+    conn: Connection, sub: ReportSubmission, principal: Principal, now: datetime
+) -> SubmissionResult:
+    """Record a DEQAR submission; the same (agency, local_identifier) updates it."""
+    agency_id = await agencies.find_agency(conn, sub.agency)
+    errors: list[dict[str, Any]] = []
+    if agency_id is None:
+        errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
+    else:
+        authorize(
+            principal,
+            Role.AGENCY,
+            tenant_id=agency_id,
+            detail="an agency submits only its own reports",
+        )
+    institution_ids: list[str] = []
+    for i, ref in enumerate(sub.institutions):
+        found = await institutions.find_by_ref(conn, ref)
+        if found is None:
+            errors.append({"loc": ["body", "institutions", i], "msg": "unknown institution"})
+        elif found not in institution_ids:
+            institution_ids.append(found)
+    if errors:
+        raise ValidationProblem("the report refers to unknown records", errors=errors)
+    assert agency_id is not None
+    valid_from, valid_to = sub.dates()
+    body = sub.model_dump(mode="json")
+    async with conn.transaction():
+        row = await repository.lock_by_local_identifier(conn, agency_id, sub.local_identifier)
+        if row is not None and row["withdrawn_at"] is None:
+            current = await repository.content(conn, row["id"], row["current_version"])
+            if (
+                current
+                and current["body"] == body
+                and list(current["ids"]) == sorted(institution_ids)
+            ):
+                # Same content again (a re-run import): no new version, no event.
+                return SubmissionResult(
+                    submitted_report_id=row["id"], version=row["current_version"], created=False
+                )
+        if row is None:
+            report_id, version, created = str(uuid.uuid4()), 1, True
+            await repository.insert_report(conn, report_id, agency_id, sub.local_identifier)
+        else:
+            report_id, version, created = row["id"], row["current_version"] + 1, False
+            await repository.supersede_current(conn, report_id, now)
+            await repository.set_current_version(conn, report_id, version)
+        # The new version, as written: the event is built from it, not read back.
+        out = ReportOut(
+            id=report_id,
+            agency_id=agency_id,
+            local_identifier=sub.local_identifier,
+            version=version,
+            activity_type=sub.activity_type.value,
+            status=sub.status.value,
+            decision=sub.decision.value,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            valid_until=effective_valid_to(valid_from, valid_to),
+            institution_ids=sorted(institution_ids),
+            recorded_at=now,
+            withdrawn_at=None,
+        )
+        await repository.insert_version(
+            conn,
+            report_id,
+            version,
+            agency_id,
+            activity_type=out.activity_type,
+            status=out.status,
+            decision=out.decision,
+            valid_from=out.valid_from,
+            valid_to=out.valid_to,
+            valid_until=out.valid_until,
+            body=body,
+            recorded_at=now,
+            institution_ids=institution_ids,
+        )
+        await emit(conn, REPORT_RECORDED if created else REPORT_UPDATED, report_id, _state(out))
+    return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
+
+
+async def withdraw_report(
+    conn: Connection, report_id: str, principal: Principal, now: datetime
+) -> ReportOut:
+    """Withdraw a report (its agency or the admin): it stops counting from ``now``."""
+    async with conn.transaction():
+        row = await repository.lock(conn, report_id)
+        if row is None:
+            raise NotFound(f"no report {report_id}")
+        authorize(principal, Role.AGENCY, tenant_id=row["agency_id"])
+        if row["withdrawn_at"] is not None:
+            raise Conflict("the report is already withdrawn")
+        closed = await repository.withdraw(conn, report_id, now)
+        if closed is None:  # a report always has a version in force until withdrawn
+            raise NotFound(f"no report {report_id}")
+        out = _report_out(closed)
+        await emit(conn, REPORT_WITHDRAWN, report_id, _state(out))
+    return out
+
+
+# --- flags -----------------------------------------------------------------
+
+
+async def raise_flag(
+    conn: Connection, report_id: str, data: FlagIn, principal: Principal, now: datetime
+) -> FlagOut:
+    """The national body flags a report; a high flag stops it counting from now."""
+    authorize(principal, detail="only the national body flags reports")
+    async with conn.transaction():
+        if not await repository.exists(conn, report_id):
+            raise NotFound(f"no report {report_id}")
+        flag = FlagOut(
+            id=f"flag_{uuid.uuid4().hex}",
+            report_id=report_id,
+            level=data.level,
+            reason=data.reason,
+            raised_at=now,
+        )
+        await repository.insert_flag(conn, flag.id, report_id, flag.level, flag.reason, now)
+        await emit(conn, REPORT_FLAGGED, report_id, _flag_state(flag))
+    return flag
+
+
+async def lift_flag(
+    conn: Connection, report_id: str, flag_id: str, principal: Principal, now: datetime
+) -> FlagOut:
+    """The national body lifts a flag; it stays in the history (as-of answers unchanged)."""
+    authorize(principal, detail="only the national body lifts flags")
+    async with conn.transaction():
+        row = await repository.lift_flag(conn, report_id, flag_id, now)
+        if row is None:
+            raise NotFound(f"no raised flag {flag_id} on report {report_id}")
+        flag = FlagOut(**dict(row))
+        await emit(conn, REPORT_FLAG_LIFTED, report_id, _flag_state(flag))
+    return flag
+
+
+# --- reads -----------------------------------------------------------------
+
+
+async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> QaStatus:
+    """Is the institution (platform or DEQAR id) quality assured on ``on``, as the
+    registry knew it at ``as_of``? With the reports that say so and, for each
+    other report in the window, why it does not count."""
+    found = await repository.qa_rows(conn, key, as_of, on)
+    if not found:
+        raise NotFound(f"no institution {key}")
+    institution_id: str = found[0]["institution_id"]
+    rows = [r for r in found if r["report_id"] is not None]
+    # The agency's EQAR registrations as the registry knew them at as_of.
+    registrations: dict[str, list[Registration]] = {
+        r["agency_id"]: [
+            Registration(
+                date.fromisoformat(p["registered_from"]),
+                date.fromisoformat(p["registered_to"]) if p.get("registered_to") else None,
+            )
+            for p in r["registrations"] or []
+        ]
+        for r in rows
+    }
+    facts = [
+        ReportFacts(
+            report_id=r["report_id"],
+            agency_id=r["agency_id"],
+            status=Status(r["status"]),
+            decision=Decision(r["decision"]),
+            valid_from=r["valid_from"],
+            valid_to=r["valid_to"],
+            recorded_at=r["recorded_at"],
+            withdrawn_at=r["superseded_at"],
+            high_flags=tuple(zip(r["flags_raised"], r["flags_lifted"], strict=True)),
+        )
+        for r in rows
+    ]
+    verdict = quality_assured(facts, registrations, on, as_of)
+    by_id = {r["report_id"]: r for r in rows}
+    return QaStatus(
+        institution_id=institution_id,
+        on=on,
+        as_of=as_of,
+        quality_assured=verdict.quality_assured,
+        reports=[_report_out(by_id[f.report_id]) for f in verdict.justifying],
+        not_counted=verdict.rejected,
+    )
+
+
+async def search_reports(
+    conn: Connection,
+    *,
+    agency: str | None = None,
+    institution: str | None = None,
+    country: str | None = None,
+    activity_type: str | None = None,
+    status: str | None = None,
+    decision: str | None = None,
+    valid_on: date | None = None,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[ReportOut], str | None]:
+    """Current (not withdrawn) report versions by DEQAR's report filters, paged by id.
+
+    An unknown agency matches no report; an unknown institution is a 404."""
+    agency_id = await agencies.find_agency(conn, agency) if agency is not None else None
+    if agency is not None and agency_id is None:
+        return [], None
+    iid = (
+        await institutions.resolve_institution(conn, institution)
+        if institution is not None
+        else None
+    )
+    rows = await repository.search(
+        conn,
+        agency_id=agency_id,
+        institution_id=iid,
+        country=country,
+        activity_type=activity_type,
+        status=status,
+        decision=decision,
+        valid_on=valid_on,
+        cursor=cursor,
+        limit=limit,
+    )
+    reports = [_report_out(r) for r in rows]
+    return reports, next_cursor(reports, limit, lambda r: r.id)

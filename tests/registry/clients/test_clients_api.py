@@ -1,0 +1,51 @@
+"""OAuth clients and tokens over HTTP against real Postgres and the session broker."""
+
+from __future__ import annotations
+
+from registry.registry_support import Registry, report
+
+
+async def test_jwks_endpoint_serves_the_key_tokens_are_signed_with(registry: Registry) -> None:
+    jwks = (await registry.http.get("/.well-known/jwks.json")).json()
+    assert [k["alg"] for k in jwks["keys"]] == ["EdDSA"]
+    assert "d" not in jwks["keys"][0]
+
+
+async def test_wrong_client_secret_gets_401(registry: Registry) -> None:
+    r = await registry.http.post(
+        "/v1/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": "nobody", "client_secret": "x"},
+    )
+    assert r.status_code == 401
+
+
+async def test_a_revoked_clients_unexpired_token_is_refused_at_once(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    created = await registry.http.post(
+        "/v1/clients",
+        json={"name": "AAA uploader", "role": "agency", "tenant_id": aaa},
+        headers=registry.admin,
+    )
+    assert created.status_code == 201, created.text
+    client = created.json()
+    token = await registry.http.post(
+        "/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    url = "/submissionapi/v2/submit/report"
+    ok = await registry.http.post(url, json=report("AAA", "r1", "DEQARINST0001"), headers=headers)
+    assert ok.status_code == 200, ok.text
+    client_url = f"/v1/clients/{client['client_id']}"
+    revoked = await registry.http.delete(client_url, headers=registry.admin)
+    assert revoked.status_code == 204
+    refused = await registry.http.post(
+        url, json=report("AAA", "r2", "DEQARINST0001"), headers=headers
+    )
+    assert refused.status_code == 401
+    assert "revoked" in refused.json()["detail"]

@@ -1,0 +1,116 @@
+"""OAuth client rules on Postgres alone (no HTTP, no broker)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from registry.rules_support import (
+    ADMIN,
+    NOW,
+    SYSTEM,
+    agency_client,
+    an_agency,
+    an_institution,
+    new_events,
+    outbox_size,
+)
+
+from meriter_registry.clients import service
+from meriter_registry.clients.schemas import ClientIn
+from meriter_registry.errors import InvalidClient
+from meriter_shared.auth import AuthSettings, Role, TokenValidator
+from meriter_shared.db.types import Connection
+from meriter_shared.errors import Forbidden, NotFound, ValidationProblem
+
+AUTH = AuthSettings(issuer="https://registry.example", audience="meriter")
+
+
+def client(role: str, tenant_id: str | None = None) -> ClientIn:
+    return ClientIn.model_validate({"name": f"{role} client", "role": role, "tenant_id": tenant_id})
+
+
+async def test_a_created_client_gets_a_token_carrying_its_role_and_tenant(
+    conn: Connection,
+) -> None:
+    aaa = await an_agency(conn)
+    async with new_events(conn) as events:
+        created = await service.create_client(conn, client("agency", aaa), ADMIN)
+    assert events == [("client.created", created.client_id)]
+    data = await conn.fetchval(
+        "SELECT event -> 'data' FROM outbox WHERE event ->> 'type' = 'client.created'"
+    )
+    assert data == {"client_id": created.client_id, "role": "agency", "tenant_id": aaa}
+    now = datetime.now(UTC)
+    token = await service.issue_access_token(
+        conn, created.client_id, created.client_secret, auth=AUTH, lifetime_s=60, now=now
+    )
+    jwks = await service.public_jwks(conn)
+    validator = TokenValidator(AUTH.model_copy(update={"jwks_json": json.dumps(jwks)}))
+    principal = await validator.validate(token)
+    assert (principal.client_id, principal.role, principal.tenant_id) == (
+        created.client_id,
+        Role.AGENCY,
+        aaa,
+    )
+
+
+async def test_only_the_national_body_creates_or_revokes_clients(conn: Connection) -> None:
+    aaa = await an_agency(conn)
+    existing = await service.create_client(conn, client("admin"), SYSTEM)
+    before = await outbox_size(conn)
+    with pytest.raises(Forbidden):
+        await service.create_client(conn, client("agency", aaa), agency_client(aaa))
+    with pytest.raises(Forbidden):
+        await service.revoke_client(conn, existing.client_id, agency_client(aaa), NOW)
+    assert await outbox_size(conn) == before
+    assert await service.is_active(conn, existing.client_id)
+
+
+async def test_a_tenant_client_must_name_an_existing_tenant(conn: Connection) -> None:
+    aaa = await an_agency(conn, "AAA")
+    iid = await an_institution(conn, "DEQARINST0001")
+    before = await outbox_size(conn)
+    for bad in (client("agency", "AAA"), client("agency", "nope"), client("institution", "x")):
+        with pytest.raises(ValidationProblem):
+            await service.create_client(conn, bad, ADMIN)
+    assert await outbox_size(conn) == before
+    await service.create_client(conn, client("agency", aaa), ADMIN)
+    await service.create_client(conn, client("institution", iid), ADMIN)
+    await service.create_client(conn, client("institution", "DEQARINST0001"), ADMIN)
+
+
+async def test_a_revoked_client_gets_no_token_and_is_revoked_once(conn: Connection) -> None:
+    created = await service.create_client(conn, client("admin"), ADMIN)
+    async with new_events(conn) as events:
+        await service.revoke_client(conn, created.client_id, ADMIN, NOW)
+    assert events == [("client.revoked", created.client_id)]
+    assert not await service.is_active(conn, created.client_id)
+    assert await service.was_issued(conn, created.client_id)
+    with pytest.raises(InvalidClient):
+        await service.issue_access_token(
+            conn, created.client_id, created.client_secret, auth=AUTH, lifetime_s=60, now=NOW
+        )
+    before = await outbox_size(conn)
+    with pytest.raises(NotFound):
+        await service.revoke_client(conn, created.client_id, ADMIN, NOW)
+    assert await outbox_size(conn) == before
+
+
+async def test_a_wrong_secret_gets_no_token(conn: Connection) -> None:
+    created = await service.create_client(conn, client("admin"), ADMIN)
+    with pytest.raises(InvalidClient):
+        await service.issue_access_token(
+            conn, created.client_id, "guess", auth=AUTH, lifetime_s=60, now=NOW
+        )
+
+
+async def test_one_signing_key_is_made_on_first_use_and_only_its_public_half_shown(
+    conn: Connection,
+) -> None:
+    first = await service.signing_key(conn)
+    again = await service.signing_key(conn)
+    assert first.kid == again.kid == "k1"
+    jwks = await service.public_jwks(conn)
+    assert [(k["kid"], k["alg"], "d" in k) for k in jwks["keys"]] == [("k1", "EdDSA", False)]

@@ -1,0 +1,90 @@
+"""Offering rules on Postgres alone (no HTTP, no broker)."""
+
+from __future__ import annotations
+
+import pytest
+from registry.registry_support import offering
+from registry.rules_support import (
+    ADMIN,
+    NOW,
+    agency_client,
+    an_institution,
+    institution_client,
+    new_events,
+    outbox_size,
+)
+
+from meriter_registry.offerings import service
+from meriter_registry.offerings.schemas import OfferingIn
+from meriter_shared.db.types import Connection
+from meriter_shared.errors import Forbidden, NotFound
+
+
+def spec(**extra: object) -> OfferingIn:
+    return OfferingIn.model_validate(offering(**extra))
+
+
+async def test_publishing_then_updating_counts_versions_with_one_event_each(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn)
+    me = institution_client(own)
+    async with new_events(conn) as published:
+        first = await service.publish_offering(conn, "DEQARINST0001", spec(), me, NOW)
+    async with new_events(conn) as updated:
+        second = await service.publish_offering(conn, own, spec(ects=5), me, NOW, first.id)
+    assert published == [("offering.published", first.id)]
+    assert updated == [("offering.updated", first.id)]
+    assert (first.version, second.version, second.ects) == (1, 2, 5)
+    assert (
+        await conn.fetchval(
+            "SELECT count(*) FROM offering_versions WHERE offering_id = $1", first.id
+        )
+        == 2
+    )
+
+
+async def test_another_institution_or_an_agency_is_refused_and_nothing_is_written(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn, "DEQARINST0001")
+    other = await an_institution(conn, "DEQARINST0002")
+    existing = await service.publish_offering(conn, own, spec(), institution_client(own), NOW)
+    before = await outbox_size(conn)
+    for who in (institution_client(other), agency_client("a")):
+        with pytest.raises(Forbidden):
+            await service.publish_offering(conn, own, spec(), who, NOW)
+        with pytest.raises(Forbidden):
+            await service.publish_offering(conn, own, spec(ects=9), who, NOW, existing.id)
+    assert await outbox_size(conn) == before
+
+
+async def test_an_offering_is_changed_only_under_the_institution_that_owns_it(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn, "DEQARINST0001")
+    other = await an_institution(conn, "DEQARINST0002")
+    existing = await service.publish_offering(conn, own, spec(), ADMIN, NOW)
+    with pytest.raises(NotFound):
+        await service.publish_offering(conn, other, spec(), ADMIN, NOW, existing.id)
+
+
+async def test_the_offer_is_searched_by_the_specifications_fields(conn: Connection) -> None:
+    uu = await an_institution(conn, "DEQARINST0001")
+    lu = await an_institution(conn, "DEQARINST0002")
+    me = institution_client(uu)
+    data = await service.publish_offering(conn, uu, spec(title="Data literacy"), me, NOW)
+    await service.publish_offering(conn, uu, spec(title="Statistics", eqf_level=7), me, NOW)
+    await service.publish_offering(
+        conn, lu, spec(title="Open data", language="sv"), institution_client(lu), NOW
+    )
+    found, _ = await service.search_offerings(conn, eqf_level=6, title="DATA")
+    assert sorted(o["title"] for o in found) == ["Data literacy", "Open data"]
+    mine, _ = await service.search_offerings(conn, institution="DEQARINST0001", language="en")
+    assert sorted(o["title"] for o in mine) == ["Data literacy", "Statistics"]
+    page, cursor = await service.search_offerings(conn, limit=2)
+    rest, end = await service.search_offerings(conn, limit=2, cursor=cursor)
+    assert (len(page), len(rest), end) == (2, 1, None)
+    listed = await service.list_offerings(conn, uu)
+    assert data.id in [o["id"] for o in listed]
+    assert {o["institution_id"] for o in listed} == {uu}
