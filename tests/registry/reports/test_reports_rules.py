@@ -24,12 +24,17 @@ from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 
 # Agency history is stamped by the database clock, so the rules' instants
-# follow the real one here.
-T0 = datetime.now(UTC)
+# follow the real one here: each test's minute 0 is when it starts.
+_start: list[datetime] = [datetime.now(UTC)]
+
+
+@pytest.fixture(autouse=True)
+def _minute_zero_is_now() -> None:
+    _start[0] = datetime.now(UTC)
 
 
 def at(minutes: int) -> datetime:
-    return T0 + timedelta(minutes=minutes)
+    return _start[0] + timedelta(minutes=minutes)
 
 
 def submission(agency: str, local_id: str, *deqar_ids: str, **extra: Any) -> ReportSubmission:
