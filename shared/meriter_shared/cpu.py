@@ -11,8 +11,8 @@ Rules for what goes in:
   spawns fresh interpreters; nothing of the caller's state is shared);
 - batches, not single items, where the per-call overhead (pickling, one
   hop each way, about 0.1 ms) would rival the work itself;
-- never a private key in the arguments: pass what selects the key and let
-  the function load it from the key store inside the pool process.
+- never a private key in the arguments: pass it sealed (``secrets.py``) and
+  let the pool process, whose initializer loaded the master key ring, open it.
 """
 
 from __future__ import annotations
@@ -23,23 +23,35 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
-from typing import ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
 class CpuPool:
-    def __init__(self, processes: int = 0) -> None:
-        """``processes`` = 0: one per core."""
+    def __init__(
+        self,
+        processes: int = 0,
+        *,
+        initializer: Callable[..., object] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
+        """``processes`` = 0: one per core. ``initializer(*initargs)`` runs once in
+        each pool process (e.g. to load what its work needs, like a key ring)."""
         self.processes = processes or os.cpu_count() or 1
+        self.initializer = initializer
+        self.initargs = initargs
         self._executor: ProcessPoolExecutor | None = None
 
     def _pool(self) -> ProcessPoolExecutor:
         # Started on first use: a worker that never signs never pays for it.
         if self._executor is None:
             self._executor = ProcessPoolExecutor(
-                self.processes, mp_context=multiprocessing.get_context("spawn")
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=self.initializer,
+                initargs=self.initargs,
             )
         return self._executor
 

@@ -12,6 +12,8 @@ rewrites the generated document once:
 
 Problems a route raises itself (404, 409, 429 …) it declares with
 ``responses=problems(404, 409)``, so each operation lists what it can answer.
+Models a route reads by hand (its ``openapi_extra`` body refers to them) are
+listed in ``app.state.openapi_models`` and put in the components.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
 from meriter_shared.errors import PROBLEM_JSON
 
@@ -92,14 +96,21 @@ def rewrite(document: dict[str, Any]) -> dict[str, Any]:
 def install_openapi(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            app.openapi_schema = rewrite(
-                get_openapi(
-                    title=app.title,
-                    version=app.version,
-                    description=app.description,
-                    routes=app.routes,
-                )
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
             )
+            models: tuple[type[BaseModel], ...] = getattr(app.state, "openapi_models", ())
+            if models:
+                _, defs = models_json_schema(
+                    [(m, "validation") for m in models], ref_template="#/components/schemas/{model}"
+                )
+                known = document.setdefault("components", {}).setdefault("schemas", {})
+                for name, schema in defs.get("$defs", {}).items():
+                    known.setdefault(name, schema)
+            app.openapi_schema = rewrite(document)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

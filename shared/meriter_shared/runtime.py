@@ -63,6 +63,7 @@ class Runtime:
         migrations: str | Sequence[str],
         consumers: list[ConsumerSpec] | None = None,
         relay: bool = True,
+        cpu: CpuPool | None = None,
     ) -> None:
         self.settings = settings
         self.migrations = (migrations,) if isinstance(migrations, str) else tuple(migrations)
@@ -73,7 +74,7 @@ class Runtime:
         self.relay: OutboxRelay | None = None
         self.consumers: list[ConsumerRunner] = []
         self.role = settings.process_role
-        self.cpu = CpuPool(settings.cpu_processes)
+        self.cpu = cpu or CpuPool(settings.cpu_processes)
         self.worker_id = f"{settings.service_name}:{socket.gethostname()}:{os.getpid()}"
         self._heartbeat: asyncio.Task[None] | None = None
 

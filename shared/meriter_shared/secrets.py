@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -43,6 +44,7 @@ class MasterKeys:
             raise ValueError(f"master keys must be {KEY_BYTES} bytes each, at least one")
         self._ring = {_key_id(k): AESGCM(k) for k in keys}
         self._current = _key_id(keys[0])
+        self._oldest = keys[-1]
 
     @classmethod
     def from_text(cls, text: str) -> MasterKeys:
@@ -73,6 +75,15 @@ class MasterKeys:
             return aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], purpose.encode())
         except InvalidTag as exc:
             raise SecretsError("the sealed value does not open for this purpose") from exc
+
+    def derive(self, purpose: str) -> bytes:
+        """A 32-byte key for ``purpose`` (e.g. keyed hashes of identifiers).
+
+        Derived from the ring's oldest key, so putting a new master key first
+        keeps derived values stable; retire the oldest only with a plan for
+        what was derived from it.
+        """
+        return hmac.new(self._oldest, b"meriter-derive:" + purpose.encode(), "sha256").digest()
 
     def __repr__(self) -> str:  # never the keys themselves
         return f"MasterKeys(current={self._current}, keys={len(self._ring)})"

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -81,6 +82,30 @@ async def enqueue(
     event = CloudEvent.of(payload, id=event_id, time=time)
     await enqueue_event(conn, event, topic=payload.topic)
     return event
+
+
+async def enqueue_many(conn: Connection, payloads: Sequence[EventPayload]) -> None:
+    """``enqueue`` for many payloads in one round trip (bulk writes)."""
+    if not conn.is_in_transaction():
+        raise RuntimeError("outbox.enqueue must run inside the change's transaction")
+    if not payloads:
+        return
+    trace = inject_headers()
+    rows = []
+    for payload in payloads:
+        event = CloudEvent.of(payload)
+        if trace:
+            event = event.model_copy(update={"extensions": {**event.extensions, **trace}})
+        size = wire_size(*encode(event))
+        if size > MAX_EVENT_BYTES:
+            raise PayloadTooLarge(
+                f"a {event.type} event of {size} bytes; events are limited to {MAX_EVENT_BYTES}"
+            )
+        rows.append((event.id, payload.topic, event.subject, json.loads(event.model_dump_json())))
+    await conn.executemany(
+        "INSERT INTO outbox (event_id, topic, key, event) VALUES ($1, $2, $3, $4)", rows
+    )
+    await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
 
 async def enqueue_event(

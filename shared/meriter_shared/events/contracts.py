@@ -59,8 +59,8 @@ class EventPayload(BaseModel):
         missing = [a for a in ("topic", "source", "subject_field") if not hasattr(cls, a)]
         if missing:
             raise TypeError(f"contract {cls.__qualname__} lacks {', '.join(missing)}")
-        if cls.subject_field not in cls.model_fields:
-            raise TypeError(f"{cls.__qualname__}.subject_field names no field")
+        if not hasattr(cls, cls.subject_field) and cls.subject_field not in cls.model_fields:
+            raise TypeError(f"{cls.__qualname__}.subject_field names no field or property")
         _CONTRACTS[event_type] = cls
 
     @property

@@ -168,6 +168,7 @@ def subscriptions(on_change: OnChange | None = None) -> list[Subscription[Any]]:
 
     async def offering(conn: Connection, state: OfferingState, _event: CloudEvent) -> None:
         await apply_offering(conn, state)
+        await changed(conn, [state.institution_id])
 
     return [
         on(InstitutionRegistered, institution),

@@ -1,0 +1,89 @@
+"""Issuer identity routes: an institution's DID, its choice of method, key rotation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from meriter_issuer.deps import ComponentsDep, PoolDep
+from meriter_issuer.identities.schemas import IssuerOut, MethodIn
+from meriter_issuer.identities.service import Identity
+from meriter_shared.auth import PrincipalDep, Role, authorize
+from meriter_shared.openapi import problems
+
+router = APIRouter(tags=["issuers"])
+
+
+def _out(identity: Identity, base: str) -> IssuerOut:
+    return IssuerOut(
+        institution_id=identity.institution_id,
+        did=identity.did,
+        method=identity.method,
+        verification_methods=[
+            {k: v for k, v in m.items() if k != "retired_at"} | {"retired": "retired_at" in m}
+            for m in identity.verification_methods()
+        ],
+        did_document_url=f"{base}/issuers/{identity.institution_id}/did.json"
+        if identity.method == "web"
+        else None,
+    )
+
+
+@router.get("/v1/issuers/{institution_id}", response_model=IssuerOut, responses=problems(403, 404))
+async def get_issuer(
+    institution_id: str, principal: PrincipalDep, pool: PoolDep, components: ComponentsDep
+) -> IssuerOut:
+    """The institution's issuer identity (created on first use): DID, keys, method."""
+    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
+    async with pool.acquire() as conn:
+        await components.identities._known(conn, institution_id)
+        identity = await components.identities.ensure(conn, institution_id)
+    return _out(identity, components.settings.public_base_url)
+
+
+@router.put(
+    "/v1/issuers/{institution_id}",
+    response_model=IssuerOut,
+    responses=problems(404),
+    openapi_extra={"x-required-role": "institution (its own) or admin"},
+)
+async def choose_method(
+    institution_id: str,
+    choice: MethodIn,
+    principal: PrincipalDep,
+    pool: PoolDep,
+    components: ComponentsDep,
+) -> IssuerOut:
+    """Issue under did:web (the default) or did:key."""
+    async with pool.acquire() as conn:
+        identity = await components.identities.choose_method(
+            conn, principal, institution_id, choice.method
+        )
+    return _out(identity, components.settings.public_base_url)
+
+
+@router.post(
+    "/v1/issuers/{institution_id}/keys",
+    response_model=IssuerOut,
+    responses=problems(404),
+    openapi_extra={"x-required-role": "institution (its own) or admin"},
+)
+async def rotate_key(
+    institution_id: str, principal: PrincipalDep, pool: PoolDep, components: ComponentsDep
+) -> IssuerOut:
+    """Sign with a new key from now on; earlier keys stay published, retired."""
+    async with pool.acquire() as conn:
+        identity = await components.identities.rotate(conn, principal, institution_id)
+    return _out(identity, components.settings.public_base_url)
+
+
+@router.get("/issuers/{institution_id}/did.json", responses=problems(404))
+async def did_document(institution_id: str, pool: PoolDep, components: ComponentsDep) -> Any:
+    """The did:web DID document of an institution (every key it has signed with)."""
+    async with pool.acquire() as conn:
+        document = await components.identities.did_document(conn, institution_id)
+    return JSONResponse(
+        document, media_type="application/did+json", headers={"Cache-Control": "max-age=300"}
+    )

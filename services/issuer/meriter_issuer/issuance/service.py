@@ -1,0 +1,249 @@
+"""Issuance: each accepted result becomes exactly one signed credential, or is held or rejected.
+
+Invariants:
+- Runs in the worker, in the consumer's transaction for a batch of
+  ``result.registered`` / ``result.released`` events: the credentials, the
+  results' new states, the claim links and the events announcing them
+  commit together with the inbox rows — or none of it does.
+- Exactly one credential per result: only results still ``accepted`` or
+  ``held`` are decided (locked), and ``credentials`` is unique on
+  (institution, result) besides.
+- The decision uses only local projections: the offering must be the
+  institution's (else rejected); the institution must be quality assured on
+  the date of issuing by ``meriter_shared.qa`` (else held, with the reasons,
+  until a registry event makes it so — ``release`` — when it is decided again).
+- Signing runs in the worker's CPU pool, a whole batch at a time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from prometheus_client import Counter, Histogram
+
+from meriter_issuer.identities.service import Identities
+from meriter_issuer.issuance import repository
+from meriter_issuer.issuance.build import CannotIssue, build, quality_assurance
+from meriter_issuer.issuance.signing import Signer, SignJob
+from meriter_issuer.status.service import StatusLists
+from meriter_shared.db.outbox import enqueue_many
+from meriter_shared.db.types import Connection
+from meriter_shared.events.contracts import EventPayload
+from meriter_shared.events.credentials import CredentialIssued, Delivery
+from meriter_shared.events.registry import OfferingState
+from meriter_shared.events.results import ResultHeld, ResultRejected, ResultReleased
+from meriter_shared.projections import registry as projection
+
+ISSUED = Counter("meriter_issuer_credentials_issued_total", "Credentials issued")
+DECIDED = Counter("meriter_issuer_results_decided_total", "Results decided", ["state"])
+SIGNING = Histogram(
+    "meriter_issuer_signing_seconds",
+    "Time to sign one batch of credentials",
+    buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+BATCH = Histogram(
+    "meriter_issuer_batch_size",
+    "Results decided per batch",
+    buckets=(1, 10, 50, 100, 250, 500, 1000),
+)
+
+Clock = Callable[[], datetime]
+
+
+def _issued_at(issued_on: date | None, now: datetime) -> datetime:
+    if issued_on is None or issued_on == now.date():
+        return now
+    return datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=UTC)
+
+
+class Issuance:
+    def __init__(
+        self,
+        identities: Identities,
+        status_lists: StatusLists,
+        signer: Signer,
+        *,
+        public_base_url: str,
+        claim_ttl: timedelta,
+        clock: Clock,
+    ) -> None:
+        self.identities = identities
+        self.status_lists = status_lists
+        self.signer = signer
+        self.base = public_base_url.rstrip("/")
+        self.claim_ttl = claim_ttl
+        self.clock = clock
+
+    async def issue(self, conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+        """Decide every still-open result among ``keys``: issue, hold or reject it."""
+        rows = await repository.pending(conn, keys)
+        if not rows:
+            return
+        BATCH.observe(len(rows))
+        now = self.clock()
+        changes: list[tuple[str, str, str, str | None]] = []
+        events: list[EventPayload] = []
+        jobs: list[SignJob] = []
+        drafts: list[dict[str, Any]] = []
+        offerings: dict[str, OfferingState | None] = {}
+        by_institution: dict[str, list[Any]] = {}
+        for row in rows:
+            by_institution.setdefault(row["institution_id"], []).append(row)
+
+        def hold(row: Any, reason: str) -> None:
+            if row["state"] != "held":  # tell once, not at every re-decision
+                events.append(
+                    ResultHeld(
+                        institution_id=row["institution_id"],
+                        result_id=row["result_id"],
+                        reason=reason,
+                    )
+                )
+            changes.append((row["institution_id"], row["result_id"], "held", reason))
+
+        def reject(row: Any, reason: str) -> None:
+            events.append(
+                ResultRejected(
+                    institution_id=row["institution_id"], result_id=row["result_id"], reason=reason
+                )
+            )
+            changes.append((row["institution_id"], row["result_id"], "rejected", reason))
+
+        for institution_id, group in by_institution.items():
+            institution = await projection.institution(conn, institution_id)
+            if institution is None:
+                for row in group:
+                    hold(row, "the registry's record of this institution has not arrived yet")
+                continue
+            verdicts: dict[date, Any] = {}
+            ready: list[tuple[Any, OfferingState, Any]] = []
+            for row in group:
+                if row["offering_id"] not in offerings:
+                    offerings[row["offering_id"]] = await projection.offering(
+                        conn, row["offering_id"]
+                    )
+                offering = offerings[row["offering_id"]]
+                if offering is None:
+                    hold(row, f"offering {row['offering_id']} is not known in the registry (yet)")
+                    continue
+                if offering.institution_id != institution_id:
+                    reject(row, f"offering {row['offering_id']} belongs to another institution")
+                    continue
+                on = row["issued_on"] or now.date()
+                if on not in verdicts:
+                    verdicts[on] = await projection.qa_verdict(conn, institution_id, on, now)
+                verdict, reports, agencies = verdicts[on]
+                if not verdict.quality_assured:
+                    why = "; ".join(f"{r}: {w}" for r, w in sorted(verdict.rejected.items()))
+                    hold(
+                        row,
+                        f"not quality assured on {on.isoformat()}"
+                        + (f" ({why})" if why else ": no quality assurance report covers it"),
+                    )
+                    continue
+                qa = quality_assurance([reports[f.report_id] for f in verdict.justifying], agencies)
+                ready.append((row, offering, qa))
+            if not ready:
+                continue
+            identity = await self.identities.ensure(conn, institution_id)
+            slots = await self.status_lists.allocate(conn, institution_id, len(ready))
+            await self.status_lists.publish_new(conn, institution_id, identity.signing, self.signer)
+            for (row, offering, qa), (generation, index) in zip(ready, slots, strict=True):
+                credential_id = uuid.uuid4()
+                issued = _issued_at(row["issued_on"], now)
+                try:
+                    document = build(
+                        credential_id=credential_id,
+                        issued=issued,
+                        result={**dict(row), "learner": row["learner"]},
+                        offering=offering,
+                        institution=institution,
+                        did=identity.did,
+                        qa=qa,
+                        achievement_base=self.base,
+                        status=self.status_lists.entry(institution_id, generation, index),
+                    )
+                except CannotIssue as exc:
+                    reject(row, str(exc))
+                    continue
+                jobs.append(SignJob(identity.signing, document))
+                drafts.append(
+                    {
+                        "credential_id": f"urn:uuid:{credential_id}",
+                        "institution_id": institution_id,
+                        "institution_name": institution.name_official,
+                        "result_id": row["result_id"],
+                        "issued_at": issued,
+                        "title": offering.title,
+                        "generation": generation,
+                        "status_index": index,
+                        "learner": row["learner"],
+                        "learner_ref": row["learner_ref"],
+                    }
+                )
+        if jobs:
+            started = time.perf_counter()
+            signed = await self.signer.sign(jobs)
+            SIGNING.observe(time.perf_counter() - started)
+            for draft, document in zip(drafts, signed, strict=True):
+                draft["document"] = document
+            await repository.store_issued(conn, drafts)
+            claims = []
+            for draft in drafts:
+                token = secrets.token_urlsafe(32)
+                expires = now + self.claim_ttl
+                learner = draft["learner"]
+                claims.append((_hash(token), draft["credential_id"], learner["language"], expires))
+                events.append(
+                    CredentialIssued(
+                        credential_id=draft["credential_id"],
+                        institution_id=draft["institution_id"],
+                        result_id=draft["result_id"],
+                        issued_at=draft["issued_at"],
+                        title=draft["title"],
+                        institution_name=draft["institution_name"],
+                        status_list_credentials=[
+                            draft["document"]["credentialStatus"]["statusListCredential"]
+                        ],
+                        delivery=Delivery(
+                            name=learner["name"],
+                            email=learner["email"],
+                            language=learner["language"],
+                            claim_url=f"{self.base}/claim/{token}",
+                            claim_expires_at=expires,
+                        ),
+                    )
+                )
+            await repository.store_claims(conn, claims)
+            ISSUED.inc(len(drafts))
+            DECIDED.labels("issued").inc(len(drafts))
+        if changes:
+            await repository.set_states(conn, changes)
+            for _, _, state, _ in changes:
+                DECIDED.labels(state).inc()
+        await enqueue_many(conn, events)
+
+    async def release(self, conn: Connection, institution_ids: Sequence[str]) -> None:
+        """Held results of these institutions are decided again (a registry change)."""
+        held = await repository.held_of(conn, institution_ids)
+        await enqueue_many(
+            conn,
+            [
+                ResultReleased(
+                    institution_id=r["institution_id"],
+                    result_id=r["result_id"],
+                    offering_id=r["offering_id"],
+                )
+                for r in held
+            ],
+        )
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
