@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from meriter_issuer.components import Components, utc_now
 from meriter_issuer.config import Settings
 from meriter_issuer.consumers import issuance_consumer, registry_consumer
+from meriter_issuer.credentials.api import offerings_router
 from meriter_issuer.credentials.api import router as credentials_router
 from meriter_issuer.identities.api import router as identities_router
 from meriter_issuer.intake.api import router as intake_router
@@ -49,7 +50,13 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings,
         build_runtime(settings, components),
         title="Meriter issuer",
-        routers=[intake_router, credentials_router, status_router, identities_router],
+        routers=[
+            intake_router,
+            offerings_router,
+            credentials_router,
+            status_router,
+            identities_router,
+        ],
     )
     app.state.components = components
     app.state.signer = Signer(keystore=components.keystore)

@@ -13,8 +13,21 @@ from meriter_issuer.credentials import repository
 from meriter_issuer.deps import InstitutionDep, PoolDep
 from meriter_shared.errors import NotFound
 from meriter_shared.openapi import problems
+from meriter_shared.projections import registry as registry_projection
 
 router = APIRouter(prefix="/v1/credentials", tags=["credentials"])
+offerings_router = APIRouter(prefix="/v1/offerings", tags=["results"])
+
+
+@offerings_router.get("/{offering_id}", responses=problems(404))
+async def known_offering(offering_id: str, institution: InstitutionDep, pool: PoolDep) -> Any:
+    """One of the institution's offerings as the issuer knows it from the registry
+    (results may name it once it is here)."""
+    async with pool.acquire() as conn:
+        offering = await registry_projection.offering(conn, offering_id)
+    if offering is None or offering.institution_id != institution:
+        raise NotFound(f"the issuer knows no offering {offering_id} of this institution")
+    return offering.model_dump(mode="json")
 
 
 class CredentialItem(BaseModel):

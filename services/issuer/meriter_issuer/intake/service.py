@@ -6,6 +6,8 @@ Invariants:
 - A request's accepted results, and one ``result.registered`` event each,
   commit in ONE transaction before the answer says "accepted": nothing
   accepted is lost, and a failure accepts nothing.
+- A result names one of the institution's own offerings as the registry
+  published it (the local projection); any other is rejected per record.
 - A ``result_id`` is the institution's: posted again with the same content
   it is a duplicate (nothing changes, the answer is as the first time's); with
   other content it is a conflict. Each record is judged on its own, so valid
@@ -40,6 +42,7 @@ from meriter_shared.db.outbox import enqueue_many
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Forbidden, NotFound, ValidationProblem, field_errors
 from meriter_shared.events.results import ResultRegistered
+from meriter_shared.projections import registry as registry_projection
 
 RESULTS_RECEIVED = Counter(
     "meriter_issuer_results_total", "Results posted, by outcome", ["outcome"]
@@ -92,7 +95,12 @@ async def accept(
     outcomes: dict[int, RecordOutcome] = {}
     first: dict[str, tuple[int, str]] = {}  # result_id -> (index, content hash) in this request
     rows: list[dict[str, Any]] = []
+    owners = await registry_projection.offering_owners(
+        conn, sorted({r.result.offering_id for r in records if r.result is not None})
+    )
     for record in records:
+        if record.result is not None and owners.get(record.result.offering_id) != institution_id:
+            record = Parsed(record.index, problem=_offering_problem(record, owners))
         if record.result is None:
             outcomes[record.index] = RecordOutcome(
                 index=record.index, outcome="rejected", problem=record.problem
@@ -156,6 +164,30 @@ async def accept(
         if n:
             RESULTS_RECEIVED.labels(outcome).inc(n)
     return IntakeAnswer(**counts, records=ordered)
+
+
+def _offering_problem(record: Parsed, owners: dict[str, str]) -> dict[str, Any]:
+    assert record.result is not None
+    offering_id = record.result.offering_id
+    message = (
+        "this offering is another institution's"
+        if offering_id in owners
+        else "no such offering in the registry (one published seconds ago may not have "
+        "reached the issuer yet: post again shortly)"
+    )
+    problem = ValidationProblem(
+        f"offering {offering_id} cannot be awarded by this institution",
+        errors=[
+            {
+                "in": "body",
+                "pointer": "/offering_id",
+                "field": "offering_id",
+                "message": message,
+                "code": "unknown_offering",
+            }
+        ],
+    )
+    return problem.body(None) | {"index": record.index}
 
 
 def _out(row: Any) -> ResultOut:
