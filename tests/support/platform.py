@@ -73,7 +73,7 @@ class Platform:
 
     @classmethod
     async def connect(cls, urls: dict[str, str], admin_file: Path) -> Platform:
-        client = json.loads(admin_file.read_text())
+        client = json.loads(await asyncio.to_thread(admin_file.read_text))
         admin = await token(urls["registry"], client["client_id"], client["client_secret"])
         return cls(urls, admin)
 
