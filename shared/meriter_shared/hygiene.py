@@ -22,7 +22,8 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
-from starlette.routing import Match
+from fastapi.routing import iter_route_contexts
+from starlette.routing import compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meriter_shared.errors import BadRequest, PayloadTooLarge, Problem, problem_response
@@ -84,20 +85,20 @@ class GuardInput:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
-        self._limits: list[tuple[Any, int]] | None = None
+        self._limits: list[tuple[re.Pattern[str], set[str], int]] | None = None
 
     def _limit_for(self, scope: Scope) -> int:
         if self._limits is None:
-            routes = getattr(scope.get("app"), "routes", [])
-            self._limits = [
-                (route, int(extra[BODY_LIMIT_KEY]))
-                for route in routes
-                if isinstance(extra := getattr(route, "openapi_extra", None), dict)
-                and BODY_LIMIT_KEY in extra
-            ]
-        for route, limit in self._limits:
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
+            # Every route, those of included routers too, compiled once.
+            limits = []
+            for route in iter_route_contexts(getattr(scope.get("app"), "routes", [])):
+                extra = getattr(route, "openapi_extra", None)
+                if isinstance(extra, dict) and BODY_LIMIT_KEY in extra and route.path:
+                    pattern, _, _ = compile_path(route.path)
+                    limits.append((pattern, route.methods or set(), int(extra[BODY_LIMIT_KEY])))
+            self._limits = limits
+        for pattern, methods, limit in self._limits:
+            if scope["method"] in methods and pattern.match(scope["path"]):
                 return limit
         return self.max_body_bytes
 

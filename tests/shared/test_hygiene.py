@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from meriter_shared.errors import install_problem_handlers
@@ -45,6 +45,13 @@ def app() -> FastAPI:
             size += len(chunk)
         return {"size": size}
 
+    included = APIRouter(prefix="/bulk")
+
+    @included.post("/big", openapi_extra=body_limit(16_384))
+    async def big(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    application.include_router(included)
     application.add_middleware(GuardInput, max_body_bytes=4096)
     return application
 
@@ -160,3 +167,10 @@ async def test_form_bodies_with_a_nul_are_refused(client: httpx.AsyncClient) -> 
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert is_problem(response, 400)
+
+
+async def test_a_route_of_an_included_router_has_its_own_limit(client: httpx.AsyncClient) -> None:
+    within = await client.post("/bulk/big", content=b"x" * 10_000)
+    over = await client.post("/bulk/big", content=b"x" * 20_000)
+    assert within.json() == {"size": 10_000}
+    assert is_problem(over, 413)
