@@ -88,7 +88,8 @@ class Platform:
         async with httpx.AsyncClient(base_url=self.urls[service], timeout=60) as http:
             return await http.request(method, path, headers=headers or {}, **kw)
 
-    async def client_for(self, role: str, tenant: str) -> dict[str, str]:
+    async def new_client(self, role: str, tenant: str) -> dict[str, str]:
+        """A new OAuth client of ``role`` for ``tenant``: its id and secret."""
         r = await self.call(
             "registry",
             "POST",
@@ -98,7 +99,11 @@ class Platform:
         )
         assert r.status_code == 201, r.text
         body = r.json()
-        return await token(self.urls["registry"], body["client_id"], body["client_secret"])
+        return {"client_id": body["client_id"], "client_secret": body["client_secret"]}
+
+    async def client_for(self, role: str, tenant: str) -> dict[str, str]:
+        client = await self.new_client(role, tenant)
+        return await token(self.urls["registry"], client["client_id"], client["client_secret"])
 
     async def agency(self, acronym: str | None = None) -> tuple[str, str]:
         acronym = acronym or f"A{uuid.uuid4().hex[:6].upper()}"
