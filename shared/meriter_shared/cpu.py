@@ -18,15 +18,32 @@ Rules for what goes in:
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import multiprocessing
 import os
+import signal
+import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
+from meriter_shared.messaging.consumer import TransientError
+
 P = ParamSpec("P")
 T = TypeVar("T")
+A = TypeVar("A")
+_PR_SET_PDEATHSIG = 1
+
+
+def _start_child(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+    """In each pool process: die with the process that owns the pool (a killed
+    worker leaves no orphans), then the caller's initializer."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 class CpuPool:
@@ -50,15 +67,34 @@ class CpuPool:
             self._executor = ProcessPoolExecutor(
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=self.initializer,
-                initargs=self.initargs,
+                initializer=_start_child,
+                initargs=(self.initializer, self.initargs),
             )
         return self._executor
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """``fn(*args, **kwargs)`` in a pool process; the event loop waits, unblocked."""
+        """``fn(*args, **kwargs)`` in a pool process; the event loop waits, unblocked.
+
+        A pool that lost a process (killed, out of memory) is replaced, and the
+        call fails as transient, so the consumer runner tries the work again.
+        """
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._pool(), partial(fn, *args, **kwargs))
+        except BrokenProcessPool as exc:
+            broken, self._executor = self._executor, None
+            if broken is not None:
+                broken.shutdown(wait=False, cancel_futures=True)
+            raise TransientError("a CPU pool process died; the pool was replaced") from exc
+
+    async def map(self, fn: Callable[[list[A]], list[T]], items: list[A]) -> list[T]:
+        """``fn`` over ``items`` split in one slice per pool process, results in order."""
+        if len(items) <= 1 or self.processes == 1:
+            return await self.run(fn, items)
+        size = -(-len(items) // self.processes)
+        slices = [items[i : i + size] for i in range(0, len(items), size)]
+        results = await asyncio.gather(*(self.run(fn, part) for part in slices))
+        return [item for part in results for item in part]
 
     def close(self) -> None:
         if self._executor is not None:

@@ -25,7 +25,7 @@ import pytest
 
 from meriter_credentials.did import OfflineResolver
 from meriter_credentials.verification import verify_credential
-from support.platform import Platform, result
+from support.driver import Platform, result
 from support.stack import RunningStack, new_stack
 
 

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import httpx
+import pytest
 
 from meriter_shared.cpu import CpuPool
 from meriter_shared.db.types import Connection
 from meriter_shared.events.topics import Topics
-from meriter_shared.messaging.consumer import Delivery, on_batch
+from meriter_shared.messaging.consumer import Delivery, TransientError, on_batch
 from meriter_shared.runtime import ConsumerSpec, Runtime
 from meriter_shared.settings import PostgresSettings, ServiceSettings
 from meriter_shared.worker import probe_app, run_worker
 from support.contracts import ThingHappened
 from support.cpu_work import burn
 from support.kafka import kafka_settings
+from support.stack import pid_alive
 from support.waiting import eventually
+
+SUPPORT = Path(__file__).resolve().parents[1] / "support"
 
 
 def settings(dsn: str, bootstrap: str, role: str) -> ServiceSettings:
@@ -114,3 +121,35 @@ async def test_cpu_bound_work_runs_in_another_process_while_the_loop_stays_free(
     assert pid != os.getpid()
     assert total == sum(i * i % 7 for i in range(3_000_000))
     assert ticks > 5  # the loop kept running while the pool worked
+
+
+async def test_a_killed_pool_owner_leaves_no_pool_process_behind() -> None:
+    script = SUPPORT / "cpu_owner.py"
+    owner = await asyncio.create_subprocess_exec(
+        sys.executable, str(script), stdout=asyncio.subprocess.PIPE
+    )
+    assert owner.stdout is not None
+    child = int((await asyncio.wait_for(owner.stdout.readline(), 60)).decode())
+    assert pid_alive(child)
+    owner.kill()
+    await owner.wait()
+    assert (
+        await eventually(
+            lambda: asyncio.sleep(0, result=pid_alive(child)), lambda alive: not alive, timeout_s=10
+        )
+        is False
+    )
+
+
+async def test_a_pool_that_lost_a_process_fails_as_transient_and_recovers() -> None:
+    pool = CpuPool(1)
+    try:
+        pid, _ = await pool.run(burn, 10)
+        os.kill(pid, signal.SIGKILL)
+        with pytest.raises(TransientError):
+            await pool.run(burn, 10)
+        again, total = await pool.run(burn, 10)
+        assert again != pid
+        assert total == sum(i * i % 7 for i in range(10))
+    finally:
+        pool.close()

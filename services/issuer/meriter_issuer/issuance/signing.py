@@ -72,7 +72,7 @@ class Signer:
         if not jobs:
             return []
         if self._pool is not None:
-            return await self._pool.run(sign, jobs)
+            return await self._pool.map(sign, jobs)  # every core on one batch
         keystore = self._keystore
         assert keystore is not None
 
