@@ -1,0 +1,145 @@
+"""Issuance end to end: the whole platform on this machine, results in, signed credentials out.
+
+Starts the stack as ``make up`` does (four services, each an HTTP and a
+worker process, Postgres, Tansu) on free ports, sets up a quality-assured
+institution with an offering through the registry's API, then measures:
+
+* **burst**: ``--burst`` results (default 100,000) posted in requests of
+  10,000: results accepted per second (intake: durable with their events),
+  and credentials issued per second end to end (first post to the last
+  credential signed, stored and announced);
+* **steady**: ``--rate`` results a second (default 200) for ``--seconds``,
+  posted in small requests every 100 ms: intake-to-issued latency p50/p99,
+  read from the issuer's own timestamps (accepted → issued);
+* **bare signing**: ``meriter vc bench`` on one core in the same run, so the
+  pipeline's cost over signing alone is visible.
+
+Prints one JSON object. Drives the platform with the end-to-end tests' user
+driver (``tests/support/driver.py``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from meriter_local.procs import free_port  # noqa: E402
+from meriter_local.stack import SERVICES, Stack, StackConfig  # noqa: E402
+from support.driver import Platform, result  # noqa: E402
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+
+
+async def summary(platform: Platform, headers: dict[str, str]) -> dict[str, int]:
+    r = await platform.call("issuer", "GET", "/v1/results/summary", headers)
+    return dict(r.json())
+
+
+async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="mib-") as tmp:
+        state = Path(tmp)
+        state.chmod(0o755)  # noqa: ASYNC240 - once, before anything runs
+        cfg = StackConfig(state_dir=state, pg_port=free_port(), kafka_port=free_port())
+        cfg.ports = {s: free_port() for s in SERVICES}
+        cfg.worker_ports = {s: free_port() for s in SERVICES}
+        stack = Stack(cfg)
+        try:
+            await asyncio.to_thread(stack.start)
+            await asyncio.to_thread(stack.wait_ready)
+            urls = {s: cfg.url(s) for s in SERVICES}
+            platform = await Platform.connect(urls, stack.admin_client_file)
+            agency, acronym = await platform.agency()
+            institution, deqar = await platform.institution()
+            await platform.report(agency, acronym, deqar)
+            headers = await platform.client_for("institution", institution)
+            offering = await platform.offering(institution, headers)
+
+            # Burst.
+            started = time.perf_counter()
+            accept_seconds = 0.0
+            for start in range(0, burst, 10_000):
+                batch = [
+                    result(f"BURST-{i:07d}", offering)
+                    for i in range(start, min(start + 10_000, burst))
+                ]
+                t0 = time.perf_counter()
+                r = await platform.call("issuer", "POST", "/v1/results", headers, json=batch)
+                accept_seconds += time.perf_counter() - t0
+                assert r.status_code == 202, r.text
+                assert r.json()["accepted"] == len(batch), r.text[:500]
+            while (await summary(platform, headers))["issued"] < burst:
+                await asyncio.sleep(0.25)
+            burst_seconds = time.perf_counter() - started
+
+            # Steady rate.
+            per_tick = max(1, rate // 10)
+            ids: list[str] = []
+            next_tick = time.perf_counter()
+            for tick in range(seconds * 10):
+                batch = [result(f"STEADY-{tick:05d}-{j:03d}", offering) for j in range(per_tick)]
+                ids += [b["result_id"] for b in batch]
+                r = await platform.call("issuer", "POST", "/v1/results", headers, json=batch)
+                assert r.status_code == 202, r.text
+                next_tick += 0.1
+                await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
+            while (await summary(platform, headers))["issued"] < burst + len(ids):
+                await asyncio.sleep(0.25)
+            assert stack.pg is not None
+            conn = await asyncpg.connect(stack.pg.dsn("issuer"))
+            try:
+                rows = await conn.fetch(
+                    "SELECT extract(epoch FROM updated_at - accepted_at) AS s FROM results "
+                    "WHERE result_id LIKE 'STEADY-%' AND state = 'issued'"
+                )
+            finally:
+                await conn.close()
+            latencies = [float(r["s"]) for r in rows]
+        finally:
+            await asyncio.to_thread(stack.stop)
+    signing = subprocess.run(
+        ["meriter", "vc", "bench", "--suite", "eddsa-rdfc-2022", "--n", "1000"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    bare = json.loads(signing.stdout[signing.stdout.index("{") :])
+    return {
+        "benchmark": "issuance end to end (whole platform, one machine)",
+        "burst_results": burst,
+        "results_accepted_per_s": round(burst / accept_seconds),
+        "credentials_issued_per_s_end_to_end": round(burst / burst_seconds),
+        "steady_rate_per_s": rate,
+        "steady_results": len(latencies),
+        "intake_to_issued_p50_s": round(percentile(latencies, 50), 3),
+        "intake_to_issued_p99_s": round(percentile(latencies, 99), 3),
+        "bare_signing_one_core": bare,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--burst", type=int, default=100_000)
+    parser.add_argument("--rate", type=int, default=200)
+    parser.add_argument("--seconds", type=int, default=30)
+    args = parser.parse_args()
+    print(json.dumps(asyncio.run(run(args.burst, args.rate, args.seconds)), indent=2))
+
+
+if __name__ == "__main__":
+    main()
