@@ -111,7 +111,8 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
             latencies = [float(r["s"]) for r in rows]
         finally:
             await asyncio.to_thread(stack.stop)
-    signing = subprocess.run(
+    signing = await asyncio.to_thread(
+        subprocess.run,
         ["meriter", "vc", "bench", "--suite", "eddsa-rdfc-2022", "--n", "1000"],
         capture_output=True,
         text=True,
