@@ -35,12 +35,14 @@ def build_runtime(settings: ServiceSettings, components: Components | None = Non
     parts = components or Components.build(settings)
     cpu = parts.cpu_pool()
     issuance = parts.issuance(Signer(pool=cpu))
-    return Runtime(
+    runtime = Runtime(
         settings,
         migrations=MIGRATIONS,
         consumers=[registry_consumer(issuance), issuance_consumer(issuance)],
         cpu=cpu,
     )
+    issuance.pool = lambda: runtime.pool
+    return runtime
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:

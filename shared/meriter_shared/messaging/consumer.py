@@ -14,6 +14,7 @@ runner:
 4. retries transient failures (database or broker unreachable, serialization
    conflicts) with capped exponential backoff for as long as it takes, and
    any other failure up to ``max_attempts`` before dead-lettering it.
+A fetch's partitions are applied concurrently, each in its own order.
 Offsets are committed only after every record of the batch is durable —
 applied, recognised as a duplicate, skipped or safely on the dead-letter
 topic — so a crash at any point means redelivery, never loss; the inbox
@@ -207,14 +208,19 @@ class ConsumerRunner:
                 continue
             if not batch:
                 continue
-            for records in batch.values():
-                if self.batch_transactions and len(records) > 1:
-                    await self._process_batch(records)
-                else:
-                    for record in records:
-                        await self._process(record)
+            # Partitions are independent (an aggregate lives on one), so their
+            # batches are applied side by side: while one waits on the CPU pool
+            # another writes to the database. Within a partition, order holds.
+            await asyncio.gather(*(self._partition(records) for records in batch.values()))
             await self._commit()
             await self._observe_lag()
+
+    async def _partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
+        if self.batch_transactions and len(records) > 1:
+            await self._process_batch(records)
+        else:
+            for record in records:
+                await self._process(record)
 
     async def _commit(self) -> None:
         assert self.consumer is not None

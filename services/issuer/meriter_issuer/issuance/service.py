@@ -33,7 +33,7 @@ from meriter_issuer.issuance.build import CannotIssue, build, quality_assurance
 from meriter_issuer.issuance.signing import Signer, SignJob
 from meriter_issuer.status.service import StatusLists
 from meriter_shared.db.outbox import enqueue_many
-from meriter_shared.db.types import Connection
+from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.credentials import CredentialIssued, Delivery
 from meriter_shared.events.registry import OfferingState
@@ -79,6 +79,8 @@ class Issuance:
         self.base = public_base_url.rstrip("/")
         self.claim_ttl = claim_ttl
         self.clock = clock
+        # Set once the worker's database pool exists (see app.build_runtime).
+        self.pool: Callable[[], Pool] | None = None
 
     async def issue(self, conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
         """Decide every still-open result among ``keys``: issue, hold or reject it."""
@@ -152,7 +154,7 @@ class Issuance:
             if not ready:
                 continue
             identity = await self.identities.ensure(conn, institution_id)
-            slots = await self.status_lists.allocate(conn, institution_id, len(ready))
+            slots = await self._allocate(conn, institution_id, len(ready))
             await self.status_lists.publish_new(conn, institution_id, identity.signing, self.signer)
             for (row, offering, qa), (generation, index) in zip(ready, slots, strict=True):
                 credential_id = uuid.uuid4()
@@ -228,6 +230,18 @@ class Issuance:
             for _, _, state, _ in changes:
                 DECIDED.labels(state).inc()
         await enqueue_many(conn, events)
+
+    async def _allocate(
+        self, conn: Connection, institution_id: str, count: int
+    ) -> list[tuple[int, int]]:
+        """Status-list slots, taken in a transaction of their own when a pool is at hand:
+        the institution's allocator row is then locked for an instant, not for the
+        whole batch, so batches of one institution on other partitions sign side by
+        side. Slots of a batch that rolls back stay unused — never handed out again."""
+        if self.pool is None:
+            return await self.status_lists.allocate(conn, institution_id, count)
+        async with self.pool().acquire() as own, own.transaction():
+            return await self.status_lists.allocate(own, institution_id, count)
 
     async def release(self, conn: Connection, institution_ids: Sequence[str]) -> None:
         """Held results of these institutions are decided again (a registry change)."""
