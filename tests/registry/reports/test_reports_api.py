@@ -64,7 +64,8 @@ async def test_report_naming_unknown_institution_is_refused_with_its_position(
         headers=registry.admin,
     )
     assert r.status_code == 422
-    assert r.json()["errors"][0]["loc"][-2:] == ["institutions", 0]
+    assert r.json()["errors"][0]["pointer"] == "/institutions/0"
+    assert r.json()["errors"][0]["code"] == "unknown_institution"
 
 
 async def test_one_report_makes_each_of_its_institutions_quality_assured(

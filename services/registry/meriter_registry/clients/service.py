@@ -21,7 +21,7 @@ from typing import Any
 from meriter_registry.agencies import service as agencies
 from meriter_registry.clients import repository, tokens
 from meriter_registry.clients.schemas import ClientCreated, ClientIn
-from meriter_registry.errors import InvalidClient
+from meriter_registry.errors import InvalidClient, error_item
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
 from meriter_shared.auth import AuthSettings, Principal, authorize
@@ -43,7 +43,8 @@ async def create_client(
         and await agencies.find_agency(conn, data.tenant_id) != data.tenant_id
     ):
         raise ValidationProblem(
-            "unknown agency", errors=[{"loc": ["body", "tenant_id"], "msg": "unknown agency"}]
+            "unknown agency",
+            errors=[error_item("tenant_id", message="unknown agency", code="unknown_agency")],
         )
     if data.role == "institution" and data.tenant_id is not None:
         try:
@@ -51,7 +52,11 @@ async def create_client(
         except NotFound as exc:
             raise ValidationProblem(
                 "unknown institution",
-                errors=[{"loc": ["body", "tenant_id"], "msg": "unknown institution"}],
+                errors=[
+                    error_item(
+                        "tenant_id", message="unknown institution", code="unknown_institution"
+                    )
+                ],
             ) from exc
     client_id = client_id or f"mc_{uuid.uuid4().hex}"
     secret = tokens.new_secret()

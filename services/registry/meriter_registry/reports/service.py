@@ -27,6 +27,7 @@ from datetime import date, datetime
 from typing import Any
 
 from meriter_registry.agencies import service as agencies
+from meriter_registry.errors import error_item
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
 from meriter_registry.reports import repository
@@ -120,7 +121,9 @@ async def submit_report(
     agency_id = await agencies.find_agency(conn, sub.agency)
     errors: list[dict[str, Any]] = []
     if agency_id is None:
-        errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
+        errors.append(
+            error_item("agency", message=f"unknown agency {sub.agency}", code="unknown_agency")
+        )
     else:
         authorize(
             principal,
@@ -132,7 +135,11 @@ async def submit_report(
     for i, ref in enumerate(sub.institutions):
         found = await institutions.find_by_ref(conn, ref)
         if found is None:
-            errors.append({"loc": ["body", "institutions", i], "msg": "unknown institution"})
+            errors.append(
+                error_item(
+                    "institutions", i, message="unknown institution", code="unknown_institution"
+                )
+            )
         elif found not in institution_ids:
             institution_ids.append(found)
     if errors:
