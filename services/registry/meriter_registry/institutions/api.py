@@ -45,11 +45,11 @@ async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
 @router.get("/institutions", response_model=InstitutionPage)
 async def search_institutions(
     pool: PoolDep,
-    name: str | None = None,
-    country: str | None = None,
-    resource: str | None = None,
-    identifier: str | None = None,
-    cursor: str | None = None,
+    name: Annotated[str | None, Query(max_length=500)] = None,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+    resource: Annotated[str | None, Query(max_length=100)] = None,
+    identifier: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:

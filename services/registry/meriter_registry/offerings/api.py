@@ -47,12 +47,12 @@ async def update_offering(
 @router.get("/offerings")
 async def search_offerings(
     pool: PoolDep,
-    institution: str | None = None,
+    institution: Annotated[str | None, Query(max_length=200)] = None,
     eqf_level: Annotated[int | None, Query(ge=1, le=8)] = None,
-    language: str | None = None,
-    field_of_study: str | None = None,
-    title: str | None = None,
-    cursor: str | None = None,
+    language: Annotated[str | None, Query(max_length=10)] = None,
+    field_of_study: Annotated[str | None, Query(max_length=200)] = None,
+    title: Annotated[str | None, Query(max_length=500)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> JSONResponse:
     """Browse the offer across institutions; filters match the specification's fields."""

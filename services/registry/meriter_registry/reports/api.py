@@ -8,7 +8,6 @@ the rule's to say (:mod:`.service`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -40,6 +39,7 @@ from meriter_shared.errors import (
     ValidationProblem,
     field_errors,
 )
+from meriter_shared.validation import Date, Instant
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
@@ -53,16 +53,16 @@ async def qa_status(
     pool: PoolDep,
     cache: QaCacheDep,
     now: NowDep,
-    on: date | None = None,
-    as_of: datetime | None = None,
+    on: Date | None = None,
+    as_of: Annotated[
+        Instant | None, Query(description="an instant with its offset (within ±14:00)")
+    ] = None,
 ) -> Response:
     """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
     day = on or now.date()
     # Cached answers about the present are served before routing
     # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
     when = as_of or now
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     generation = cache.generation
     async with pool.acquire() as conn:
         answer = await service.qa_status(conn, institution_id, day, when)
@@ -83,14 +83,14 @@ def _submission(body: Any) -> ReportSubmission:
 @router.get("/reports", response_model=ReportPage)
 async def search_reports(
     pool: PoolDep,
-    agency: str | None = None,
-    institution: str | None = None,
+    agency: Annotated[str | None, Query(max_length=200)] = None,
+    institution: Annotated[str | None, Query(max_length=200)] = None,
     country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
-    activity_type: str | None = None,
-    status: str | None = None,
-    decision: str | None = None,
-    valid_on: date | None = None,
-    cursor: str | None = None,
+    activity_type: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=100)] = None,
+    decision: Annotated[str | None, Query(max_length=100)] = None,
+    valid_on: Date | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
