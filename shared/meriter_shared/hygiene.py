@@ -22,6 +22,7 @@ import re
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from fastapi.routing import iter_route_contexts
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -88,11 +89,13 @@ class GuardInput:
 
     def _limit_for(self, scope: Scope) -> int:
         if self._limits is None:
-            routes = getattr(scope.get("app"), "routes", [])
+            # Routes of included routers too: FastAPI keeps them inside the
+            # router it includes, not in app.routes.
+            routes = iter_route_contexts(getattr(scope.get("app"), "routes", []))
             self._limits = [
                 (route, int(extra[BODY_LIMIT_KEY]))
                 for route in routes
-                if isinstance(extra := getattr(route, "openapi_extra", None), dict)
+                if isinstance(extra := getattr(route.original_route, "openapi_extra", None), dict)
                 and BODY_LIMIT_KEY in extra
             ]
         for route, limit in self._limits:

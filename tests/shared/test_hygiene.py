@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel
 
 from meriter_shared.errors import install_problem_handlers
@@ -45,6 +45,13 @@ def app() -> FastAPI:
             size += len(chunk)
         return {"size": size}
 
+    router = APIRouter(prefix="/v1")
+
+    @router.post("/big", openapi_extra=body_limit(8192))
+    async def big(request: Request) -> dict[str, int]:
+        return {"size": len(await request.body())}
+
+    application.include_router(router)
     application.add_middleware(GuardInput, max_body_bytes=4096)
     return application
 
@@ -160,3 +167,11 @@ async def test_form_bodies_with_a_nul_are_refused(client: httpx.AsyncClient) -> 
         headers={"content-type": "application/x-www-form-urlencoded"},
     )
     assert is_problem(response, 400)
+
+
+async def test_a_route_of_an_included_router_has_its_own_limit(client: httpx.AsyncClient) -> None:
+    text = {"content-type": "text/plain"}
+    fits = await client.post("/v1/big", content=b"x" * 8000, headers=text)
+    assert fits.status_code == 200, fits.text
+    assert fits.json() == {"size": 8000}
+    assert is_problem(await client.post("/v1/big", content=b"x" * 8193, headers=text), 413)
