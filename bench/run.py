@@ -24,6 +24,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "credentials-rdfc": ["meriter", "vc", "bench", "--suite", "eddsa-rdfc-2022", "--n", "2000"],
     "credentials-jcs": ["meriter", "vc", "bench", "--suite", "eddsa-jcs-2022", "--n", "2000"],
     "registry": [sys.executable, "-m", "bench.registry_bench"],
+    "registry-csv": [sys.executable, "-m", "bench.registry_csv_bench"],
 }
 
 

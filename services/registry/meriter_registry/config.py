@@ -22,6 +22,8 @@ class Settings(ServiceSettings):
     # auth.issuer must equal the issuer it writes into tokens (public_base_url).
     auth: AuthSettings = AuthSettings(jwks_url="self")
     token_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # Reports one CSV submission may hold (all or nothing: one transaction).
+    csv_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
     # Answers to "quality assured today?" kept per process (see qa_cache.py); 0 turns it off.
     qa_cache_entries: int = Field(default=100_000, ge=0)
 

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from meriter_registry import deqar
 from meriter_registry.deps import (
     AdminDep,
     AgencyDep,
     NowDep,
     PoolDep,
     QaCacheDep,
+    SettingsDep,
 )
 from meriter_registry.openapi import json_body, text_body
 from meriter_registry.reports import service
@@ -39,6 +39,7 @@ from meriter_shared.errors import (
     ValidationProblem,
     field_errors,
 )
+from meriter_shared.hygiene import body_limit
 from meriter_shared.validation import Date, Instant
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -133,28 +134,48 @@ async def submit_report(
         return await service.submit_report(conn, submission, agency, now)
 
 
+# A CSV submission streams: its body may be this large, and memory holds one
+# record of it at a time (plus the answer), whatever its size.
+CSV_BODY_LIMIT = 64 * 1024 * 1024
+CSV_MAX_RECORD_BYTES = 65_536
+CSV_DETAILED_ERRORS = 100
+CSV_DESCRIPTION = (
+    "One report per row, DEQAR's columns; list items as name[n].field (1-based, "
+    "singular names). All or nothing: if any row is rejected, no report of the "
+    f"file is saved; the 422 lists the first {CSV_DETAILED_ERRORS} errors, each "
+    "under its row's 0-based index (/<index>/<field>), and counts all of them. "
+    f"At most {CSV_BODY_LIMIT // 2**20} MiB, {CSV_MAX_RECORD_BYTES} bytes a row."
+)
+
+
 @submission_router.post(
     "/submit/csv",
-    openapi_extra=text_body(
-        "text/csv",
-        "One report per row, DEQAR's columns; list items as name[n].field (1-based).",
-    ),
+    description=CSV_DESCRIPTION,
+    openapi_extra={**text_body("text/csv", CSV_DESCRIPTION), **body_limit(CSV_BODY_LIMIT)},
 )
 async def submit_csv(
-    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep, settings: SettingsDep
 ) -> JSONResponse:
-    """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
-    text = (await request.body()).decode("utf-8-sig")
-    results: list[dict[str, Any]] = []
+    """DEQAR-style CSV, all or nothing: every row's report is saved, or none is.
+
+    The body is parsed as it streams in (``meriter_shared.bulk.csv_rows``). On
+    success: 200 and, per row, ``{"index", "submitted_report_id", "version",
+    "created", ...}``. Any row rejected: 422, nothing saved, ``errors`` holding
+    the first 100 items and ``errors_total`` / ``errors_omitted`` /
+    ``records`` / ``rejected_records`` counting them. A header naming no
+    usable columns: 400.
+    """
     async with pool.acquire() as conn:
-        for line, row in deqar.csv_submissions(text):
-            try:
-                out = await service.submit_report(conn, _submission(row), agency, now)
-                results.append({"row": line, **out.model_dump()})
-            except ValidationProblem as exc:
-                results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
-    status = 200 if all(r["submission_status"] == "success" for r in results) else 400
-    return JSONResponse(results, status_code=status)
+        results = await service.submit_csv(
+            conn,
+            request.stream(),
+            agency,
+            now,
+            max_records=settings.csv_max_records,
+            max_record_bytes=CSV_MAX_RECORD_BYTES,
+            detailed_errors=CSV_DETAILED_ERRORS,
+        )
+    return JSONResponse(results)
 
 
 @router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
