@@ -45,7 +45,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     """The registry; ``clock`` is the time its rules are told (tests may fix it)."""
     settings = settings or Settings()
     runtime = build_runtime(settings)
-    qa_cache = QaStatusCache(settings.qa_cache_entries)
+    qa_cache = QaStatusCache(settings.qa_cache_bytes, settings.qa_cache_window_days)
     app = create_service_app(
         settings,
         runtime,
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         ],
         on_startup=[_start_cache],
         on_shutdown=[_stop_cache],
-        middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache)],
+        middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache, clock=clock)],
     )
     add_schemas(app, *reports_api.BODY_MODELS)
     app.state.registry = RegistryState(settings=settings, qa_cache=qa_cache, clock=clock)

@@ -24,8 +24,11 @@ class Settings(ServiceSettings):
     token_lifetime_s: int = Field(default=300, ge=30, le=3600)
     # Reports one CSV submission may hold (all or nothing: one transaction).
     csv_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
-    # Answers to "quality assured today?" kept per process (see qa_cache.py); 0 turns it off.
-    qa_cache_entries: int = Field(default=100_000, ge=0)
+    # Answers to "quality assured today?" kept per process (see qa_cache.py),
+    # bounded by their serialized bytes; 0 turns the cache off. Only answers
+    # about days within qa_cache_window_days of today are kept.
+    qa_cache_bytes: int = Field(default=16 * 2**20, ge=0)
+    qa_cache_window_days: int = Field(default=1, ge=0, le=7)
 
     @field_validator("postgres", mode="before")
     @classmethod

@@ -68,7 +68,7 @@ async def qa_status(
     async with pool.acquire() as conn:
         answer = await service.qa_status(conn, institution_id, day, when)
     if as_of is None:
-        cache.put(institution_id, day, generation, answer)
+        cache.put(institution_id, day, generation, answer, today=now.date())
     # The hot path: the model is already valid, so skip FastAPI's second validation.
     return Response(answer.model_dump_json(), media_type="application/json")
 
