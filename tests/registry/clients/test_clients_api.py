@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jwt
 from registry.registry_support import Registry, report
 
 
@@ -49,3 +50,21 @@ async def test_a_revoked_clients_unexpired_token_is_refused_at_once(registry: Re
     )
     assert refused.status_code == 401
     assert "revoked" in refused.json()["detail"]
+
+
+async def test_revoking_the_last_active_admin_client_is_a_409_saying_why(
+    registry: Registry,
+) -> None:
+    claims = jwt.decode(
+        registry.admin["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
+    )
+    own = f"/v1/clients/{claims['client_id']}"
+    r = await registry.http.delete(own, headers=registry.admin)
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "last active admin client" in r.json()["detail"]
+    spare = await registry.http.post(
+        "/v1/clients", json={"name": "spare", "role": "admin"}, headers=registry.admin
+    )
+    assert spare.status_code == 201, spare.text
+    assert (await registry.http.delete(own, headers=registry.admin)).status_code == 204

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -21,8 +22,8 @@ from meriter_registry.clients import service
 from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.errors import InvalidClient
 from meriter_shared.auth import AuthSettings, Role, TokenValidator
-from meriter_shared.db.types import Connection
-from meriter_shared.errors import Forbidden, NotFound, ValidationProblem
+from meriter_shared.db.types import Connection, Pool
+from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 
 AUTH = AuthSettings(issuer="https://registry.example", audience="meriter")
 
@@ -82,6 +83,7 @@ async def test_a_tenant_client_must_name_an_existing_tenant(conn: Connection) ->
 
 
 async def test_a_revoked_client_gets_no_token_and_is_revoked_once(conn: Connection) -> None:
+    await service.create_client(conn, client("admin"), ADMIN)  # the admin who stays
     created = await service.create_client(conn, client("admin"), ADMIN)
     async with new_events(conn) as events:
         await service.revoke_client(conn, created.client_id, ADMIN, NOW)
@@ -114,3 +116,35 @@ async def test_one_signing_key_is_made_on_first_use_and_only_its_public_half_sho
     assert first.kid == again.kid == "k1"
     jwks = await service.public_jwks(conn)
     assert [(k["kid"], k["alg"], "d" in k) for k in jwks["keys"]] == [("k1", "EdDSA", False)]
+
+
+async def test_the_last_active_admin_client_cannot_be_revoked(conn: Connection) -> None:
+    aaa = await an_agency(conn)
+    agency = await service.create_client(conn, client("agency", aaa), ADMIN)
+    first = await service.create_client(conn, client("admin"), ADMIN)
+    second = await service.create_client(conn, client("admin"), ADMIN)
+    await service.revoke_client(conn, first.client_id, ADMIN, NOW)
+    before = await outbox_size(conn)
+    with pytest.raises(Conflict, match="last active admin client"):
+        await service.revoke_client(conn, second.client_id, ADMIN, NOW)
+    assert await outbox_size(conn) == before
+    assert await service.is_active(conn, second.client_id)
+    await service.revoke_client(conn, agency.client_id, ADMIN, NOW)  # others still go
+
+
+async def test_concurrent_revocations_of_the_last_two_admins_leave_one(db: Pool) -> None:
+    async with db.acquire() as conn:
+        admins = [await service.create_client(conn, client("admin"), ADMIN) for _ in range(2)]
+
+    async def revoke(client_id: str) -> bool:
+        async with db.acquire() as conn:
+            try:
+                await service.revoke_client(conn, client_id, ADMIN, NOW)
+            except Conflict:
+                return False
+            return True
+
+    done = await asyncio.gather(*(revoke(a.client_id) for a in admins))
+    assert sorted(done) == [False, True]
+    async with db.acquire() as conn:
+        assert [await service.is_active(conn, a.client_id) for a in admins].count(True) == 1

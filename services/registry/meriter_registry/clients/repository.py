@@ -35,6 +35,16 @@ async def insert(
     )
 
 
+async def lock_active_admins(conn: Connection) -> list[str]:
+    """The ids of the active admin clients, locked until the transaction ends, so two
+    revocations cannot each see another admin left and leave none."""
+    rows = await conn.fetch(
+        "SELECT client_id FROM oauth_clients WHERE role = 'admin' AND revoked_at IS NULL "
+        "ORDER BY client_id FOR UPDATE"
+    )
+    return [r["client_id"] for r in rows]
+
+
 async def revoke(conn: Connection, client_id: str, now: datetime) -> bool:
     """Mark an active client revoked; False if there is no active client of that id."""
     done = await conn.fetchval(

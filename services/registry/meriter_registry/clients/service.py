@@ -1,7 +1,8 @@
 """OAuth clients, the tokens they obtain, and the keys that sign them.
 
-Invariants: only the national body creates and revokes clients; each
-creation or revocation writes exactly one outbox row (``client.created`` /
+Invariants: only the national body creates and revokes clients, and one
+admin client stays active (the last one cannot be revoked); each creation or
+revocation writes exactly one outbox row (``client.created`` /
 ``client.revoked``, payload :class:`ClientState`, never a secret or its
 hash) in its transaction. An agency or institution client names an existing
 agency (by its id) or institution (by id or DEQAR id). A token is issued
@@ -26,7 +27,7 @@ from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
 from meriter_shared.auth import AuthSettings, Principal, authorize
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import NotFound, ValidationProblem
+from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events.registry import CLIENT_CREATED, CLIENT_REVOKED, ClientState
 
 FIRST_KID = "k1"
@@ -74,8 +75,15 @@ async def create_client(
 async def revoke_client(
     conn: Connection, client_id: str, principal: Principal, now: datetime
 ) -> None:
+    """Revoke an active client; never the last active admin client (409): without
+    one, no client could be created or revoked again except from the database."""
     authorize(principal, detail="only the national body revokes clients")
     async with conn.transaction():
+        if await repository.lock_active_admins(conn) == [client_id]:
+            raise Conflict(
+                f"{client_id} is the last active admin client: revoking it would leave no one "
+                "able to manage clients; create another admin client first"
+            )
         if not await repository.revoke(conn, client_id, now):
             raise NotFound(f"no active client {client_id}")
         await emit(conn, CLIENT_REVOKED, client_id, ClientState(client_id=client_id))
