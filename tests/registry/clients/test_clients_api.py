@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import jwt
-from registry.registry_support import Registry, report
+from registry.registry_support import Registry, offering, report
 
 
 async def test_jwks_endpoint_serves_the_key_tokens_are_signed_with(registry: Registry) -> None:
@@ -68,3 +68,54 @@ async def test_revoking_the_last_active_admin_client_is_a_409_saying_why(
     )
     assert spare.status_code == 201, spare.text
     assert (await registry.http.delete(own, headers=registry.admin)).status_code == 204
+
+
+async def token_of(registry: Registry, client: dict[str, str]) -> dict[str, str]:
+    r = await registry.http.post(
+        "/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_an_institution_client_created_by_deqar_id_publishes_its_offerings(
+    registry: Registry,
+) -> None:
+    iid = await registry.institution("DEQARINST0001")
+    created = await registry.http.post(
+        "/v1/clients",
+        json={"name": "UU", "role": "institution", "tenant_id": "DEQARINST0001"},
+        headers=registry.admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["tenant_id"] == iid
+    headers = await token_of(registry, created.json())
+    for key in ("DEQARINST0001", iid):
+        r = await registry.http.post(
+            f"/v1/institutions/{key}/offerings", json=offering(), headers=headers
+        )
+        assert r.status_code == 201, r.text
+
+
+async def test_an_agency_client_created_by_acronym_submits_its_reports(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    created = await registry.http.post(
+        "/v1/clients",
+        json={"name": "AAA", "role": "agency", "tenant_id": "AAA"},
+        headers=registry.admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["tenant_id"] == aaa
+    headers = await token_of(registry, created.json())
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text

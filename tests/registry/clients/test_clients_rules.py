@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime
+from importlib import resources
 
 import pytest
 from registry.rules_support import (
@@ -73,13 +74,38 @@ async def test_a_tenant_client_must_name_an_existing_tenant(conn: Connection) ->
     aaa = await an_agency(conn, "AAA")
     iid = await an_institution(conn, "DEQARINST0001")
     before = await outbox_size(conn)
-    for bad in (client("agency", "AAA"), client("agency", "nope"), client("institution", "x")):
+    for bad in (client("agency", "nope"), client("agency", iid), client("institution", aaa)):
         with pytest.raises(ValidationProblem):
             await service.create_client(conn, bad, ADMIN)
     assert await outbox_size(conn) == before
     await service.create_client(conn, client("agency", aaa), ADMIN)
     await service.create_client(conn, client("institution", iid), ADMIN)
-    await service.create_client(conn, client("institution", "DEQARINST0001"), ADMIN)
+
+
+async def test_a_tenant_named_by_deqar_id_or_acronym_is_stored_as_its_platform_id(
+    conn: Connection,
+) -> None:
+    aaa = await an_agency(conn, "AAA")
+    await conn.execute("UPDATE agencies SET deqar_id = 'EQAR-7' WHERE id = $1", aaa)
+    iid = await an_institution(conn, "DEQARINST0001")
+    named = [
+        ("agency", "AAA", aaa),
+        ("agency", "EQAR-7", aaa),
+        ("institution", "DEQARINST0001", iid),
+    ]
+    for role, key, platform_id in named:
+        async with new_events(conn) as events:
+            created = await service.create_client(conn, client(role, key), ADMIN)
+        assert created.tenant_id == platform_id
+        data = await conn.fetchval(
+            "SELECT event -> 'data' FROM outbox WHERE event ->> 'subject' = $1",
+            created.client_id,
+        )
+        assert (events, data["tenant_id"]) == ([("client.created", created.client_id)], platform_id)
+        stored = await conn.fetchval(
+            "SELECT tenant_id FROM oauth_clients WHERE client_id = $1", created.client_id
+        )
+        assert stored == platform_id
 
 
 async def test_a_revoked_client_gets_no_token_and_is_revoked_once(conn: Connection) -> None:
@@ -148,3 +174,20 @@ async def test_concurrent_revocations_of_the_last_two_admins_leave_one(db: Pool)
     assert sorted(done) == [False, True]
     async with db.acquire() as conn:
         assert [await service.is_active(conn, a.client_id) for a in admins].count(True) == 1
+
+
+async def test_an_older_institution_client_stored_by_deqar_id_is_moved_to_the_platform_id(
+    conn: Connection,
+) -> None:
+    iid = await an_institution(conn, "DEQARINST0001")
+    await conn.execute(
+        "INSERT INTO oauth_clients (client_id, secret_hash, role, tenant_id, name) "
+        "VALUES ('old', '\\x00', 'institution', 'DEQARINST0001', 'from before')"
+    )
+    sql = (
+        resources.files("meriter_registry")
+        / "migrations"
+        / "0006_client_tenants_by_platform_id.sql"
+    ).read_text()
+    await conn.execute(sql)
+    assert await conn.fetchval("SELECT tenant_id FROM oauth_clients WHERE client_id = 'old'") == iid

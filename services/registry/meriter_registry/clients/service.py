@@ -5,8 +5,11 @@ admin client stays active (the last one cannot be revoked); each creation or
 revocation writes exactly one outbox row (``client.created`` /
 ``client.revoked``, payload :class:`ClientState`, never a secret or its
 hash) in its transaction. An agency or institution client names an existing
-agency (by its id) or institution (by id or DEQAR id). A token is issued
-only to an active (not revoked) client presenting its secret.
+agency (by id, DEQAR id or acronym) or institution (by id or DEQAR id); the
+tenant is stored, announced and put in tokens as the platform id, so the
+rules' tenant checks (which compare platform ids) let the client act for
+it. A token is issued only to an active (not revoked) client presenting its
+secret.
 
 One active Ed25519 signing key lives in ``signing_keys`` and is created on
 first use; concurrent first uses converge on one key through the primary
@@ -38,38 +41,38 @@ async def create_client(
 ) -> ClientCreated:
     """A new client and its secret (shown this once); ``client_id`` chosen or generated."""
     authorize(principal, detail="only the national body creates clients")
-    if (
-        data.role == "agency"
-        and data.tenant_id is not None
-        and await agencies.find_agency(conn, data.tenant_id) != data.tenant_id
-    ):
-        raise ValidationProblem(
-            "unknown agency",
-            errors=[error_item("tenant_id", message="unknown agency", code="unknown_agency")],
-        )
-    if data.role == "institution" and data.tenant_id is not None:
-        try:
-            await institutions.resolve_institution(conn, data.tenant_id)
-        except NotFound as exc:
-            raise ValidationProblem(
-                "unknown institution",
-                errors=[
-                    error_item(
-                        "tenant_id", message="unknown institution", code="unknown_institution"
-                    )
-                ],
-            ) from exc
+    tenant_id = await _tenant(conn, data)
     client_id = client_id or f"mc_{uuid.uuid4().hex}"
     secret = tokens.new_secret()
     async with conn.transaction():
         await repository.insert(
-            conn, client_id, tokens.hash_secret(secret), data.role, data.tenant_id, data.name
+            conn, client_id, tokens.hash_secret(secret), data.role, tenant_id, data.name
         )
-        state = ClientState(client_id=client_id, role=data.role, tenant_id=data.tenant_id)
+        state = ClientState(client_id=client_id, role=data.role, tenant_id=tenant_id)
         await emit(conn, CLIENT_CREATED, client_id, state)
     return ClientCreated(
-        client_id=client_id, client_secret=secret, role=data.role, tenant_id=data.tenant_id
+        client_id=client_id, client_secret=secret, role=data.role, tenant_id=tenant_id
     )
+
+
+async def _tenant(conn: Connection, data: ClientIn) -> str | None:
+    """The platform id of the tenant ``data`` names, or a 422 naming ``tenant_id``."""
+    if data.tenant_id is None:
+        return None
+    if data.role == "agency":
+        found = await agencies.find_agency(conn, data.tenant_id)
+    else:
+        try:
+            found = await institutions.resolve_institution(conn, data.tenant_id)
+        except NotFound:
+            found = None
+    if found is None:
+        message = f"unknown {data.role}"
+        raise ValidationProblem(
+            message,
+            errors=[error_item("tenant_id", message=message, code=f"unknown_{data.role}")],
+        )
+    return found
 
 
 async def revoke_client(
