@@ -20,13 +20,43 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
 from meriter_local.procs import free_port
+from meriter_registry.app import create_app
 from meriter_registry.clients import service as clients
 from meriter_registry.clients.schemas import ClientIn
+from meriter_registry.config import Settings
 from meriter_shared.auth import Principal
 from meriter_shared.db.types import Pool
 from meriter_shared.secrets import new_master_key_text
+from meriter_shared.settings import KafkaSettings, PostgresSettings
+
+
+def registry_settings(dsn: str, kafka_bootstrap: str, **overrides: Any) -> Settings:
+    """A registry's settings for a test: its database, the session broker, a master key."""
+    settings = Settings(
+        postgres=PostgresSettings(dsn=dsn),
+        kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+        outbox_poll_interval_s=0.05,
+        master_key=SecretStr(new_master_key_text()),
+    )
+    return settings.model_copy(update=overrides)
+
+
+@asynccontextmanager
+async def running_registry(
+    settings: Settings, client: tuple[str, int] = ("127.0.0.1", 123)
+) -> AsyncIterator[Registry]:
+    """The app with ``settings``, its lifespan run, an httpx client (calling from
+    ``client``) and an admin token."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
+            reg = Registry(app, http, {})
+            reg.admin = await reg.token_for("admin")
+            yield reg
 
 
 @dataclass

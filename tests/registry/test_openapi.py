@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import SecretStr
+
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
+from meriter_shared.secrets import new_master_key_text
 
 WRITES = ("post", "put", "patch", "delete")
 
 
 def document() -> dict[str, Any]:
-    return create_app(Settings()).openapi()
+    return create_app(Settings(master_key=SecretStr(new_master_key_text()))).openapi()
 
 
 def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:

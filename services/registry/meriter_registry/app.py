@@ -3,10 +3,17 @@
 The app validates bearer tokens with the same :mod:`meriter_shared.auth`
 validator other services use; with ``auth.jwks_url = "self"`` the JWKS is read
 from its own database instead of over HTTP, so it needs no network to itself.
+
+It keeps its token-signing keys sealed under the master key
+(``REGISTRY_MASTER_KEY`` or ``REGISTRY_MASTER_KEY_FILE``): without one
+``create_app`` refuses to build, and on start a key stored in the clear by an
+older version is sealed, and a stored key that does not open with the
+master key stops the start with an error saying so.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI
@@ -27,6 +34,17 @@ from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 
+log = logging.getLogger(__name__)
+
+
+async def _seal_signing_keys(app: FastAPI, runtime: Runtime) -> None:
+    keys = get_state(app).master_keys
+    async with runtime.pool.acquire() as conn:
+        sealed = await clients.seal_plaintext_keys(conn, keys)
+        await clients.check_keys_open(conn, keys)
+    if sealed:
+        log.info("token-signing keys sealed under the master key", extra={"kids": sealed})
+
 
 async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
     await get_state(app).qa_cache.start(runtime.pool)
@@ -44,6 +62,7 @@ def build_runtime(settings: ServiceSettings) -> Runtime:
 def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> FastAPI:
     """The registry; ``clock`` is the time its rules are told (tests may fix it)."""
     settings = settings or Settings()
+    master_keys = settings.master_keys()  # no master key, no registry: it keeps secrets
     runtime = build_runtime(settings)
     qa_cache = QaStatusCache(settings.qa_cache_bytes, settings.qa_cache_window_days)
     app = create_service_app(
@@ -59,19 +78,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             clients_api.oauth_router,
             clients_api.router,
         ],
-        on_startup=[_start_cache],
+        on_startup=[_seal_signing_keys, _start_cache],
         on_shutdown=[_stop_cache],
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache, clock=clock)],
     )
     add_schemas(app, *reports_api.BODY_MODELS)
-    app.state.registry = RegistryState(settings=settings, qa_cache=qa_cache, clock=clock)
+    app.state.registry = RegistryState(
+        settings=settings, qa_cache=qa_cache, master_keys=master_keys, clock=clock
+    )
     app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth
     if auth.jwks_url == "self":
 
         async def own_jwks(_url: str) -> dict[str, Any]:
             async with runtime.pool.acquire() as conn:
-                return await clients.public_jwks(conn)
+                return await clients.public_jwks(conn, master_keys)
 
         async def client_revoked(client_id: str) -> bool:
             # The registry issues the tokens: a client revoked (or unknown) since

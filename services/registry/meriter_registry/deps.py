@@ -1,7 +1,8 @@
 """What routes declare they need, as ``Annotated[..., Depends(...)]`` aliases.
 
 ``RegistryState`` is what ``create_app`` gives the routes (typed, on
-``app.state.registry``): settings, the qa-status cache, the clock.
+``app.state.registry``): settings, the qa-status cache, the clock, the
+master keys that seal the token-signing keys.
 
 Route guards: every write route takes exactly one of ``AdminDep``,
 ``AgencyDep`` or ``InstitutionDep`` — 401 without a valid bearer token, 403
@@ -25,6 +26,7 @@ from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
 from meriter_shared.http import PoolDep
+from meriter_shared.secrets import MasterKeys
 
 Clock = Callable[[], datetime]
 
@@ -37,6 +39,7 @@ def utc_now() -> datetime:
 class RegistryState:
     settings: Settings
     qa_cache: QaStatusCache
+    master_keys: MasterKeys
     clock: Clock = utc_now
 
 
@@ -58,9 +61,14 @@ def get_qa_cache(request: Request) -> QaStatusCache:
     return get_state(request.app).qa_cache
 
 
+def get_master_keys(request: Request) -> MasterKeys:
+    return get_state(request.app).master_keys
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
+MasterKeysDep = Annotated[MasterKeys, Depends(get_master_keys)]
 
 # The national body (or the admin client acting for it).
 # AdminDep comes from the kernel: Annotated[Principal, Depends(require_roles(Role.ADMIN))].
@@ -74,6 +82,7 @@ __all__ = [
     "AgencyDep",
     "Clock",
     "InstitutionDep",
+    "MasterKeysDep",
     "NowDep",
     "PoolDep",
     "QaCacheDep",

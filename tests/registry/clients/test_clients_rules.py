@@ -10,6 +10,7 @@ from importlib import resources
 import pytest
 from registry.rules_support import (
     ADMIN,
+    MASTER_KEYS,
     NOW,
     SYSTEM,
     agency_client,
@@ -46,9 +47,15 @@ async def test_a_created_client_gets_a_token_carrying_its_role_and_tenant(
     assert data == {"client_id": created.client_id, "role": "agency", "tenant_id": aaa}
     now = datetime.now(UTC)
     token = await service.issue_access_token(
-        conn, created.client_id, created.client_secret, auth=AUTH, lifetime_s=60, now=now
+        conn,
+        created.client_id,
+        created.client_secret,
+        keys=MASTER_KEYS,
+        auth=AUTH,
+        lifetime_s=60,
+        now=now,
     )
-    jwks = await service.public_jwks(conn)
+    jwks = await service.public_jwks(conn, MASTER_KEYS)
     validator = TokenValidator(AUTH.model_copy(update={"jwks_json": json.dumps(jwks)}))
     principal = await validator.validate(token)
     assert (principal.client_id, principal.role, principal.tenant_id) == (
@@ -118,7 +125,13 @@ async def test_a_revoked_client_gets_no_token_and_is_revoked_once(conn: Connecti
     assert await service.was_issued(conn, created.client_id)
     with pytest.raises(InvalidClient):
         await service.issue_access_token(
-            conn, created.client_id, created.client_secret, auth=AUTH, lifetime_s=60, now=NOW
+            conn,
+            created.client_id,
+            created.client_secret,
+            keys=MASTER_KEYS,
+            auth=AUTH,
+            lifetime_s=60,
+            now=NOW,
         )
     before = await outbox_size(conn)
     with pytest.raises(NotFound):
@@ -130,17 +143,17 @@ async def test_a_wrong_secret_gets_no_token(conn: Connection) -> None:
     created = await service.create_client(conn, client("admin"), ADMIN)
     with pytest.raises(InvalidClient):
         await service.issue_access_token(
-            conn, created.client_id, "guess", auth=AUTH, lifetime_s=60, now=NOW
+            conn, created.client_id, "guess", keys=MASTER_KEYS, auth=AUTH, lifetime_s=60, now=NOW
         )
 
 
 async def test_one_signing_key_is_made_on_first_use_and_only_its_public_half_shown(
     conn: Connection,
 ) -> None:
-    first = await service.signing_key(conn)
-    again = await service.signing_key(conn)
+    first = await service.signing_key(conn, MASTER_KEYS)
+    again = await service.signing_key(conn, MASTER_KEYS)
     assert first.kid == again.kid == "k1"
-    jwks = await service.public_jwks(conn)
+    jwks = await service.public_jwks(conn, MASTER_KEYS)
     assert [(k["kid"], k["alg"], "d" in k) for k in jwks["keys"]] == [("k1", "EdDSA", False)]
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from meriter_registry.clients import service
 from meriter_registry.clients.schemas import ClientCreated, ClientIn, TokenResponse
-from meriter_registry.deps import AdminDep, NowDep, PoolDep, SettingsDep
+from meriter_registry.deps import AdminDep, MasterKeysDep, NowDep, PoolDep, SettingsDep
 from meriter_registry.errors import InvalidClient
 from meriter_registry.openapi import form_body
 from meriter_shared.errors import BadRequest
@@ -35,7 +35,7 @@ TOKEN_FORM = form_body(
 
 @oauth_router.post("/v1/oauth/token", response_model=TokenResponse, openapi_extra=TOKEN_FORM)
 async def token(
-    request: Request, pool: PoolDep, settings: SettingsDep, now: NowDep
+    request: Request, pool: PoolDep, settings: SettingsDep, keys: MasterKeysDep, now: NowDep
 ) -> TokenResponse:
     """Client credentials grant (RFC 6749 §4.4); credentials in Basic auth or the form."""
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode()).items()}
@@ -55,6 +55,7 @@ async def token(
             conn,
             client_id,
             secret,
+            keys=keys,
             auth=settings.auth,
             lifetime_s=settings.token_lifetime_s,
             now=now,
@@ -63,9 +64,9 @@ async def token(
 
 
 @oauth_router.get("/.well-known/jwks.json")
-async def jwks(pool: PoolDep) -> JSONResponse:
+async def jwks(pool: PoolDep, keys: MasterKeysDep) -> JSONResponse:
     async with pool.acquire() as conn:
-        body = await service.public_jwks(conn)
+        body = await service.public_jwks(conn, keys)
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 

@@ -13,7 +13,13 @@ secret.
 
 One active Ed25519 signing key lives in ``signing_keys`` and is created on
 first use; concurrent first uses converge on one key through the primary
-key (the first key has a fixed kid).
+key (the first key has a fixed kid). Its private part is stored sealed
+under the master key (:class:`meriter_shared.secrets.MasterKeys`, purpose
+``registry/token-signing-key/<kid>``), never in the clear: a key an older
+version stored in the clear is sealed when the registry starts
+(:func:`seal_plaintext_keys`), and the start fails, naming the master key,
+when a stored key does not open with it (:func:`check_keys_open`). The
+private key appears in no log, answer or error.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from meriter_shared.auth import AuthSettings, Principal, authorize
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.events.registry import CLIENT_CREATED, CLIENT_REVOKED, ClientState
+from meriter_shared.secrets import MasterKeys, SecretsError
 
 FIRST_KID = "k1"
 
@@ -107,6 +114,7 @@ async def issue_access_token(
     client_id: str,
     secret: str,
     *,
+    keys: MasterKeys,
     auth: AuthSettings,
     lifetime_s: int,
     now: datetime,
@@ -115,7 +123,7 @@ async def issue_access_token(
     client = await repository.active(conn, client_id)
     if client is None or not tokens.secret_matches(secret, client.secret_hash):
         raise InvalidClient("unknown client or wrong secret", error="invalid_client")
-    key = await signing_key(conn)
+    key = await signing_key(conn, keys)
     return tokens.issue_token(
         key,
         issuer=auth.issuer,
@@ -128,17 +136,64 @@ async def issue_access_token(
     )
 
 
-async def signing_key(conn: Connection) -> tokens.SigningKey:
-    """The active signing key, created on first use."""
+class SigningKeysLocked(RuntimeError):
+    """A stored signing key does not open with the master key the registry was given."""
+
+
+def _purpose(kid: str) -> str:
+    return f"registry/token-signing-key/{kid}"
+
+
+def _open(keys: MasterKeys, stored: repository.StoredKey) -> tokens.SigningKey:
+    if stored.sealed is None:
+        # Written in the clear by an older version and not sealed yet (the
+        # registry seals such keys when it starts).
+        assert stored.plaintext_pem is not None
+        return tokens.load_key(stored.kid, stored.plaintext_pem.encode())
+    try:
+        pem = keys.open(stored.sealed, _purpose(stored.kid))
+    except SecretsError as exc:
+        raise SigningKeysLocked(
+            f"token-signing key {stored.kid} does not open with the registry's master key "
+            "(REGISTRY_MASTER_KEY or REGISTRY_MASTER_KEY_FILE): is it the key this "
+            f"database's signing keys were sealed with? ({exc})"
+        ) from None
+    return tokens.load_key(stored.kid, pem)
+
+
+async def signing_key(conn: Connection, keys: MasterKeys) -> tokens.SigningKey:
+    """The active signing key, created (sealed) on first use."""
     found = await repository.current_key(conn)
     if found is None:
         # A fixed kid for the first key makes concurrent first uses collide on
         # the primary key instead of creating two keys.
-        found = await repository.add_key_once(conn, FIRST_KID, tokens.new_private_pem())
-    return tokens.load_key(*found)
+        sealed = keys.seal(tokens.new_private_pem(), _purpose(FIRST_KID))
+        found = await repository.add_key_once(conn, FIRST_KID, sealed)
+    return _open(keys, found)
 
 
-async def public_jwks(conn: Connection) -> dict[str, Any]:
+async def seal_plaintext_keys(conn: Connection, keys: MasterKeys) -> list[str]:
+    """Seal every key an older version stored in the clear; the kids sealed."""
+    sealed: list[str] = []
+    async with conn.transaction():
+        for stored in await repository.lock_plaintext_keys(conn):
+            assert stored.plaintext_pem is not None
+            pem = stored.plaintext_pem.encode()
+            tokens.load_key(stored.kid, pem)  # a key, or nothing is changed
+            await repository.replace_with_sealed(
+                conn, stored.kid, keys.seal(pem, _purpose(stored.kid))
+            )
+            sealed.append(stored.kid)
+    return sealed
+
+
+async def check_keys_open(conn: Connection, keys: MasterKeys) -> None:
+    """Raise :class:`SigningKeysLocked` unless every stored key opens with ``keys``."""
+    for stored in await repository.all_keys(conn):
+        _open(keys, stored)
+
+
+async def public_jwks(conn: Connection, keys: MasterKeys) -> dict[str, Any]:
     """Every signing key's public half, as a JWKS."""
-    await signing_key(conn)
-    return {"keys": [tokens.load_key(*k).public_jwk() for k in await repository.all_keys(conn)]}
+    await signing_key(conn, keys)
+    return {"keys": [_open(keys, k).public_jwk() for k in await repository.all_keys(conn)]}
