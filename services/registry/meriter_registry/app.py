@@ -22,6 +22,7 @@ from starlette.middleware import Middleware
 from meriter_registry.agencies import api as agencies_api
 from meriter_registry.clients import api as clients_api
 from meriter_registry.clients import service as clients
+from meriter_registry.clients.ratelimit import TokenBuckets, TokenEndpointLimits
 from meriter_registry.config import Settings
 from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.institutions import api as institutions_api
@@ -83,8 +84,21 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache, clock=clock)],
     )
     add_schemas(app, *reports_api.BODY_MODELS)
+    tracked = settings.token_rate_tracked_keys
+    token_limits = TokenEndpointLimits(
+        per_address=TokenBuckets(
+            settings.token_rate_per_address, settings.token_burst_per_address, max_keys=tracked
+        ),
+        per_client=TokenBuckets(
+            settings.token_rate_per_client, settings.token_burst_per_client, max_keys=tracked
+        ),
+    )
     app.state.registry = RegistryState(
-        settings=settings, qa_cache=qa_cache, master_keys=master_keys, clock=clock
+        settings=settings,
+        qa_cache=qa_cache,
+        master_keys=master_keys,
+        token_limits=token_limits,
+        clock=clock,
     )
     app.add_middleware(ForgetOnWrites, cache=qa_cache)
     auth = settings.auth

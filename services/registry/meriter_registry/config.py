@@ -10,6 +10,7 @@ from meriter_shared.settings import PostgresSettings, ServiceSettings
 
 # One database per service (deploy/compose/postgres-init.sql): the registry's own.
 DEFAULT_DSN = "postgresql://meriter@127.0.0.1:5432/registry"
+MAX_TOKEN_LIFETIME_S = 3600
 
 
 class Settings(ServiceSettings):
@@ -21,7 +22,16 @@ class Settings(ServiceSettings):
     # The registry validates its own tokens like any resource server would;
     # auth.issuer must equal the issuer it writes into tokens (public_base_url).
     auth: AuthSettings = AuthSettings(jwks_url="self")
-    token_lifetime_s: int = Field(default=300, ge=30, le=3600)
+    # Every token lives this long; no request parameter changes it.
+    token_lifetime_s: int = Field(default=300, ge=30, le=MAX_TOKEN_LIFETIME_S)
+    # The token endpoint's token buckets (clients/ratelimit.py): per client id
+    # and per remote address, a burst refilled at a rate a second; at most
+    # token_rate_tracked_keys buckets of each are kept.
+    token_rate_per_client: float = Field(default=0.5, gt=0)
+    token_burst_per_client: int = Field(default=10, ge=1)
+    token_rate_per_address: float = Field(default=10.0, gt=0)
+    token_burst_per_address: int = Field(default=100, ge=1)
+    token_rate_tracked_keys: int = Field(default=10_000, ge=1, le=1_000_000)
     # Reports one CSV submission may hold (all or nothing: one transaction).
     csv_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
     # Answers to "quality assured today?" kept per process (see qa_cache.py),

@@ -2,7 +2,7 @@
 
 ``RegistryState`` is what ``create_app`` gives the routes (typed, on
 ``app.state.registry``): settings, the qa-status cache, the clock, the
-master keys that seal the token-signing keys.
+master keys that seal the token-signing keys, the token endpoint's limits.
 
 Route guards: every write route takes exactly one of ``AdminDep``,
 ``AgencyDep`` or ``InstitutionDep`` — 401 without a valid bearer token, 403
@@ -22,6 +22,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
+from meriter_registry.clients.ratelimit import TokenEndpointLimits
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
@@ -40,6 +41,7 @@ class RegistryState:
     settings: Settings
     qa_cache: QaStatusCache
     master_keys: MasterKeys
+    token_limits: TokenEndpointLimits
     clock: Clock = utc_now
 
 
@@ -65,10 +67,15 @@ def get_master_keys(request: Request) -> MasterKeys:
     return get_state(request.app).master_keys
 
 
+def get_token_limits(request: Request) -> TokenEndpointLimits:
+    return get_state(request.app).token_limits
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
 MasterKeysDep = Annotated[MasterKeys, Depends(get_master_keys)]
+TokenLimitsDep = Annotated[TokenEndpointLimits, Depends(get_token_limits)]
 
 # The national body (or the admin client acting for it).
 # AdminDep comes from the kernel: Annotated[Principal, Depends(require_roles(Role.ADMIN))].
@@ -88,6 +95,7 @@ __all__ = [
     "QaCacheDep",
     "RegistryState",
     "SettingsDep",
+    "TokenLimitsDep",
     "get_state",
     "utc_now",
 ]

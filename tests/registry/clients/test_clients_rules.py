@@ -46,7 +46,7 @@ async def test_a_created_client_gets_a_token_carrying_its_role_and_tenant(
     )
     assert data == {"client_id": created.client_id, "role": "agency", "tenant_id": aaa}
     now = datetime.now(UTC)
-    token = await service.issue_access_token(
+    issued = await service.issue_access_token(
         conn,
         created.client_id,
         created.client_secret,
@@ -55,6 +55,8 @@ async def test_a_created_client_gets_a_token_carrying_its_role_and_tenant(
         lifetime_s=60,
         now=now,
     )
+    token = issued.access_token
+    assert issued.expires_in == 60
     jwks = await service.public_jwks(conn, MASTER_KEYS)
     validator = TokenValidator(AUTH.model_copy(update={"jwks_json": json.dumps(jwks)}))
     principal = await validator.validate(token)

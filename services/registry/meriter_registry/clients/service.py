@@ -30,7 +30,8 @@ from typing import Any
 
 from meriter_registry.agencies import service as agencies
 from meriter_registry.clients import repository, tokens
-from meriter_registry.clients.schemas import ClientCreated, ClientIn
+from meriter_registry.clients.schemas import ClientCreated, ClientIn, TokenResponse
+from meriter_registry.config import MAX_TOKEN_LIFETIME_S
 from meriter_registry.errors import InvalidClient, error_item
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
@@ -118,13 +119,16 @@ async def issue_access_token(
     auth: AuthSettings,
     lifetime_s: int,
     now: datetime,
-) -> str:
-    """Client credentials grant: a signed token for an active client with its secret."""
+) -> TokenResponse:
+    """Client credentials grant: a signed token for an active client with its secret,
+    living ``lifetime_s`` (never over :data:`MAX_TOKEN_LIFETIME_S`), ``expires_in``
+    saying so."""
     client = await repository.active(conn, client_id)
     if client is None or not tokens.secret_matches(secret, client.secret_hash):
         raise InvalidClient("unknown client or wrong secret", error="invalid_client")
     key = await signing_key(conn, keys)
-    return tokens.issue_token(
+    lifetime_s = min(lifetime_s, MAX_TOKEN_LIFETIME_S)
+    access = tokens.issue_token(
         key,
         issuer=auth.issuer,
         audience=auth.audience,
@@ -134,6 +138,7 @@ async def issue_access_token(
         lifetime_s=lifetime_s,
         now=now.timestamp(),
     )
+    return TokenResponse(access_token=access, expires_in=lifetime_s)
 
 
 class SigningKeysLocked(RuntimeError):
