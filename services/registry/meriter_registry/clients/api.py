@@ -19,9 +19,10 @@ from meriter_registry.deps import (
     TokenLimitsDep,
 )
 from meriter_registry.errors import InvalidClient
-from meriter_registry.openapi import form_body
+from meriter_registry.openapi import form_body, requires
 from meriter_shared.errors import BadRequest
 from meriter_shared.hygiene import text_problem
+from meriter_shared.openapi import problems
 
 oauth_router = APIRouter(tags=["oauth"])
 MAX_CLIENT_ID = 200  # longer is no client id the registry gives
@@ -42,7 +43,21 @@ TOKEN_FORM = form_body(
 )
 
 
-@oauth_router.post("/v1/oauth/token", response_model=TokenResponse, openapi_extra=TOKEN_FORM)
+TOKEN_PROBLEMS = problems(400, 401, 429)
+TOKEN_PROBLEMS[429]["headers"] = {
+    "Retry-After": {
+        "description": "seconds until a token request from this address or client is taken",
+        "schema": {"type": "integer"},
+    }
+}
+
+
+@oauth_router.post(
+    "/v1/oauth/token",
+    response_model=TokenResponse,
+    responses=TOKEN_PROBLEMS,
+    openapi_extra=TOKEN_FORM,
+)
 async def token(
     request: Request,
     pool: PoolDep,
@@ -97,14 +112,28 @@ async def jwks(pool: PoolDep, keys: MasterKeysDep) -> JSONResponse:
     return JSONResponse(body, headers={"Cache-Control": "public, max-age=300"})
 
 
-@router.post("/clients", status_code=201, response_model=ClientCreated)
+@router.post(
+    "/clients",
+    status_code=201,
+    response_model=ClientCreated,
+    responses=problems(422),
+    openapi_extra=requires("admin"),
+)
 async def create_client(body: ClientIn, pool: PoolDep, admin: AdminDep) -> ClientCreated:
+    """A client and its secret (shown this once); a tenant named by DEQAR id or acronym
+    is stored as its platform id (422 if there is none)."""
     async with pool.acquire() as conn:
         return await service.create_client(conn, body, admin)
 
 
-@router.delete("/clients/{client_id}", status_code=204)
+@router.delete(
+    "/clients/{client_id}",
+    status_code=204,
+    responses=problems(404, 409),
+    openapi_extra=requires("admin"),
+)
 async def revoke_client(client_id: str, pool: PoolDep, admin: AdminDep, now: NowDep) -> Response:
+    """Revoke a client: its tokens are refused at once; never the last active admin (409)."""
     async with pool.acquire() as conn:
         await service.revoke_client(conn, client_id, admin, now)
     return Response(status_code=204)

@@ -15,28 +15,45 @@ from meriter_registry.institutions.schemas import (
     InstitutionPage,
     InstitutionSummary,
 )
+from meriter_registry.openapi import requires
 from meriter_registry.responses import csv_page, json_page
+from meriter_shared.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["institutions"])
 
 
-@router.post("/institutions", status_code=201, response_model=InstitutionOut)
+@router.post(
+    "/institutions",
+    status_code=201,
+    response_model=InstitutionOut,
+    responses=problems(409),
+    openapi_extra=requires("admin"),
+)
 async def register_institution(
     body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
+    """Register an institution; its DEQAR, ETER and other identifiers are unique (409)."""
     async with pool.acquire() as conn:
         return await service.register_institution(conn, body, admin)
 
 
-@router.put("/institutions/{institution_id}", response_model=InstitutionOut)
+@router.put(
+    "/institutions/{institution_id}",
+    response_model=InstitutionOut,
+    responses=problems(404, 409),
+    openapi_extra=requires("admin"),
+)
 async def update_institution(
     institution_id: str, body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
+    """Replace an institution (by id or DEQAR id); its old state stays in the history."""
     async with pool.acquire() as conn:
         return await service.update_institution(conn, institution_id, body, admin)
 
 
-@router.get("/institutions/{institution_id}", response_model=InstitutionOut)
+@router.get(
+    "/institutions/{institution_id}", response_model=InstitutionOut, responses=problems(404)
+)
 async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
     async with pool.acquire() as conn:
         return await service.get_institution(conn, institution_id)
@@ -70,7 +87,11 @@ async def search_institutions(
     return json_page(rows, next_cursor)
 
 
-@router.get("/institutions/by-identifier/{resource}/{identifier}", response_model=InstitutionOut)
+@router.get(
+    "/institutions/by-identifier/{resource}/{identifier}",
+    response_model=InstitutionOut,
+    responses=problems(404),
+)
 async def institution_by_identifier(
     resource: str, identifier: str, pool: PoolDep
 ) -> InstitutionOut:

@@ -22,7 +22,7 @@ from meriter_registry.deps import (
     QaCacheDep,
     SettingsDep,
 )
-from meriter_registry.openapi import json_body, text_body
+from meriter_registry.openapi import json_body, requires, text_body
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     FlagIn,
@@ -40,6 +40,7 @@ from meriter_shared.errors import (
     field_errors,
 )
 from meriter_shared.hygiene import body_limit
+from meriter_shared.openapi import problems
 from meriter_shared.validation import Date, Instant
 
 router = APIRouter(prefix="/v1", tags=["reports"])
@@ -48,7 +49,9 @@ submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submissio
 BODY_MODELS = (ReportSubmission,)
 
 
-@router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
+@router.get(
+    "/institutions/{institution_id}/qa-status", response_model=QaStatus, responses=problems(404)
+)
 async def qa_status(
     institution_id: str,
     pool: PoolDep,
@@ -81,7 +84,7 @@ def _submission(body: Any) -> ReportSubmission:
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
 
 
-@router.get("/reports", response_model=ReportPage)
+@router.get("/reports", response_model=ReportPage, responses=problems(404))
 async def search_reports(
     pool: PoolDep,
     agency: Annotated[str | None, Query(max_length=200)] = None,
@@ -119,7 +122,10 @@ async def search_reports(
 @submission_router.post(
     "/submit/report",
     response_model=SubmissionResult,
-    openapi_extra=json_body(ReportSubmission, "One DEQAR Submission API v2 report object."),
+    responses=problems(400, 422),
+    openapi_extra=requires(
+        "agency", json_body(ReportSubmission, "One DEQAR Submission API v2 report object.")
+    ),
 )
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
@@ -151,7 +157,10 @@ CSV_DESCRIPTION = (
 @submission_router.post(
     "/submit/csv",
     description=CSV_DESCRIPTION,
-    openapi_extra={**text_body("text/csv", CSV_DESCRIPTION), **body_limit(CSV_BODY_LIMIT)},
+    responses=problems(400, 413, 422),
+    openapi_extra=requires(
+        "agency", text_body("text/csv", CSV_DESCRIPTION), body_limit(CSV_BODY_LIMIT)
+    ),
 )
 async def submit_csv(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep, settings: SettingsDep
@@ -178,7 +187,13 @@ async def submit_csv(
     return JSONResponse(results)
 
 
-@router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
+@router.post(
+    "/reports/{report_id}/flags",
+    status_code=201,
+    response_model=FlagOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
 async def raise_flag(
     report_id: str, body: FlagIn, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
@@ -187,7 +202,12 @@ async def raise_flag(
         return await service.raise_flag(conn, report_id, body, admin, now)
 
 
-@router.delete("/reports/{report_id}/flags/{flag_id}", response_model=FlagOut)
+@router.delete(
+    "/reports/{report_id}/flags/{flag_id}",
+    response_model=FlagOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
 async def lift_flag(
     report_id: str, flag_id: str, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
@@ -196,9 +216,16 @@ async def lift_flag(
         return await service.lift_flag(conn, report_id, flag_id, admin, now)
 
 
-@submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)
+@submission_router.delete(
+    "/delete/report/{report_id}",
+    response_model=ReportOut,
+    responses=problems(404, 409),
+    openapi_extra=requires("agency"),
+)
 async def withdraw_report(
     report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> ReportOut:
+    """Withdraw a report (its agency or the admin): it stops counting from now; 409 if
+    it is withdrawn already."""
     async with pool.acquire() as conn:
         return await service.withdraw_report(conn, report_id, agency, now)
