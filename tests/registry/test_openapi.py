@@ -124,7 +124,7 @@ OWN_PROBLEMS: dict[tuple[str, str], set[int]] = {
     ("post", "/v1/reports/{report_id}/flags"): {404},
     ("delete", "/v1/reports/{report_id}/flags/{flag_id}"): {404},
     ("post", "/submissionapi/v2/submit/report"): {400, 422},
-    ("post", "/submissionapi/v2/submit/csv"): {400, 413, 422},
+    ("post", "/submissionapi/v2/submit/csv"): {400, 408, 413, 422, 503},
     ("delete", "/submissionapi/v2/delete/report/{report_id}"): {404, 409},
     ("post", "/v1/oauth/token"): {400, 401, 429},
     ("get", "/.well-known/jwks.json"): set(),

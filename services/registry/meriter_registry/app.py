@@ -13,6 +13,7 @@ master key stops the start with an error saying so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         qa_cache=qa_cache,
         master_keys=master_keys,
         token_limits=token_limits,
+        csv_slots=asyncio.Semaphore(settings.csv_concurrent_submissions),
         clock=clock,
     )
     app.add_middleware(ForgetOnWrites, cache=qa_cache)

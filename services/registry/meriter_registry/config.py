@@ -34,6 +34,11 @@ class Settings(ServiceSettings):
     token_rate_tracked_keys: int = Field(default=10_000, ge=1, le=1_000_000)
     # Reports one CSV submission may hold (all or nothing: one transaction).
     csv_max_records: int = Field(default=10_000, ge=1, le=1_000_000)
+    # A CSV submission holds a connection and a transaction while its body
+    # streams in: at most this many at once per process (more: 503), and one
+    # whose body stops arriving for csv_idle_timeout_s is ended (408).
+    csv_concurrent_submissions: int = Field(default=2, ge=1, le=64)
+    csv_idle_timeout_s: float = Field(default=30.0, gt=0)
     # Answers to "quality assured today?" kept per process (see qa_cache.py),
     # bounded by their serialized bytes; 0 turns the cache off. Only answers
     # about days within qa_cache_window_days of today are kept.

@@ -2,7 +2,8 @@
 
 ``RegistryState`` is what ``create_app`` gives the routes (typed, on
 ``app.state.registry``): settings, the qa-status cache, the clock, the
-master keys that seal the token-signing keys, the token endpoint's limits.
+master keys that seal the token-signing keys, the token endpoint's limits,
+the CSV submissions' slots.
 
 Route guards: every write route takes exactly one of ``AdminDep``,
 ``AgencyDep`` or ``InstitutionDep`` — 401 without a valid bearer token, 403
@@ -15,6 +16,7 @@ walks every write route and fails for one without a guard.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -42,6 +44,8 @@ class RegistryState:
     qa_cache: QaStatusCache
     master_keys: MasterKeys
     token_limits: TokenEndpointLimits
+    # CSV submissions under way in this process (settings.csv_concurrent_submissions).
+    csv_slots: asyncio.Semaphore
     clock: Clock = utc_now
 
 
@@ -71,11 +75,16 @@ def get_token_limits(request: Request) -> TokenEndpointLimits:
     return get_state(request.app).token_limits
 
 
+def get_state_of(request: Request) -> RegistryState:
+    return get_state(request.app)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
 MasterKeysDep = Annotated[MasterKeys, Depends(get_master_keys)]
 TokenLimitsDep = Annotated[TokenEndpointLimits, Depends(get_token_limits)]
+StateDep = Annotated[RegistryState, Depends(get_state_of)]
 
 # The national body (or the admin client acting for it).
 # AdminDep comes from the kernel: Annotated[Principal, Depends(require_roles(Role.ADMIN))].
@@ -95,6 +104,7 @@ __all__ = [
     "QaCacheDep",
     "RegistryState",
     "SettingsDep",
+    "StateDep",
     "TokenLimitsDep",
     "get_state",
     "utc_now",

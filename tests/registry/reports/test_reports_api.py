@@ -4,11 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from httpx import Response
-from registry.registry_support import Registry, offering, report
+from registry.registry_support import (
+    Registry,
+    offering,
+    registry_settings,
+    report,
+    running_registry,
+)
 
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.envelope import CloudEvent, decode
@@ -183,7 +190,9 @@ def csv_row(local_id: str, *, agency: str = "AAA", decision: str = "positive") -
     )
 
 
-async def post_csv(registry: Registry, body: str | bytes, headers: dict[str, str]) -> Response:
+async def post_csv(
+    registry: Registry, body: str | bytes | AsyncIterator[bytes], headers: dict[str, str]
+) -> Response:
     return await registry.http.post(
         "/submissionapi/v2/submit/csv",
         content=body,
@@ -505,3 +514,51 @@ async def test_a_submission_that_is_not_json_is_a_400_problem(registry: Registry
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["detail"] == "the body is not JSON"
+
+
+async def test_a_csv_whose_body_stalls_is_ended_with_a_408_and_saves_nothing(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    settings = registry_settings(fresh_db, kafka_bootstrap, csv_idle_timeout_s=0.2)
+    async with running_registry(settings) as registry:
+        await registry.agency("AAA")
+        await registry.institution("DEQARINST0001")
+
+        async def stalling() -> AsyncIterator[bytes]:
+            yield (CSV_HEADER + csv_row("c1")).encode()
+            await asyncio.sleep(2)
+            yield csv_row("c2").encode()
+
+        r = await post_csv(registry, stalling(), registry.admin)
+        assert r.status_code == 408, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert (await registry.http.get("/v1/reports")).json()["results"] == []
+
+
+async def test_csv_submissions_beyond_the_process_limit_are_a_503_with_retry_after(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    settings = registry_settings(fresh_db, kafka_bootstrap, csv_concurrent_submissions=1)
+    async with running_registry(settings) as registry:
+        await registry.agency("AAA")
+        await registry.institution("DEQARINST0001")
+        go_on = asyncio.Event()
+
+        async def waiting() -> AsyncIterator[bytes]:
+            yield (CSV_HEADER + csv_row("c1")).encode()
+            await go_on.wait()
+
+        first = asyncio.create_task(post_csv(registry, waiting(), registry.admin))
+        slots = registry.app.state.registry.csv_slots
+        await eventually(lambda: _locked(slots), lambda locked: locked, timeout_s=5)
+        second = await post_csv(registry, CSV_HEADER + csv_row("c2"), registry.admin)
+        assert second.status_code == 503, second.text
+        assert second.headers["retry-after"] == "5"
+        go_on.set()
+        assert (await first).status_code == 200
+        third = await post_csv(registry, CSV_HEADER + csv_row("c3"), registry.admin)
+        assert third.status_code == 200, third.text
+
+
+async def _locked(slots: asyncio.Semaphore) -> bool:
+    return slots.locked()

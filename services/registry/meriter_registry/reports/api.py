@@ -8,6 +8,8 @@ the rule's to say (:mod:`.service`).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -20,8 +22,9 @@ from meriter_registry.deps import (
     NowDep,
     PoolDep,
     QaCacheDep,
-    SettingsDep,
+    StateDep,
 )
+from meriter_registry.errors import RequestTimeout
 from meriter_registry.openapi import json_body, requires, text_body
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
@@ -36,6 +39,7 @@ from meriter_registry.reports.schemas import (
 from meriter_registry.responses import csv_page, json_page
 from meriter_shared.errors import (
     BadRequest,
+    ServiceUnavailable,
     ValidationProblem,
     field_errors,
 )
@@ -157,13 +161,13 @@ CSV_DESCRIPTION = (
 @submission_router.post(
     "/submit/csv",
     description=CSV_DESCRIPTION,
-    responses=problems(400, 413, 422),
+    responses=problems(400, 408, 413, 422, 503),
     openapi_extra=requires(
         "agency", text_body("text/csv", CSV_DESCRIPTION), body_limit(CSV_BODY_LIMIT)
     ),
 )
 async def submit_csv(
-    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep, settings: SettingsDep
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep, state: StateDep
 ) -> JSONResponse:
     """DEQAR-style CSV, all or nothing: every row's report is saved, or none is.
 
@@ -172,12 +176,21 @@ async def submit_csv(
     "created", ...}``. Any row rejected: 422, nothing saved, ``errors`` holding
     the first 100 items and ``errors_total`` / ``errors_omitted`` /
     ``records`` / ``rejected_records`` counting them. A header naming no
-    usable columns: 400.
+    usable columns: 400. A submission holds a connection and a transaction
+    while it streams, so a process takes ``csv_concurrent_submissions`` at
+    once (more: 503 with ``Retry-After``) and ends one whose body stalls for
+    ``csv_idle_timeout_s`` (408).
     """
-    async with pool.acquire() as conn:
+    settings = state.settings
+    if state.csv_slots.locked():
+        raise ServiceUnavailable(
+            "as many CSV submissions as this process takes are under way; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+    async with state.csv_slots, pool.acquire() as conn:
         results = await service.submit_csv(
             conn,
-            request.stream(),
+            _arriving(request.stream(), settings.csv_idle_timeout_s),
             agency,
             now,
             max_records=settings.csv_max_records,
@@ -185,6 +198,20 @@ async def submit_csv(
             detailed_errors=CSV_DETAILED_ERRORS,
         )
     return JSONResponse(results)
+
+
+async def _arriving(chunks: AsyncIterator[bytes], idle_s: float) -> AsyncIterator[bytes]:
+    """``chunks``, ended with a 408 when none arrives for ``idle_s`` seconds."""
+    stream = aiter(chunks)
+    while True:
+        try:
+            async with asyncio.timeout(idle_s):
+                chunk = await anext(stream)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise RequestTimeout(f"no part of the body arrived for {idle_s:g} s") from None
+        yield chunk
 
 
 @router.post(
