@@ -151,3 +151,10 @@ def test_every_operation_lists_the_problems_its_route_raises() -> None:
             assert schema == {"$ref": "#/components/schemas/Problem"}, key
     token_429 = found[("post", "/v1/oauth/token")]["responses"]["429"]
     assert "Retry-After" in token_429["headers"]
+
+
+def test_listings_that_export_csv_document_it_beside_json() -> None:
+    paths = document()["paths"]
+    for path in ("/v1/institutions", "/v1/reports"):
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv"}, path

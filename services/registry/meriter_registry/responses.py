@@ -24,6 +24,15 @@ def json_page(results: Sequence[Any], next_cursor: str | None) -> JSONResponse:
     return JSONResponse({"results": list(results), "next_cursor": next_cursor})
 
 
+# ``responses=`` of a listing that also answers ``format=csv``: the page as CSV
+# beside the JSON the response model documents.
+CSV_PAGE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "A page: JSON, or CSV with ``format=csv`` (next cursor in X-Next-Cursor)",
+        "content": {"text/csv": {"schema": {"type": "string"}}},
+    }
+}
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 

@@ -16,7 +16,7 @@ from meriter_registry.institutions.schemas import (
     InstitutionSummary,
 )
 from meriter_registry.openapi import requires
-from meriter_registry.responses import csv_page, json_page
+from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["institutions"])
@@ -59,7 +59,7 @@ async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
         return await service.get_institution(conn, institution_id)
 
 
-@router.get("/institutions", response_model=InstitutionPage)
+@router.get("/institutions", response_model=InstitutionPage, responses=CSV_PAGE)
 async def search_institutions(
     pool: PoolDep,
     name: Annotated[str | None, Query(max_length=500)] = None,

@@ -36,7 +36,7 @@ from meriter_registry.reports.schemas import (
     ReportSubmission,
     SubmissionResult,
 )
-from meriter_registry.responses import csv_page, json_page
+from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.errors import (
     BadRequest,
     ServiceUnavailable,
@@ -88,7 +88,7 @@ def _submission(body: Any) -> ReportSubmission:
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
 
 
-@router.get("/reports", response_model=ReportPage, responses=problems(404))
+@router.get("/reports", response_model=ReportPage, responses={**CSV_PAGE, **problems(404)})
 async def search_reports(
     pool: PoolDep,
     agency: Annotated[str | None, Query(max_length=200)] = None,
