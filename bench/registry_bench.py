@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from pydantic import SecretStr
 
 from bench.infra import bench_infra
 from meriter_local.procs import free_port
@@ -46,9 +47,13 @@ from meriter_registry.config import Settings
 from meriter_registry.reports import service
 from meriter_shared.auth import Principal
 from meriter_shared.qa import effective_valid_to
+from meriter_shared.secrets import new_master_key_text
 from meriter_shared.settings import KafkaSettings, PostgresSettings
 
 N_INST, N_AGENCIES, N_REPORTS = 6_000, 20, 50_000
+# The in-process app and the served processes share the database, and so the
+# master key its token-signing key is sealed under.
+MASTER_KEY = new_master_key_text()
 STATUSES = ["part of obligatory EQA system", "voluntary"]
 DECISIONS = ["positive", "positive with conditions or restrictions", "negative", "not applicable"]
 
@@ -231,6 +236,7 @@ async def with_server(
         "REGISTRY_PORT": str(port),
         "REGISTRY_LOG_LEVEL": "WARNING",
         "REGISTRY_WORKERS": str(workers),
+        "REGISTRY_MASTER_KEY": MASTER_KEY,
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "meriter_registry", "serve", env=env
@@ -307,6 +313,7 @@ async def run(rate: int, seconds: float) -> dict[str, Any]:
             postgres=PostgresSettings(dsn=infra.dsn("registry"), pool_max=20),
             kafka=KafkaSettings(bootstrap_servers=infra.bootstrap),
             log_level="WARNING",
+            master_key=SecretStr(MASTER_KEY),
         )
         app = create_app(settings)
         async with app.router.lifespan_context(app):

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from registry.registry_support import Registry
+from registry.registry_support import Registry, registry_settings, running_registry
 
-from meriter_registry.app import create_app
-from meriter_registry.config import Settings
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Connection, Pool
-from meriter_shared.settings import KafkaSettings, PostgresSettings
+from meriter_shared.settings import PostgresSettings
 
 
 @pytest.fixture
@@ -45,15 +42,5 @@ async def conn(db: Pool) -> AsyncIterator[Connection]:
 
 @pytest.fixture
 async def registry(fresh_db: str, kafka_bootstrap: str) -> AsyncIterator[Registry]:
-    settings = Settings(
-        postgres=PostgresSettings(dsn=fresh_db),
-        kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
-        outbox_poll_interval_s=0.05,
-    )
-    app = create_app(settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
-            reg = Registry(app, http, {})
-            reg.admin = await reg.token_for("admin")
-            yield reg
+    async with running_registry(registry_settings(fresh_db, kafka_bootstrap)) as reg:
+        yield reg

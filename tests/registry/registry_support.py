@@ -1,4 +1,5 @@
-"""Helpers for registry tests: a client with token helpers, report objects.
+"""Helpers for registry tests: a client with token helpers, report objects,
+and a registry in a process of its own (``registry_process``).
 
 ``registry`` yields an httpx client bound to the app (its lifespan runs: pool,
 migrations, producer, outbox relay) plus helpers that mint tokens for
@@ -7,16 +8,55 @@ admin, agency and institution clients the way a real caller would.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from pydantic import SecretStr
 
+from meriter_local.procs import free_port
+from meriter_registry.app import create_app
 from meriter_registry.clients import service as clients
 from meriter_registry.clients.schemas import ClientIn
+from meriter_registry.config import Settings
 from meriter_shared.auth import Principal
 from meriter_shared.db.types import Pool
+from meriter_shared.secrets import new_master_key_text
+from meriter_shared.settings import KafkaSettings, PostgresSettings
+
+
+def registry_settings(dsn: str, kafka_bootstrap: str, **overrides: Any) -> Settings:
+    """A registry's settings for a test: its database, the session broker, a master key."""
+    settings = Settings(
+        postgres=PostgresSettings(dsn=dsn),
+        kafka=KafkaSettings(bootstrap_servers=kafka_bootstrap),
+        outbox_poll_interval_s=0.05,
+        master_key=SecretStr(new_master_key_text()),
+    )
+    return settings.model_copy(update=overrides)
+
+
+@asynccontextmanager
+async def running_registry(
+    settings: Settings, client: tuple[str, int] = ("127.0.0.1", 123)
+) -> AsyncIterator[Registry]:
+    """The app with ``settings``, its lifespan run, an httpx client (calling from
+    ``client``) and an admin token."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:
+            reg = Registry(app, http, {})
+            reg.admin = await reg.token_for("admin")
+            yield reg
 
 
 @dataclass
@@ -112,3 +152,70 @@ def offering(**extra: object) -> dict[str, object]:
         "field_of_study": "0688",
         **extra,
     }
+
+
+@dataclass
+class RegistryProcess:
+    """``meriter-registry`` in a process of its own (uvicorn over TCP, relay beside it)."""
+
+    url: str
+    pid: int
+    dsn: str
+
+    def memory_kib(self) -> dict[str, int]:
+        """The process's resident set now (``VmRSS``) and at its peak (``VmHWM``), KiB."""
+        found: dict[str, int] = {}
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                found[key] = int(value.split()[0])
+        return found
+
+
+@asynccontextmanager
+async def registry_process(
+    dsn: str, kafka_bootstrap: str, logs: Path, **env: str
+) -> AsyncIterator[RegistryProcess]:
+    """A registry serving on a free port until the block ends; ``env`` adds settings."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {
+        **os.environ,
+        "REGISTRY_POSTGRES__DSN": dsn,
+        "REGISTRY_KAFKA__BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "REGISTRY_PORT": str(port),
+        "REGISTRY_PUBLIC_BASE_URL": url,
+        "REGISTRY_AUTH__ISSUER": url,
+        "REGISTRY_AUTH__JWKS_URL": "self",
+        "REGISTRY_MASTER_KEY": new_master_key_text(),
+        "REGISTRY_LOG_LEVEL": "WARNING",
+        **env,
+    }
+    log_path = logs / f"registry-{port}.log"
+    with log_path.open("wb") as log:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "meriter_registry",  # HTTP and relay in one process
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=url) as http:
+                for _ in range(300):
+                    assert proc.returncode is None, log_path.read_text()
+                    try:
+                        if (await http.get("/readyz")).status_code == 200:
+                            break
+                    except httpx.HTTPError:
+                        pass
+                    await asyncio.sleep(0.1)
+            yield RegistryProcess(url, proc.pid, dsn)
+        finally:
+            if proc.returncode is None:
+                proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), timeout=30)
+            except TimeoutError:
+                proc.kill()

@@ -19,8 +19,11 @@ from meriter_registry.institutions import service as institutions
 from meriter_registry.institutions.schemas import InstitutionIn
 from meriter_shared.auth import Principal, Role
 from meriter_shared.db.types import Connection
+from meriter_shared.secrets import MasterKeys, new_master_key_text
 
 SYSTEM = Principal.system("tests")
+# The master key the rules seal signing keys under (a fresh one per session).
+MASTER_KEYS = MasterKeys.from_text(new_master_key_text())
 ADMIN = Principal("admin-client", Role.ADMIN, None)
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
 
 from meriter_registry import deqar
 from meriter_shared.qa import ActivityType, Decision, Status
@@ -28,9 +31,34 @@ def test_csv_columns_with_indexes_become_lists_in_their_plural_names() -> None:
     }
 
 
-def test_csv_rows_are_numbered_as_lines_of_the_file() -> None:
-    text = "agency,local_identifier\nAAA,r1\nBBB,r2\n"
-    assert [(n, s["agency"]) for n, s in deqar.csv_submissions(text)] == [(2, "AAA"), (3, "BBB")]
+@pytest.mark.parametrize(
+    "columns",
+    [
+        ["institution[1]", "institution[1].deqar_id"],
+        ["institution[1].deqar_id", "institutions[1].deqar_id"],
+        ["institution[1].deqar_id", "institution[01].deqar_id"],
+        ["agency", "agency.acronym"],
+        ["institutions.deqar_id", "institution[1].deqar_id"],
+        ["institution[0].deqar_id"],
+        ["institution[x].deqar_id"],
+        ["institution[1001].deqar_id"],
+        ["file[1]..display_name"],
+        ["valid from]"],
+    ],
+)
+def test_csv_columns_that_name_no_place_or_a_taken_one_are_refused(columns: list[str]) -> None:
+    layout = deqar.CsvLayout()
+    with pytest.raises(deqar.CsvColumnError):
+        layout.submission(dict.fromkeys(columns, "x"))
+
+
+async def test_a_byte_order_mark_is_dropped_however_the_body_is_cut() -> None:
+    async def chunks(*parts: bytes) -> AsyncIterator[bytes]:
+        for part in parts:
+            yield part
+
+    for parts in ([b"\xef", b"\xbb\xbfagency\n"], [b"\xef\xbb\xbfagency\n"], [b"agency\n"]):
+        assert b"".join([c async for c in deqar.without_bom(chunks(*parts))]) == b"agency\n"
 
 
 def test_submission_aliases_take_deqar_ids_and_activity_names() -> None:

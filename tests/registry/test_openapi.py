@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import SecretStr
+from registry.test_route_guards import GUARDS
+
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
+from meriter_shared.auth import Role
+from meriter_shared.secrets import new_master_key_text
 
 WRITES = ("post", "put", "patch", "delete")
 
 
 def document() -> dict[str, Any]:
-    return create_app(Settings()).openapi()
+    return create_app(Settings(master_key=SecretStr(new_master_key_text()))).openapi()
 
 
 def operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
@@ -82,3 +87,74 @@ def test_guarded_writes_declare_the_bearer_scheme() -> None:
         if p != "/v1/oauth/token" and {"HTTPBearer": []} not in op.get("security", [])
     ]
     assert unsecured == []
+
+
+ROLES = {frozenset(): "admin", frozenset({Role.AGENCY}): "agency"}
+ROLES[frozenset({Role.INSTITUTION})] = "institution"
+
+
+def test_every_write_operation_names_the_role_its_guard_admits() -> None:
+    doc = document()
+    for method, path, op in operations(doc):
+        if path == "/v1/oauth/token":
+            assert "x-required-role" not in op  # client credentials, no bearer guard
+            continue
+        role = ROLES[GUARDS[(method.upper(), path)].roles]
+        assert op.get("x-required-role") == role, f"{method.upper()} {path}"
+        assert f"(role `{role}`)" in op["description"], f"{method.upper()} {path}"
+
+
+# The problems each route raises itself (the kernel adds 400, 413 and 422 to
+# every operation, and 401 and 403 to secured ones).
+OWN_PROBLEMS: dict[tuple[str, str], set[int]] = {
+    ("post", "/v1/institutions"): {409},
+    ("get", "/v1/institutions"): set(),
+    ("put", "/v1/institutions/{institution_id}"): {404, 409},
+    ("get", "/v1/institutions/{institution_id}"): {404},
+    ("get", "/v1/institutions/by-identifier/{resource}/{identifier}"): {404},
+    ("get", "/v1/agencies"): set(),
+    ("post", "/v1/agencies"): {409},
+    ("put", "/v1/agencies/{agency_id}"): {404, 409},
+    ("post", "/v1/institutions/{institution_id}/offerings"): {404},
+    ("get", "/v1/institutions/{institution_id}/offerings"): {404},
+    ("put", "/v1/institutions/{institution_id}/offerings/{offering_id}"): {404},
+    ("get", "/v1/offerings"): {404},
+    ("get", "/v1/institutions/{institution_id}/qa-status"): {404},
+    ("get", "/v1/reports"): {404},
+    ("post", "/v1/reports/{report_id}/flags"): {404},
+    ("delete", "/v1/reports/{report_id}/flags/{flag_id}"): {404},
+    ("post", "/submissionapi/v2/submit/report"): {400, 422},
+    ("post", "/submissionapi/v2/submit/csv"): {400, 408, 413, 422, 503},
+    ("delete", "/submissionapi/v2/delete/report/{report_id}"): {404, 409},
+    ("post", "/v1/oauth/token"): {400, 401, 429},
+    ("get", "/.well-known/jwks.json"): set(),
+    ("post", "/v1/clients"): {422},
+    ("delete", "/v1/clients/{client_id}"): {404, 409},
+}
+
+
+def test_every_operation_lists_the_problems_its_route_raises() -> None:
+    doc = document()
+    found = {
+        (method, path): op
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if method in ("get", "put", "post", "delete", "patch")
+    }
+    assert set(found) == set(OWN_PROBLEMS), "declare a new route's own problems here"
+    for key, statuses in OWN_PROBLEMS.items():
+        responses = found[key]["responses"]
+        for status in statuses:
+            response = responses.get(str(status))
+            assert response is not None, f"{key} does not list {status}"
+            schema = response["content"]["application/problem+json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/Problem"}, key
+    token_429 = found[("post", "/v1/oauth/token")]["responses"]["429"]
+    assert "Retry-After" in token_429["headers"]
+
+
+def test_listings_that_export_csv_document_it_beside_json() -> None:
+    paths = document()["paths"]
+    for path in ("/v1/institutions", "/v1/reports"):
+        content = paths[path]["get"]["responses"]["200"]["content"]
+        assert set(content) == {"application/json", "text/csv"}, path

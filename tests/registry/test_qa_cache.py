@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -105,8 +105,9 @@ async def test_an_answer_computed_across_a_change_is_not_stored(registry: Regist
     answer = (await registry.http.get(QA_TODAY, params={"on": "2030-01-01"})).json()
     generation = cache.generation
     cache.invalidate()  # a change committed while the answer was computed
-    cache.put("DEQARINST0001", date(2031, 1, 1), generation, QaStatus.model_validate(answer))
-    assert cache.get("DEQARINST0001", date(2031, 1, 1)) is None
+    today = date(2030, 1, 1)
+    cache.put("DEQARINST0001", today, generation, QaStatus.model_validate(answer), today)
+    assert cache.get("DEQARINST0001", today, datetime.now(UTC)) is None
 
 
 async def test_without_its_listener_the_cache_is_bypassed_until_it_listens_again(
@@ -146,7 +147,7 @@ async def test_a_cached_answer_is_served_as_the_route_serves_it(registry: Regist
     agency = await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
     await submit(registry, agency, "r1")
-    params = {"on": "2026-03-01"}
+    params = {"on": datetime.now(UTC).date().isoformat()}
 
     async def route_then_hit() -> tuple[httpx.Response, httpx.Response, int, float]:
         cache = cache_of(registry)
@@ -183,3 +184,79 @@ async def test_what_the_cache_cannot_answer_goes_to_the_route(registry: Registry
     assert bad.headers["content-type"] == "application/problem+json"
     missing = await registry.http.get("/v1/institutions/DEQARINST9999/qa-status")
     assert missing.status_code == 404
+
+
+def an_answer(institution_id: str, on: date, reports: int = 0) -> QaStatus:
+    report = {
+        "id": "r",
+        "agency_id": "a",
+        "local_identifier": "l",
+        "version": 1,
+        "activity_type": "institutional",
+        "status": "voluntary",
+        "decision": "positive",
+        "valid_from": "2020-01-01",
+        "valid_to": None,
+        "valid_until": "2026-01-01",
+        "institution_ids": [institution_id],
+        "recorded_at": "2026-01-01T00:00:00Z",
+    }
+    return QaStatus.model_validate(
+        {
+            "institution_id": institution_id,
+            "on": on,
+            "as_of": datetime.now(UTC),
+            "quality_assured": bool(reports),
+            "reports": [report] * reports,
+        }
+    )
+
+
+async def test_thousands_of_answers_leave_the_cache_within_its_byte_bound(
+    registry: Registry,
+) -> None:
+    cache = cache_of(registry)
+    cache.max_bytes = 64 * 1024
+    today = datetime.now(UTC).date()
+    for n in range(5000):
+        answer = an_answer(f"inst-{n}", today, reports=n % 4)
+        cache.put(f"DEQARINST{n:05d}", today, cache.generation, answer, today)
+        assert cache.size_bytes <= cache.max_bytes
+    assert 0 < len(cache) < 5000
+    # The newest answers are there, by either key; the oldest were let go.
+    assert cache.get("DEQARINST04999", today, datetime.now(UTC)) is not None
+    assert cache.get("inst-4999", today, datetime.now(UTC)) is not None
+    assert cache.get("inst-0", today, datetime.now(UTC)) is None
+
+
+async def test_answers_about_days_far_from_today_are_not_kept(registry: Registry) -> None:
+    await registry.institution("DEQARINST0001")
+    cache = cache_of(registry)
+    start = date(2000, 1, 1)
+    for n in range(0, 3000, 3):
+        asked = (start + timedelta(days=n)).isoformat()
+        r = await registry.http.get(QA_TODAY, params={"on": asked})
+        assert r.status_code == 200, r.text
+    assert (len(cache), cache.size_bytes) == (0, 0)
+    today = datetime.now(UTC).date()
+    for day in (today - timedelta(days=1), today, today + timedelta(days=1)):
+        await registry.http.get(QA_TODAY, params={"on": day.isoformat()})
+    assert len(cache) in (0, 4)  # three answers and the DEQAR id's alias (or a late notify)
+
+
+async def test_an_answer_is_kept_once_under_the_platform_id_whichever_key_asked(
+    registry: Registry,
+) -> None:
+    iid = await registry.institution("DEQARINST0001")
+    cache = cache_of(registry)
+
+    async def by_deqar_then_by_id() -> tuple[int, int]:
+        cache.invalidate()
+        await registry.http.get(QA_TODAY)
+        hits = cache.hits
+        r = await registry.http.get(f"/v1/institutions/{iid}/qa-status")
+        assert r.json()["institution_id"] == iid
+        return cache.hits - hits, len(cache)
+
+    # (a late notification of the registration may empty the cache in between: retry)
+    assert await eventually(by_deqar_then_by_id, lambda r: r[0] == 1) == (1, 2)

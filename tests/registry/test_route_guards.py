@@ -17,12 +17,14 @@ from typing import Any
 
 import httpx
 from fastapi.routing import iter_route_contexts
+from pydantic import SecretStr
 from registry.registry_support import Registry, offering, report
 
 from meriter_registry.app import create_app
 from meriter_registry.config import Settings
 from meriter_shared.auth import Role
 from meriter_shared.db.types import Pool
+from meriter_shared.secrets import new_master_key_text
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 NOT_BEARER = {("POST", "/v1/oauth/token")}  # client credentials: its own 401s
@@ -124,7 +126,7 @@ GUARDS: dict[tuple[str, str], Guard] = {
 
 def write_routes() -> list[tuple[str, str]]:
     """(method, path) of every write route in ``app.routes``, included routers' too."""
-    app = create_app(Settings())
+    app = create_app(Settings(master_key=SecretStr(new_master_key_text())))
     found = []
     for route in iter_route_contexts(app.routes):
         methods = route.methods or set()

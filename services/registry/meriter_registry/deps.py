@@ -1,7 +1,9 @@
 """What routes declare they need, as ``Annotated[..., Depends(...)]`` aliases.
 
 ``RegistryState`` is what ``create_app`` gives the routes (typed, on
-``app.state.registry``): settings, the qa-status cache, the clock.
+``app.state.registry``): settings, the qa-status cache, the clock, the
+master keys that seal the token-signing keys, the token endpoint's limits,
+the CSV submissions' slots.
 
 Route guards: every write route takes exactly one of ``AdminDep``,
 ``AgencyDep`` or ``InstitutionDep`` — 401 without a valid bearer token, 403
@@ -14,6 +16,7 @@ walks every write route and fails for one without a guard.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,10 +24,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
+from meriter_registry.clients.ratelimit import TokenEndpointLimits
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
 from meriter_shared.http import PoolDep
+from meriter_shared.secrets import MasterKeys
 
 Clock = Callable[[], datetime]
 
@@ -37,6 +42,10 @@ def utc_now() -> datetime:
 class RegistryState:
     settings: Settings
     qa_cache: QaStatusCache
+    master_keys: MasterKeys
+    token_limits: TokenEndpointLimits
+    # CSV submissions under way in this process (settings.csv_concurrent_submissions).
+    csv_slots: asyncio.Semaphore
     clock: Clock = utc_now
 
 
@@ -58,9 +67,24 @@ def get_qa_cache(request: Request) -> QaStatusCache:
     return get_state(request.app).qa_cache
 
 
+def get_master_keys(request: Request) -> MasterKeys:
+    return get_state(request.app).master_keys
+
+
+def get_token_limits(request: Request) -> TokenEndpointLimits:
+    return get_state(request.app).token_limits
+
+
+def get_state_of(request: Request) -> RegistryState:
+    return get_state(request.app)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
+MasterKeysDep = Annotated[MasterKeys, Depends(get_master_keys)]
+TokenLimitsDep = Annotated[TokenEndpointLimits, Depends(get_token_limits)]
+StateDep = Annotated[RegistryState, Depends(get_state_of)]
 
 # The national body (or the admin client acting for it).
 # AdminDep comes from the kernel: Annotated[Principal, Depends(require_roles(Role.ADMIN))].
@@ -74,11 +98,14 @@ __all__ = [
     "AgencyDep",
     "Clock",
     "InstitutionDep",
+    "MasterKeysDep",
     "NowDep",
     "PoolDep",
     "QaCacheDep",
     "RegistryState",
     "SettingsDep",
+    "StateDep",
+    "TokenLimitsDep",
     "get_state",
     "utc_now",
 ]

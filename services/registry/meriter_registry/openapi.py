@@ -1,4 +1,12 @@
-"""Request bodies a route reads by hand, declared so the OpenAPI document shows them.
+"""What the OpenAPI document says beyond FastAPI's own: hand-read bodies, who may write.
+
+Every write route declares the role its guard admits with
+``openapi_extra=requires(role)``: the operation carries ``x-required-role``
+(``admin``, ``agency`` or ``institution``; the admin passes every guard) and
+its description says so in words (``add_schemas`` writes that line).
+``tests/registry/test_openapi.py`` holds the declarations to the guards.
+
+Request bodies a route reads by hand, declared so the OpenAPI document shows them.
 
 Three routes parse their own body, on purpose: the token endpoint (a form;
 python-multipart, which FastAPI's ``Form`` needs, is not a dependency), the
@@ -18,6 +26,23 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 REF = "#/components/schemas/{model}"
+REQUIRED_ROLE = "x-required-role"
+_WHO = {
+    "admin": "the national body's admin token",
+    "agency": "an agency token (for its own records) or the admin's",
+    "institution": "an institution token (for its own records) or the admin's",
+}
+
+
+def requires(role: str, *parts: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` for a write route whose guard admits ``role`` (and the admin),
+    merged with the route's other ``openapi_extra`` ``parts`` (a body, a body limit)."""
+    if role not in _WHO:
+        raise ValueError(f"no such role {role}")
+    merged: dict[str, Any] = {REQUIRED_ROLE: role}
+    for part in parts:
+        merged.update(part)
+    return merged
 
 
 def json_body(model: type[BaseModel], description: str = "") -> dict[str, Any]:
@@ -40,8 +65,21 @@ def _body(media_type: str, schema: dict[str, Any], description: str) -> dict[str
     return {"requestBody": body}
 
 
+def _say_who(document: dict[str, Any]) -> None:
+    """Each operation's required role, in its description too."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            role = operation.get(REQUIRED_ROLE) if isinstance(operation, dict) else None
+            if role is None:
+                continue
+            line = f"Requires {_WHO[role]} (role `{role}`)."
+            described = operation.get("description", "").rstrip()
+            operation["description"] = f"{described}\n\n{line}" if described else line
+
+
 def add_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
-    """Add ``models`` (and the models they use) to ``app``'s OpenAPI components."""
+    """Add ``models`` (and the models they use) to ``app``'s OpenAPI components,
+    and write each write operation's required role into its description."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -52,6 +90,7 @@ def add_schemas(app: FastAPI, *models: type[BaseModel]) -> None:
             known = document.setdefault("components", {}).setdefault("schemas", {})
             for name, schema in defs.get("$defs", {}).items():
                 known.setdefault(name, schema)
+            _say_who(document)
         return document
 
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override

@@ -11,8 +11,15 @@ A lookup racing a change cannot store a stale answer: every answer is stored
 only if no notification arrived while it was being computed (the generation
 did not move). While the listening connection is down the cache is bypassed,
 and it listens again as soon as it can.
-Only the present is cached (``as_of`` = now); questions about the past go to
-the database.
+
+Only the present is cached (``as_of`` = now), and only about days within
+``window_days`` of today, so callers choosing arbitrary dates cannot churn
+it. It is bounded by bytes, not entries: each answer is kept serialized
+(what a hit sends, with the instant spliced in), its size is its bytes plus
+a fixed overhead, and the least recently used entries go first once the
+total passes ``max_bytes``. Keys are normalised: an answer is kept under the
+institution's platform id and the day as a ``date``; the DEQAR id a caller
+used is an alias (bytes counted too) to that id.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ import asyncio
 import contextlib
 import logging
 from collections import OrderedDict
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from asyncpg.pool import PoolConnectionProxy
+from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from meriter_registry.reports.schemas import QaStatus
@@ -32,18 +41,52 @@ from meriter_shared.db.outbox import NOTIFY_CHANNEL
 from meriter_shared.db.types import Pool
 
 log = logging.getLogger(__name__)
+# What an entry costs beyond its bytes: its key, the dictionary's node, the
+# bytes objects' headers (measured: about 300 bytes; rounded up).
+ENTRY_OVERHEAD = 400
+_INSTANT = TypeAdapter(datetime)
+_AS_OF = b'"as_of":'
+
+
+class _Answer:
+    """An answer serialized around its ``as_of`` value, ready to send with another."""
+
+    __slots__ = ("head", "tail")
+
+    def __init__(self, answer: QaStatus) -> None:
+        raw = answer.model_dump_json().encode()
+        # Inside a JSON string every quote is escaped, so the first '"as_of":'
+        # is the key; its value (a quoted instant) ends at the next quote.
+        start = raw.index(_AS_OF) + len(_AS_OF)
+        end = raw.index(b'"', start + 1) + 1
+        self.head, self.tail = raw[:start], raw[end:]
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + len(self.tail) + ENTRY_OVERHEAD
+
+    def body(self, as_of: datetime) -> bytes:
+        return self.head + _INSTANT.dump_json(as_of) + self.tail
 
 
 class QaStatusCache:
-    def __init__(self, max_entries: int = 100_000) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_bytes: int = 16 * 2**20, window_days: int = 1) -> None:
+        self.max_bytes = max_bytes
+        self.window = timedelta(days=window_days)
         self.generation = 0
-        self._answers: OrderedDict[tuple[str, date], QaStatus] = OrderedDict()
+        self.size_bytes = 0
+        # (institution id, day) → answer; alias key → institution id. One LRU order.
+        self._entries: OrderedDict[tuple[str, date] | str, tuple[_Answer | str, int]] = (
+            OrderedDict()
+        )
         self._listener: PoolConnectionProxy[Any] | None = None
         self._reconnecting: asyncio.Task[None] | None = None
         self._stopping = False
         self.hits = 0
         self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
     @property
     def active(self) -> bool:
@@ -92,25 +135,48 @@ class QaStatusCache:
 
     def invalidate(self) -> None:
         self.generation += 1
-        self._answers.clear()
+        self._entries.clear()
+        self.size_bytes = 0
 
-    def get(self, key: str, on: date) -> QaStatus | None:
-        if not self.active or self.max_entries == 0:
+    def get(self, key: str, on: date, now: datetime) -> bytes | None:
+        """The answer about institution ``key`` (platform or DEQAR id) on ``on``,
+        as of ``now``, serialized; None if it is not here."""
+        if not self.active or self.max_bytes == 0:
             return None
-        answer = self._answers.get((key, on))
-        if answer is None:
+        alias = self._entries.get(key)
+        institution_id = alias[0] if alias is not None and isinstance(alias[0], str) else key
+        found = self._entries.get((institution_id, on))
+        if found is None or not isinstance(found[0], _Answer):
             self.misses += 1
             return None
         self.hits += 1
-        self._answers.move_to_end((key, on))
-        return answer
+        self._entries.move_to_end((institution_id, on))
+        if alias is not None:
+            self._entries.move_to_end(key)
+        return found[0].body(now)
 
-    def put(self, key: str, on: date, generation: int, answer: QaStatus) -> None:
-        if generation != self.generation or not self.active:
+    def put(self, key: str, on: date, generation: int, answer: QaStatus, today: date) -> None:
+        """Keep ``answer`` (asked as ``key``, about ``on``, computed at generation
+        ``generation``) if it is about a day near ``today`` and nothing changed since."""
+        if generation != self.generation or not self.active or self.max_bytes == 0:
             return
-        self._answers[(key, on)] = answer
-        if len(self._answers) > self.max_entries:
-            self._answers.popitem(last=False)
+        if abs(on - today) > self.window:
+            return
+        institution_id = answer.institution_id
+        entry = _Answer(answer)
+        self._store((institution_id, on), entry, entry.size)
+        if key != institution_id:
+            self._store(key, institution_id, len(key) + len(institution_id) + ENTRY_OVERHEAD)
+        while self.size_bytes > self.max_bytes and self._entries:
+            _, (_, size) = self._entries.popitem(last=False)
+            self.size_bytes -= size
+
+    def _store(self, key: tuple[str, date] | str, value: _Answer | str, size: int) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self.size_bytes -= old[1]
+        self._entries[key] = (value, size)
+        self.size_bytes += size
 
     def _on_notify(self, *_args: Any) -> None:
         self.invalidate()
@@ -162,7 +228,7 @@ class ServeCachedQaStatus:
     """ASGI, innermost: answer ``GET /v1/institutions/{id}/qa-status[?on=YYYY-MM-DD]``
     from the cache before routing, when the answer is there.
 
-    A hit costs a dictionary lookup and one serialization instead of routing,
+    A hit costs two dictionary lookups and one byte join instead of routing,
     dependency resolution and parameter validation — the difference between
     about 1,000 and several thousand lookups a second per process. Anything
     else (a miss, ``as_of``, another parameter, a malformed date) goes on to
@@ -174,9 +240,10 @@ class ServeCachedQaStatus:
     _SUFFIX = "/qa-status"
     _HEADERS = ((b"content-type", b"application/json"),)
 
-    def __init__(self, app: ASGIApp, cache: QaStatusCache) -> None:
+    def __init__(self, app: ASGIApp, cache: QaStatusCache, clock: Callable[[], datetime]) -> None:
         self.app = app
         self.cache = cache
+        self.clock = clock
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -195,7 +262,7 @@ class ServeCachedQaStatus:
         key = path[len(self._PREFIX) : -len(self._SUFFIX)]
         if not key or "/" in key:
             return None
-        now = datetime.now(UTC)
+        now = self.clock().astimezone(UTC)
         if not query:
             day = now.date()
         elif query.startswith(b"on=") and len(query) == 13:
@@ -205,7 +272,4 @@ class ServeCachedQaStatus:
                 return None  # the route answers with a problem naming the parameter
         else:
             return None
-        answer = self.cache.get(key, day)
-        if answer is None:
-            return None
-        return answer.model_copy(update={"as_of": now}).model_dump_json().encode()
+        return self.cache.get(key, day, now)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from registry.registry_support import Registry, report
+import jwt
+from registry.registry_support import Registry, offering, report
 
 
 async def test_jwks_endpoint_serves_the_key_tokens_are_signed_with(registry: Registry) -> None:
@@ -49,3 +50,72 @@ async def test_a_revoked_clients_unexpired_token_is_refused_at_once(registry: Re
     )
     assert refused.status_code == 401
     assert "revoked" in refused.json()["detail"]
+
+
+async def test_revoking_the_last_active_admin_client_is_a_409_saying_why(
+    registry: Registry,
+) -> None:
+    claims = jwt.decode(
+        registry.admin["Authorization"].removeprefix("Bearer "), options={"verify_signature": False}
+    )
+    own = f"/v1/clients/{claims['client_id']}"
+    r = await registry.http.delete(own, headers=registry.admin)
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "last active admin client" in r.json()["detail"]
+    spare = await registry.http.post(
+        "/v1/clients", json={"name": "spare", "role": "admin"}, headers=registry.admin
+    )
+    assert spare.status_code == 201, spare.text
+    assert (await registry.http.delete(own, headers=registry.admin)).status_code == 204
+
+
+async def token_of(registry: Registry, client: dict[str, str]) -> dict[str, str]:
+    r = await registry.http.post(
+        "/v1/oauth/token",
+        data={
+            "grant_type": "client_credentials",
+            "client_id": client["client_id"],
+            "client_secret": client["client_secret"],
+        },
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_an_institution_client_created_by_deqar_id_publishes_its_offerings(
+    registry: Registry,
+) -> None:
+    iid = await registry.institution("DEQARINST0001")
+    created = await registry.http.post(
+        "/v1/clients",
+        json={"name": "UU", "role": "institution", "tenant_id": "DEQARINST0001"},
+        headers=registry.admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["tenant_id"] == iid
+    headers = await token_of(registry, created.json())
+    for key in ("DEQARINST0001", iid):
+        r = await registry.http.post(
+            f"/v1/institutions/{key}/offerings", json=offering(), headers=headers
+        )
+        assert r.status_code == 201, r.text
+
+
+async def test_an_agency_client_created_by_acronym_submits_its_reports(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    created = await registry.http.post(
+        "/v1/clients",
+        json={"name": "AAA", "role": "agency", "tenant_id": "AAA"},
+        headers=registry.admin,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["tenant_id"] == aaa
+    headers = await token_of(registry, created.json())
+    r = await registry.http.post(
+        "/submissionapi/v2/submit/report",
+        json=report("AAA", "r1", "DEQARINST0001"),
+        headers=headers,
+    )
+    assert r.status_code == 200, r.text

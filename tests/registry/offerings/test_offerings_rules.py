@@ -16,6 +16,7 @@ from registry.rules_support import (
 
 from meriter_registry.offerings import service
 from meriter_registry.offerings.schemas import OfferingIn
+from meriter_shared.db.outbox import MAX_EVENT_BYTES
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Forbidden, NotFound
 
@@ -88,3 +89,28 @@ async def test_the_offer_is_searched_by_the_specifications_fields(conn: Connecti
     listed = await service.list_offerings(conn, uu)
     assert data.id in [o["id"] for o in listed]
     assert {o["institution_id"] for o in listed} == {uu}
+
+
+async def test_the_largest_offering_the_schema_admits_makes_an_event_far_under_the_limit(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn)
+    widest = "\x01"  # JSON writes it as \u0001: six bytes for one character
+    fields = OfferingIn.model_fields
+    largest = spec(
+        title=widest * _max_length(fields["title"].metadata),
+        learning_outcomes=[widest * 1000] * 30,
+        assessment_type=widest * _max_length(fields["assessment_type"].metadata),
+        prerequisites=widest * 5000,
+        stackability=widest * 5000,
+        field_of_study=widest * _max_length(fields["field_of_study"].metadata),
+    )
+    await service.publish_offering(conn, own, largest, ADMIN, NOW)
+    size = await conn.fetchval(
+        "SELECT octet_length(event::text) FROM outbox WHERE event ->> 'type' = 'offering.published'"
+    )
+    assert size < MAX_EVENT_BYTES / 2
+
+
+def _max_length(metadata: list[object]) -> int:
+    return next(int(m.max_length) for m in metadata if hasattr(m, "max_length"))

@@ -4,9 +4,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from registry.registry_support import Registry, offering, report
+import pytest
+from httpx import Response
+from registry.registry_support import (
+    Registry,
+    offering,
+    registry_settings,
+    report,
+    running_registry,
+)
 
 from meriter_shared.events import registry as registry_events
 from meriter_shared.events.envelope import CloudEvent, decode
@@ -64,7 +73,8 @@ async def test_report_naming_unknown_institution_is_refused_with_its_position(
         headers=registry.admin,
     )
     assert r.status_code == 422
-    assert r.json()["errors"][0]["loc"][-2:] == ["institutions", 0]
+    assert r.json()["errors"][0]["pointer"] == "/institutions/0"
+    assert r.json()["errors"][0]["code"] == "unknown_institution"
 
 
 async def test_one_report_makes_each_of_its_institutions_quality_assured(
@@ -165,6 +175,126 @@ async def test_csv_submission_records_each_row(registry: Registry) -> None:
     )
     assert r.status_code == 200, r.text
     assert [row["submission_status"] for row in r.json()] == ["success", "success"]
+    assert [row["index"] for row in r.json()] == [0, 1]
+
+
+CSV_HEADER = (
+    "agency,local_identifier,activity_type,status,decision,valid_from,institution[1].deqar_id\n"
+)
+
+
+def csv_row(local_id: str, *, agency: str = "AAA", decision: str = "positive") -> str:
+    return (
+        f"{agency},{local_id},institutional,part of obligatory EQA system,{decision},"
+        "2020-01-01,DEQARINST0001\n"
+    )
+
+
+async def post_csv(
+    registry: Registry, body: str | bytes | AsyncIterator[bytes], headers: dict[str, str]
+) -> Response:
+    return await registry.http.post(
+        "/submissionapi/v2/submit/csv",
+        content=body,
+        headers={**headers, "Content-Type": "text/csv"},
+    )
+
+
+async def report_events(registry: Registry) -> int:
+    async with registry.pool.acquire() as conn:
+        return int(
+            await conn.fetchval(
+                "SELECT count(*) FROM outbox WHERE event ->> 'type' LIKE 'report.%'"
+            )
+        )
+
+
+async def test_a_csv_with_one_rejected_row_saves_none_of_its_reports(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    body = CSV_HEADER + csv_row("c1") + csv_row("c2", decision="maybe") + csv_row("c3")
+    r = await post_csv(registry, body, registry.admin)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert [e["pointer"] for e in problem["errors"]] == ["/1/decision"]
+    assert (problem["records"], problem["rejected_records"], problem["errors_total"]) == (3, 1, 1)
+    assert "nothing was saved" in problem["detail"]
+    assert (await registry.http.get("/v1/reports")).json()["results"] == []
+    assert await report_events(registry) == 0
+    fixed = await post_csv(registry, CSV_HEADER + csv_row("c1") + csv_row("c3"), registry.admin)
+    assert fixed.status_code == 200, fixed.text
+    assert len((await registry.http.get("/v1/reports")).json()["results"]) == 2
+
+
+async def test_a_csv_naming_another_agency_in_any_row_is_refused_whole(registry: Registry) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.agency("BBB")
+    await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("agency", aaa)
+    r = await post_csv(registry, CSV_HEADER + csv_row("c1") + csv_row("c2", agency="BBB"), headers)
+    assert r.status_code == 403, r.text
+    assert (await registry.http.get("/v1/reports")).json()["results"] == []
+
+
+async def test_a_csv_lists_the_first_hundred_errors_and_counts_the_rest(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    rows = "".join(csv_row(f"c{n}", decision="maybe") for n in range(1000))
+    r = await post_csv(registry, CSV_HEADER + csv_row("ok") + rows, registry.admin)
+    assert r.status_code == 422
+    problem = r.json()
+    assert len(problem["errors"]) == 100
+    assert problem["errors"][0]["pointer"] == "/1/decision"
+    assert (problem["errors_total"], problem["errors_omitted"]) == (1000, 900)
+    assert (await registry.http.get("/v1/reports")).json()["results"] == []
+
+
+async def test_a_csv_over_the_record_limit_is_refused_whole(registry: Registry) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    limit = registry.app.state.registry.settings.csv_max_records
+    registry.app.state.registry.settings.csv_max_records = 2
+    try:
+        r = await post_csv(
+            registry, CSV_HEADER + "".join(csv_row(f"c{n}") for n in range(3)), registry.admin
+        )
+    finally:
+        registry.app.state.registry.settings.csv_max_records = limit
+    assert r.status_code == 422, r.text
+    assert [(e["pointer"], e["code"]) for e in r.json()["errors"]] == [("/2", "too_many_records")]
+    assert (await registry.http.get("/v1/reports")).json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        b"agency,agency,local_identifier\n",
+        b"agency,institution[1],institution[1].deqar_id\n",
+        b"agency,institution[x].deqar_id\n",
+        b"agency,\xff\xfe\n",
+        b"\n\n",
+        b",,\n",
+        b'agency,"local\n',
+    ],
+)
+async def test_a_malformed_csv_header_is_one_400_problem(registry: Registry, header: bytes) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    r = await post_csv(registry, header + csv_row("c1").encode(), registry.admin)
+    assert r.status_code == 400, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "header" in r.json()["detail"]
+
+
+async def test_a_csv_written_by_a_spreadsheet_with_a_byte_order_mark_is_read(
+    registry: Registry,
+) -> None:
+    await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    r = await post_csv(
+        registry, b"\xef\xbb\xbf" + (CSV_HEADER + csv_row("c1")).encode(), registry.admin
+    )
+    assert r.status_code == 200, r.text
 
 
 async def test_each_change_is_written_to_the_outbox_once_and_published(registry: Registry) -> None:
@@ -384,3 +514,51 @@ async def test_a_submission_that_is_not_json_is_a_400_problem(registry: Registry
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("application/problem+json")
     assert r.json()["detail"] == "the body is not JSON"
+
+
+async def test_a_csv_whose_body_stalls_is_ended_with_a_408_and_saves_nothing(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    settings = registry_settings(fresh_db, kafka_bootstrap, csv_idle_timeout_s=0.2)
+    async with running_registry(settings) as registry:
+        await registry.agency("AAA")
+        await registry.institution("DEQARINST0001")
+
+        async def stalling() -> AsyncIterator[bytes]:
+            yield (CSV_HEADER + csv_row("c1")).encode()
+            await asyncio.sleep(2)
+            yield csv_row("c2").encode()
+
+        r = await post_csv(registry, stalling(), registry.admin)
+        assert r.status_code == 408, r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert (await registry.http.get("/v1/reports")).json()["results"] == []
+
+
+async def test_csv_submissions_beyond_the_process_limit_are_a_503_with_retry_after(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    settings = registry_settings(fresh_db, kafka_bootstrap, csv_concurrent_submissions=1)
+    async with running_registry(settings) as registry:
+        await registry.agency("AAA")
+        await registry.institution("DEQARINST0001")
+        go_on = asyncio.Event()
+
+        async def waiting() -> AsyncIterator[bytes]:
+            yield (CSV_HEADER + csv_row("c1")).encode()
+            await go_on.wait()
+
+        first = asyncio.create_task(post_csv(registry, waiting(), registry.admin))
+        slots = registry.app.state.registry.csv_slots
+        await eventually(lambda: _locked(slots), lambda locked: locked, timeout_s=5)
+        second = await post_csv(registry, CSV_HEADER + csv_row("c2"), registry.admin)
+        assert second.status_code == 503, second.text
+        assert second.headers["retry-after"] == "5"
+        go_on.set()
+        assert (await first).status_code == 200
+        third = await post_csv(registry, CSV_HEADER + csv_row("c3"), registry.admin)
+        assert third.status_code == 200, third.text
+
+
+async def _locked(slots: asyncio.Semaphore) -> bool:
+    return slots.locked()

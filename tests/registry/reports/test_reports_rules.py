@@ -153,9 +153,9 @@ async def test_unknown_agency_and_institutions_are_reported_together(conn: Conne
     sub = submission("ZZZ", "r1", "DEQARINST0001", "DEQARINST9999")
     with pytest.raises(ValidationProblem) as refused:
         await service.submit_report(conn, sub, ADMIN, at(0))
-    assert [e["loc"] for e in refused.value.errors] == [
-        ["body", "agency"],
-        ["body", "institutions", 1],
+    assert [(e["in"], e["pointer"], e["code"]) for e in refused.value.errors] == [
+        ("body", "/agency", "unknown_agency"),
+        ("body", "/institutions/1", "unknown_institution"),
     ]
 
 

@@ -8,20 +8,35 @@ from fastapi.responses import JSONResponse
 from meriter_registry.agencies import service
 from meriter_registry.agencies.schemas import AgencyIn, AgencyList, AgencyOut
 from meriter_registry.deps import AdminDep, PoolDep
+from meriter_registry.openapi import requires
+from meriter_shared.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["agencies"])
 
 
-@router.post("/agencies", status_code=201, response_model=AgencyOut)
+@router.post(
+    "/agencies",
+    status_code=201,
+    response_model=AgencyOut,
+    responses=problems(409),
+    openapi_extra=requires("admin"),
+)
 async def register_agency(body: AgencyIn, pool: PoolDep, admin: AdminDep) -> AgencyOut:
+    """Register an agency; its acronym and DEQAR id are unique (409)."""
     async with pool.acquire() as conn:
         return await service.register_agency(conn, body, admin)
 
 
-@router.put("/agencies/{agency_id}", response_model=AgencyOut)
+@router.put(
+    "/agencies/{agency_id}",
+    response_model=AgencyOut,
+    responses=problems(404, 409),
+    openapi_extra=requires("admin"),
+)
 async def update_agency(
     agency_id: str, body: AgencyIn, pool: PoolDep, admin: AdminDep
 ) -> AgencyOut:
+    """Replace an agency (by id, DEQAR id or acronym) and its EQAR registrations."""
     async with pool.acquire() as conn:
         return await service.update_agency(conn, agency_id, body, admin)
 

@@ -1,26 +1,55 @@
-"""Agency request and response bodies (not the ``agency.*`` event payloads)."""
+"""Agency request and response bodies (not the ``agency.*`` event payloads).
+
+Every value a body accepts is one the database holds: dates within the
+kernel's :data:`~meriter_shared.validation.Date` range, text and lists of
+bounded length. A DEQAR id given as an empty (or blank) string means "none"
+and is stored as null, so no two agencies collide on ``""`` and nothing
+resolves an agency by it. Two EQAR registration periods of one agency
+cannot start on the same day (422, naming the period).
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from meriter_registry.fields import OptionalId
+from meriter_shared.validation import Date
+
+MAX_REGISTRATIONS = 50
 
 
 class RegistrationPeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    registered_from: date
-    registered_to: date | None = None
+    registered_from: Date
+    registered_to: Date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RegistrationPeriod:
+        if self.registered_to is not None and self.registered_to < self.registered_from:
+            raise ValueError("registered_to is before registered_from")
+        return self
 
 
 class AgencyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    deqar_id: str | None = Field(default=None, max_length=50)
+    deqar_id: OptionalId = Field(default=None, max_length=50, description="blank means none")
     acronym: str = Field(min_length=1, max_length=50)
     name: str = Field(min_length=1, max_length=500)
     country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
     website: HttpUrl | None = None
-    eqar_registrations: list[RegistrationPeriod] = Field(default_factory=list)
+    eqar_registrations: list[RegistrationPeriod] = Field(
+        default_factory=list, max_length=MAX_REGISTRATIONS
+    )
+
+    @field_validator("eqar_registrations")
+    @classmethod
+    def _one_period_per_start(cls, periods: list[RegistrationPeriod]) -> list[RegistrationPeriod]:
+        starts = [p.registered_from for p in periods]
+        if len(set(starts)) != len(starts):
+            raise ValueError("two EQAR registration periods start on the same day")
+        return periods
 
 
 class AgencyOut(AgencyIn):
@@ -28,8 +57,16 @@ class AgencyOut(AgencyIn):
     id: str
 
 
+class StoredPeriod(BaseModel):
+    """A registration period as stored (read back without the input's bounds)."""
+
+    registered_from: date
+    registered_to: date | None = None
+
+
 class AgencyListed(BaseModel):
-    """An agency as the list shows it, website as stored."""
+    """An agency as the list shows it, every value as stored: a listing never
+    refuses what an older version of the registry accepted."""
 
     id: str
     deqar_id: str | None
@@ -37,7 +74,7 @@ class AgencyListed(BaseModel):
     name: str
     country: str | None
     website: str | None
-    eqar_registrations: list[RegistrationPeriod]
+    eqar_registrations: list[StoredPeriod]
 
 
 class AgencyList(BaseModel):

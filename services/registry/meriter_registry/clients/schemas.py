@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from meriter_registry.fields import OptionalId
+
 ClientRole = Literal["admin", "agency", "institution"]
 
 
@@ -14,7 +16,12 @@ class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: ClientRole
-    tenant_id: str | None = None
+    tenant_id: OptionalId = Field(
+        default=None,
+        max_length=200,
+        description="agency: its id, DEQAR id or acronym; institution: its id or DEQAR id "
+        "(stored as the platform id)",
+    )
 
     @model_validator(mode="after")
     def _tenant(self) -> ClientIn:

@@ -1,6 +1,7 @@
 """The cryptography of the registry as OAuth2 authorization server: client
 secrets, Ed25519 signing keys, access tokens. Pure functions; where keys and
-clients are stored is :mod:`.repository`, when they are used :mod:`.service`.
+clients are stored (the private keys sealed under the master key) is
+:mod:`.repository`, when they are used and sealed :mod:`.service`.
 
 Invariants: a client secret has 256 bits from the OS generator and only its
 SHA-256 is stored (compared in constant time). A signing key's private part
@@ -19,7 +20,7 @@ import json
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
@@ -43,7 +44,7 @@ def secret_matches(secret: str, stored: bytes) -> bool:
 @dataclass(frozen=True)
 class SigningKey:
     kid: str
-    private: Ed25519PrivateKey
+    private: Ed25519PrivateKey = field(repr=False)
 
     def public_jwk(self) -> dict[str, Any]:
         jwk: dict[str, Any] = json.loads(OKPAlgorithm.to_jwk(self.private.public_key()))
@@ -51,19 +52,22 @@ class SigningKey:
         return jwk
 
 
-def load_key(kid: str, pem: str) -> SigningKey:
-    key = serialization.load_pem_private_key(pem.encode(), password=None)
+def load_key(kid: str, pem: bytes) -> SigningKey:
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except ValueError as exc:  # its message names no key material
+        raise ValueError(f"signing key {kid} is not a PEM private key") from exc
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"signing key {kid} is not Ed25519")
     return SigningKey(kid, key)
 
 
-def new_private_pem() -> str:
+def new_private_pem() -> bytes:
     """A fresh Ed25519 private key, PKCS#8 PEM."""
     private = Ed25519PrivateKey.generate()
     return private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    )
 
 
 def issue_token(

@@ -15,41 +15,58 @@ from meriter_registry.institutions.schemas import (
     InstitutionPage,
     InstitutionSummary,
 )
-from meriter_registry.responses import csv_page, json_page
+from meriter_registry.openapi import requires
+from meriter_registry.responses import CSV_PAGE, csv_page, json_page
+from meriter_shared.openapi import problems
 
 router = APIRouter(prefix="/v1", tags=["institutions"])
 
 
-@router.post("/institutions", status_code=201, response_model=InstitutionOut)
+@router.post(
+    "/institutions",
+    status_code=201,
+    response_model=InstitutionOut,
+    responses=problems(409),
+    openapi_extra=requires("admin"),
+)
 async def register_institution(
     body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
+    """Register an institution; its DEQAR, ETER and other identifiers are unique (409)."""
     async with pool.acquire() as conn:
         return await service.register_institution(conn, body, admin)
 
 
-@router.put("/institutions/{institution_id}", response_model=InstitutionOut)
+@router.put(
+    "/institutions/{institution_id}",
+    response_model=InstitutionOut,
+    responses=problems(404, 409),
+    openapi_extra=requires("admin"),
+)
 async def update_institution(
     institution_id: str, body: InstitutionIn, pool: PoolDep, admin: AdminDep
 ) -> InstitutionOut:
+    """Replace an institution (by id or DEQAR id); its old state stays in the history."""
     async with pool.acquire() as conn:
         return await service.update_institution(conn, institution_id, body, admin)
 
 
-@router.get("/institutions/{institution_id}", response_model=InstitutionOut)
+@router.get(
+    "/institutions/{institution_id}", response_model=InstitutionOut, responses=problems(404)
+)
 async def get_institution(institution_id: str, pool: PoolDep) -> InstitutionOut:
     async with pool.acquire() as conn:
         return await service.get_institution(conn, institution_id)
 
 
-@router.get("/institutions", response_model=InstitutionPage)
+@router.get("/institutions", response_model=InstitutionPage, responses=CSV_PAGE)
 async def search_institutions(
     pool: PoolDep,
-    name: str | None = None,
-    country: str | None = None,
-    resource: str | None = None,
-    identifier: str | None = None,
-    cursor: str | None = None,
+    name: Annotated[str | None, Query(max_length=500)] = None,
+    country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
+    resource: Annotated[str | None, Query(max_length=100)] = None,
+    identifier: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
@@ -70,7 +87,11 @@ async def search_institutions(
     return json_page(rows, next_cursor)
 
 
-@router.get("/institutions/by-identifier/{resource}/{identifier}", response_model=InstitutionOut)
+@router.get(
+    "/institutions/by-identifier/{resource}/{identifier}",
+    response_model=InstitutionOut,
+    responses=problems(404),
+)
 async def institution_by_identifier(
     resource: str, identifier: str, pool: PoolDep
 ) -> InstitutionOut:

@@ -1,37 +1,88 @@
-"""Institution request and response bodies (not the ``institution.*`` event payloads)."""
+"""Institution request and response bodies (not the ``institution.*`` event payloads).
+
+Every value a body accepts is one the database holds: QF-EHEA levels 0..3
+(a ``smallint[]`` column), dates within the kernel's
+:data:`~meriter_shared.validation.Date` range, text and lists of bounded
+length. DEQAR and ETER ids given as empty (or blank) strings mean "none" and
+are stored as null. One body names each (resource, identifier) once.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, model_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+from meriter_registry.fields import OptionalId
+from meriter_shared.validation import Date
+
+MAX_IDENTIFIERS = 100
 
 
 class Identifier(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resource: str = Field(min_length=1, max_length=100, examples=["SCHAC", "Erasmus", "EU-PIC"])
     identifier: str = Field(min_length=1, max_length=200)
-    valid_from: date | None = None
-    valid_to: date | None = None
+    valid_from: Date | None = None
+    valid_to: Date | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Identifier:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+QfEheaLevel = Annotated[int, Field(ge=0, le=3)]
 
 
 class InstitutionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    deqar_id: str | None = Field(default=None, pattern=r"^DEQARINST\d{4,}$")
-    eter_id: str | None = Field(default=None, max_length=50)
+    deqar_id: OptionalId = Field(default=None, max_length=50, pattern=r"^DEQARINST\d{4,}$")
+    eter_id: OptionalId = Field(default=None, max_length=50, description="blank means none")
     name_official: str = Field(min_length=1, max_length=500)
     name_english: str | None = Field(default=None, max_length=500)
     country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")
     city: str | None = Field(default=None, max_length=200)
     website: HttpUrl | None = None
-    qf_ehea_levels: list[int] = Field(default_factory=list, description="0 short cycle .. 3")
+    qf_ehea_levels: list[QfEheaLevel] = Field(
+        default_factory=list, max_length=4, description="0 short cycle .. 3 third cycle"
+    )
     is_other_provider: bool = False
-    identifiers: list[Identifier] = Field(default_factory=list)
+    identifiers: list[Identifier] = Field(default_factory=list, max_length=MAX_IDENTIFIERS)
+
+    @field_validator("identifiers")
+    @classmethod
+    def _each_identifier_once(cls, identifiers: list[Identifier]) -> list[Identifier]:
+        keys = [(i.resource, i.identifier) for i in identifiers]
+        if len(set(keys)) != len(keys):
+            raise ValueError("an identifier (resource and identifier) is given twice")
+        return identifiers
 
 
-class InstitutionOut(InstitutionIn):
-    model_config = ConfigDict(extra="ignore")
+class StoredIdentifier(BaseModel):
+    resource: str
+    identifier: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+class InstitutionOut(BaseModel):
+    """An institution as stored (read back without the input's bounds, so an
+    answer never refuses what an older version of the registry accepted)."""
+
     id: str
+    deqar_id: str | None = None
+    eter_id: str | None = None
+    name_official: str
+    name_english: str | None = None
+    country: str
+    city: str | None = None
+    website: str | None = None
+    qf_ehea_levels: list[int] = Field(default_factory=list)
+    is_other_provider: bool = False
+    identifiers: list[StoredIdentifier] = Field(default_factory=list)
 
 
 class InstitutionSummary(BaseModel):
@@ -56,10 +107,10 @@ class InstitutionRef(BaseModel):
     """How a submission names an institution (DEQAR: one of these keys)."""
 
     model_config = ConfigDict(extra="forbid")
-    deqar_id: str | None = None
-    eter_id: str | None = None
-    identifier: str | None = None
-    resource: str | None = None
+    deqar_id: str | None = Field(default=None, max_length=50)
+    eter_id: str | None = Field(default=None, max_length=50)
+    identifier: str | None = Field(default=None, max_length=200)
+    resource: str | None = Field(default=None, max_length=100)
 
     @model_validator(mode="after")
     def _one_key(self) -> InstitutionRef:

@@ -58,7 +58,7 @@ async def register_institution(
             raise Conflict(
                 "an institution with this DEQAR, ETER or other identifier exists"
             ) from exc
-        out = InstitutionOut(id=institution_id, **data.model_dump())
+        out = InstitutionOut(id=institution_id, **data.model_dump(mode="json"))
         await repository.append_version(conn, institution_id, out.model_dump(mode="json"))
         await emit(conn, INSTITUTION_REGISTERED, institution_id, _state(institution_id, data))
     return out
@@ -75,7 +75,7 @@ async def update_institution(
             await repository.update(conn, institution_id, data)
         except asyncpg.UniqueViolationError as exc:
             raise Conflict("another institution holds one of these identifiers") from exc
-        out = InstitutionOut(id=institution_id, **data.model_dump())
+        out = InstitutionOut(id=institution_id, **data.model_dump(mode="json"))
         await repository.append_version(conn, institution_id, out.model_dump(mode="json"))
         await emit(conn, INSTITUTION_UPDATED, institution_id, _state(institution_id, data))
     return out

@@ -1,10 +1,20 @@
-"""Offering request and response bodies (not the ``offering.*`` event payloads)."""
+"""Offering request and response bodies (not the ``offering.*`` event payloads).
+
+Every text field and list has a bound, chosen so that the largest offering
+the schema admits — every field at its longest, in characters JSON escapes
+six bytes wide — makes an ``offering.*`` event far below the outbox's
+:data:`~meriter_shared.db.outbox.MAX_EVENT_BYTES`; a longer field is a 422
+naming it (a body over the request limit a 413) before anything is written.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+MAX_OUTCOMES = 30
+Outcome = Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 class OfferingIn(BaseModel):
@@ -12,17 +22,19 @@ class OfferingIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     title: str = Field(min_length=1, max_length=500)
-    learning_outcomes: list[str] = Field(min_length=1)
-    ects: float = Field(gt=0, le=60)
+    learning_outcomes: list[Outcome] = Field(min_length=1, max_length=MAX_OUTCOMES)
+    ects: float = Field(gt=0, le=60, allow_inf_nan=False)
     eqf_level: int = Field(ge=1, le=8)
     qf_ehea_cycle: Literal["short", "first", "second", "third"] | None = None
-    assessment_type: str = Field(min_length=1)
+    assessment_type: str = Field(min_length=1, max_length=500)
     participation_form: Literal["online", "onsite", "blended"]
-    prerequisites: str | None = None
+    prerequisites: str | None = Field(default=None, max_length=5000)
     stackable: bool = False
-    stackability: str | None = None
+    stackability: str | None = Field(default=None, max_length=5000)
     language: str = Field(pattern=r"^[a-z]{2,3}$")
-    field_of_study: str = Field(min_length=1, description="ISCED-F 2013 code or label")
+    field_of_study: str = Field(
+        min_length=1, max_length=200, description="ISCED-F 2013 code or label"
+    )
 
 
 class OfferingOut(OfferingIn):

@@ -8,22 +8,24 @@ the rule's to say (:mod:`.service`).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from meriter_registry import deqar
 from meriter_registry.deps import (
     AdminDep,
     AgencyDep,
     NowDep,
     PoolDep,
     QaCacheDep,
+    StateDep,
 )
-from meriter_registry.openapi import json_body, text_body
+from meriter_registry.errors import RequestTimeout
+from meriter_registry.openapi import json_body, requires, text_body
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     FlagIn,
@@ -34,12 +36,16 @@ from meriter_registry.reports.schemas import (
     ReportSubmission,
     SubmissionResult,
 )
-from meriter_registry.responses import csv_page, json_page
+from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.errors import (
     BadRequest,
+    ServiceUnavailable,
     ValidationProblem,
     field_errors,
 )
+from meriter_shared.hygiene import body_limit
+from meriter_shared.openapi import problems
+from meriter_shared.validation import Date, Instant
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
@@ -47,27 +53,29 @@ submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submissio
 BODY_MODELS = (ReportSubmission,)
 
 
-@router.get("/institutions/{institution_id}/qa-status", response_model=QaStatus)
+@router.get(
+    "/institutions/{institution_id}/qa-status", response_model=QaStatus, responses=problems(404)
+)
 async def qa_status(
     institution_id: str,
     pool: PoolDep,
     cache: QaCacheDep,
     now: NowDep,
-    on: date | None = None,
-    as_of: datetime | None = None,
+    on: Date | None = None,
+    as_of: Annotated[
+        Instant | None, Query(description="an instant with its offset (within ±14:00)")
+    ] = None,
 ) -> Response:
     """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
     day = on or now.date()
     # Cached answers about the present are served before routing
     # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
     when = as_of or now
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
     generation = cache.generation
     async with pool.acquire() as conn:
         answer = await service.qa_status(conn, institution_id, day, when)
     if as_of is None:
-        cache.put(institution_id, day, generation, answer)
+        cache.put(institution_id, day, generation, answer, today=now.date())
     # The hot path: the model is already valid, so skip FastAPI's second validation.
     return Response(answer.model_dump_json(), media_type="application/json")
 
@@ -80,17 +88,17 @@ def _submission(body: Any) -> ReportSubmission:
         raise ValidationProblem("the report is not valid", errors=field_errors(exc)) from exc
 
 
-@router.get("/reports", response_model=ReportPage)
+@router.get("/reports", response_model=ReportPage, responses={**CSV_PAGE, **problems(404)})
 async def search_reports(
     pool: PoolDep,
-    agency: str | None = None,
-    institution: str | None = None,
+    agency: Annotated[str | None, Query(max_length=200)] = None,
+    institution: Annotated[str | None, Query(max_length=200)] = None,
     country: Annotated[str | None, Query(pattern="^[A-Z]{2}$")] = None,
-    activity_type: str | None = None,
-    status: str | None = None,
-    decision: str | None = None,
-    valid_on: date | None = None,
-    cursor: str | None = None,
+    activity_type: Annotated[str | None, Query(max_length=100)] = None,
+    status: Annotated[str | None, Query(max_length=100)] = None,
+    decision: Annotated[str | None, Query(max_length=100)] = None,
+    valid_on: Date | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
@@ -118,7 +126,10 @@ async def search_reports(
 @submission_router.post(
     "/submit/report",
     response_model=SubmissionResult,
-    openapi_extra=json_body(ReportSubmission, "One DEQAR Submission API v2 report object."),
+    responses=problems(400, 422),
+    openapi_extra=requires(
+        "agency", json_body(ReportSubmission, "One DEQAR Submission API v2 report object.")
+    ),
 )
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
@@ -133,31 +144,83 @@ async def submit_report(
         return await service.submit_report(conn, submission, agency, now)
 
 
+# A CSV submission streams: its body may be this large, and memory holds one
+# record of it at a time (plus the answer), whatever its size.
+CSV_BODY_LIMIT = 64 * 1024 * 1024
+CSV_MAX_RECORD_BYTES = 65_536
+CSV_DETAILED_ERRORS = 100
+CSV_DESCRIPTION = (
+    "One report per row, DEQAR's columns; list items as name[n].field (1-based, "
+    "singular names). All or nothing: if any row is rejected, no report of the "
+    f"file is saved; the 422 lists the first {CSV_DETAILED_ERRORS} errors, each "
+    "under its row's 0-based index (/<index>/<field>), and counts all of them. "
+    f"At most {CSV_BODY_LIMIT // 2**20} MiB, {CSV_MAX_RECORD_BYTES} bytes a row."
+)
+
+
 @submission_router.post(
     "/submit/csv",
-    openapi_extra=text_body(
-        "text/csv",
-        "One report per row, DEQAR's columns; list items as name[n].field (1-based).",
+    description=CSV_DESCRIPTION,
+    responses=problems(400, 408, 413, 422, 503),
+    openapi_extra=requires(
+        "agency", text_body("text/csv", CSV_DESCRIPTION), body_limit(CSV_BODY_LIMIT)
     ),
 )
 async def submit_csv(
-    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep, state: StateDep
 ) -> JSONResponse:
-    """DEQAR-style CSV: one report per row; list-valued fields use ``name[n].field`` columns."""
-    text = (await request.body()).decode("utf-8-sig")
-    results: list[dict[str, Any]] = []
-    async with pool.acquire() as conn:
-        for line, row in deqar.csv_submissions(text):
-            try:
-                out = await service.submit_report(conn, _submission(row), agency, now)
-                results.append({"row": line, **out.model_dump()})
-            except ValidationProblem as exc:
-                results.append({"row": line, "submission_status": "errors", "errors": exc.errors})
-    status = 200 if all(r["submission_status"] == "success" for r in results) else 400
-    return JSONResponse(results, status_code=status)
+    """DEQAR-style CSV, all or nothing: every row's report is saved, or none is.
+
+    The body is parsed as it streams in (``meriter_shared.bulk.csv_rows``). On
+    success: 200 and, per row, ``{"index", "submitted_report_id", "version",
+    "created", ...}``. Any row rejected: 422, nothing saved, ``errors`` holding
+    the first 100 items and ``errors_total`` / ``errors_omitted`` /
+    ``records`` / ``rejected_records`` counting them. A header naming no
+    usable columns: 400. A submission holds a connection and a transaction
+    while it streams, so a process takes ``csv_concurrent_submissions`` at
+    once (more: 503 with ``Retry-After``) and ends one whose body stalls for
+    ``csv_idle_timeout_s`` (408).
+    """
+    settings = state.settings
+    if state.csv_slots.locked():
+        raise ServiceUnavailable(
+            "as many CSV submissions as this process takes are under way; retry shortly",
+            headers={"Retry-After": "5"},
+        )
+    async with state.csv_slots, pool.acquire() as conn:
+        results = await service.submit_csv(
+            conn,
+            _arriving(request.stream(), settings.csv_idle_timeout_s),
+            agency,
+            now,
+            max_records=settings.csv_max_records,
+            max_record_bytes=CSV_MAX_RECORD_BYTES,
+            detailed_errors=CSV_DETAILED_ERRORS,
+        )
+    return JSONResponse(results)
 
 
-@router.post("/reports/{report_id}/flags", status_code=201, response_model=FlagOut)
+async def _arriving(chunks: AsyncIterator[bytes], idle_s: float) -> AsyncIterator[bytes]:
+    """``chunks``, ended with a 408 when none arrives for ``idle_s`` seconds."""
+    stream = aiter(chunks)
+    while True:
+        try:
+            async with asyncio.timeout(idle_s):
+                chunk = await anext(stream)
+        except StopAsyncIteration:
+            return
+        except TimeoutError:
+            raise RequestTimeout(f"no part of the body arrived for {idle_s:g} s") from None
+        yield chunk
+
+
+@router.post(
+    "/reports/{report_id}/flags",
+    status_code=201,
+    response_model=FlagOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
 async def raise_flag(
     report_id: str, body: FlagIn, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
@@ -166,7 +229,12 @@ async def raise_flag(
         return await service.raise_flag(conn, report_id, body, admin, now)
 
 
-@router.delete("/reports/{report_id}/flags/{flag_id}", response_model=FlagOut)
+@router.delete(
+    "/reports/{report_id}/flags/{flag_id}",
+    response_model=FlagOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
 async def lift_flag(
     report_id: str, flag_id: str, pool: PoolDep, admin: AdminDep, now: NowDep
 ) -> FlagOut:
@@ -175,9 +243,16 @@ async def lift_flag(
         return await service.lift_flag(conn, report_id, flag_id, admin, now)
 
 
-@submission_router.delete("/delete/report/{report_id}", response_model=ReportOut)
+@submission_router.delete(
+    "/delete/report/{report_id}",
+    response_model=ReportOut,
+    responses=problems(404, 409),
+    openapi_extra=requires("agency"),
+)
 async def withdraw_report(
     report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> ReportOut:
+    """Withdraw a report (its agency or the admin): it stops counting from now; 409 if
+    it is withdrawn already."""
     async with pool.acquire() as conn:
         return await service.withdraw_report(conn, report_id, agency, now)

@@ -10,6 +10,8 @@ Invariants:
 * Tenant rules are checked here, not only in routes, so every path (HTTP,
   CSV, import) obeys them: an agency submits and withdraws only its own
   reports; only the national body flags them.
+* A CSV submission is all or nothing (:func:`submit_csv`): one transaction
+  for every report in it, rolled back when any record is rejected.
 * ``(agency, local_identifier)`` names one report: submitting it again
   records the next version — or nothing at all (no version, no event) when
   the content and institutions are what is in force already, so a re-run
@@ -23,12 +25,18 @@ Invariants:
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import ValidationError
+
+from meriter_registry import deqar
 from meriter_registry.agencies import service as agencies
+from meriter_registry.errors import error_item, under
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
+from meriter_registry.institutions.schemas import InstitutionRef
 from meriter_registry.reports import repository
 from meriter_registry.reports.schemas import (
     FlagIn,
@@ -39,9 +47,10 @@ from meriter_registry.reports.schemas import (
     SubmissionResult,
 )
 from meriter_shared.auth import Principal, Role, authorize
+from meriter_shared.bulk import Errors, csv_rows
 from meriter_shared.db.query import next_cursor
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import Conflict, NotFound, ValidationProblem
+from meriter_shared.errors import BadRequest, Conflict, NotFound, ValidationProblem, field_errors
 from meriter_shared.events.registry import (
     REPORT_FLAG_LIFTED,
     REPORT_FLAGGED,
@@ -113,31 +122,82 @@ def _report_out(row: Any) -> ReportOut:
 # --- submission and withdrawal -------------------------------------------------
 
 
+class References:
+    """The agencies and institutions submissions name, each key looked up once.
+
+    A CSV submission names the same agency on every row and often the same
+    institutions: one instance serves one submission, remembering up to
+    ``limit`` answers (then asking the database again), so a large file
+    costs one lookup per distinct key, and a hostile one no more memory than
+    that. Submissions create neither agencies nor institutions, so an answer
+    stays true for the submission's life.
+    """
+
+    def __init__(self, conn: Connection, limit: int = 10_000) -> None:
+        self.conn = conn
+        self.limit = limit
+        self._agencies: dict[str, str | None] = {}
+        self._institutions: dict[tuple[str | None, ...], str | None] = {}
+
+    async def agency(self, key: str) -> str | None:
+        if key in self._agencies:
+            return self._agencies[key]
+        found = await agencies.find_agency(self.conn, key)
+        if len(self._agencies) < self.limit:
+            self._agencies[key] = found
+        return found
+
+    async def institution(self, ref: InstitutionRef) -> str | None:
+        key = (ref.deqar_id, ref.eter_id, ref.resource, ref.identifier)
+        if key in self._institutions:
+            return self._institutions[key]
+        found = await institutions.find_by_ref(self.conn, ref)
+        if len(self._institutions) < self.limit:
+            self._institutions[key] = found
+        return found
+
+    async def resolve(self, sub: ReportSubmission, principal: Principal) -> tuple[str, list[str]]:
+        """The agency's id and the institutions' ids (deduplicated, in order), once the
+        principal may submit for that agency; unknown ones are a 422 naming each."""
+        agency_id = await self.agency(sub.agency)
+        errors: list[dict[str, Any]] = []
+        if agency_id is None:
+            errors.append(
+                error_item("agency", message=f"unknown agency {sub.agency}", code="unknown_agency")
+            )
+        else:
+            authorize(
+                principal,
+                Role.AGENCY,
+                tenant_id=agency_id,
+                detail="an agency submits only its own reports",
+            )
+        institution_ids: list[str] = []
+        for i, ref in enumerate(sub.institutions):
+            found = await self.institution(ref)
+            if found is None:
+                errors.append(
+                    error_item(
+                        "institutions", i, message="unknown institution", code="unknown_institution"
+                    )
+                )
+            elif found not in institution_ids:
+                institution_ids.append(found)
+        if errors or agency_id is None:
+            raise ValidationProblem("the report refers to unknown records", errors=errors)
+        return agency_id, institution_ids
+
+
 async def submit_report(
-    conn: Connection, sub: ReportSubmission, principal: Principal, now: datetime
+    conn: Connection,
+    sub: ReportSubmission,
+    principal: Principal,
+    now: datetime,
+    references: References | None = None,
 ) -> SubmissionResult:
     """Record a DEQAR submission; the same (agency, local_identifier) updates it."""
-    agency_id = await agencies.find_agency(conn, sub.agency)
-    errors: list[dict[str, Any]] = []
-    if agency_id is None:
-        errors.append({"loc": ["body", "agency"], "msg": f"unknown agency {sub.agency}"})
-    else:
-        authorize(
-            principal,
-            Role.AGENCY,
-            tenant_id=agency_id,
-            detail="an agency submits only its own reports",
-        )
-    institution_ids: list[str] = []
-    for i, ref in enumerate(sub.institutions):
-        found = await institutions.find_by_ref(conn, ref)
-        if found is None:
-            errors.append({"loc": ["body", "institutions", i], "msg": "unknown institution"})
-        elif found not in institution_ids:
-            institution_ids.append(found)
-    if errors:
-        raise ValidationProblem("the report refers to unknown records", errors=errors)
-    assert agency_id is not None
+    references = references or References(conn)
+    agency_id, institution_ids = await references.resolve(sub, principal)
     valid_from, valid_to = sub.dates()
     body = sub.model_dump(mode="json")
     async with conn.transaction():
@@ -193,6 +253,87 @@ async def submit_report(
         )
         await emit(conn, REPORT_RECORDED if created else REPORT_UPDATED, report_id, _state(out))
     return SubmissionResult(submitted_report_id=report_id, version=version, created=created)
+
+
+async def submit_csv(
+    conn: Connection,
+    body: AsyncIterator[bytes],
+    principal: Principal,
+    now: datetime,
+    *,
+    max_records: int,
+    max_record_bytes: int = 65_536,
+    detailed_errors: int = 100,
+) -> list[dict[str, Any]]:
+    """Record a DEQAR CSV submission, all or nothing: every report, or none.
+
+    ``body`` is read as it streams in: its header is checked as soon as its
+    line is complete (a header naming no usable columns is a 400 at once),
+    then :func:`meriter_shared.bulk.csv_rows` hands over one row at a time.
+    Reports are written as they arrive, in one transaction; from the first
+    rejected row on nothing more is written, but every later row is still
+    checked (its fields, the agency and institutions it names) so the answer
+    lists what to fix, and at the end the transaction rolls back: a 422
+    whose ``errors`` hold the first ``detailed_errors`` items (each under its
+    row's 0-based index) and whose extensions count them all. At most
+    ``max_records`` rows; more are rejected. Memory holds one row, the
+    detailed errors and one small result per report, whatever the body.
+    """
+    layout = deqar.CsvLayout()
+    rows = csv_rows(
+        layout.read_header(deqar.without_bom(body), max_record_bytes),
+        max_record_bytes=max_record_bytes,
+    )
+    references = References(conn)
+    errors = Errors(detailed=detailed_errors)
+    rejected = seen = 0
+    results: list[dict[str, Any]] = []
+
+    def reject(index: int, items: Sequence[Mapping[str, Any]]) -> None:
+        nonlocal rejected
+        rejected += 1
+        for item in items:
+            errors.add(index, str(item["message"]), item=under(index, item))
+
+    async with conn.transaction():
+        try:
+            async for record in rows:
+                index = record.index
+                if index < 0 or (record.error is not None and not layout.header_seen):
+                    raise BadRequest(f"the CSV header is not usable: {record.error}")
+                seen += 1
+                if record.error is not None:
+                    reject(index, [error_item(message=record.error, code="malformed_record")])
+                    continue
+                if index >= max_records:
+                    message = f"a submission holds at most {max_records} reports"
+                    reject(index, [error_item(message=message, code="too_many_records")])
+                    continue
+                try:
+                    sub = ReportSubmission.model_validate(layout.submission(record.value))
+                    if errors.total:  # nothing more is written: only check what it names
+                        await references.resolve(sub, principal)
+                        continue
+                    out = await submit_report(conn, sub, principal, now, references)
+                except ValidationError as exc:
+                    reject(index, field_errors(exc))
+                    continue
+                except ValidationProblem as exc:
+                    reject(index, exc.errors)
+                    continue
+                results.append({"index": index, **out.model_dump()})
+        except deqar.CsvColumnError as exc:
+            raise BadRequest(f"the CSV header is not usable: {exc}") from exc
+        if errors.total:
+            raise ValidationProblem(
+                f"{rejected} of {seen} records are rejected; nothing was saved",
+                errors=[e["item"] for e in errors.items],
+                records=seen,
+                rejected_records=rejected,
+                errors_total=errors.total,
+                errors_omitted=errors.omitted,
+            )
+    return results
 
 
 async def withdraw_report(
