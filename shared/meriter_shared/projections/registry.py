@@ -205,6 +205,16 @@ async def offering(conn: Connection, offering_id: str) -> OfferingState | None:
     return OfferingState.model_validate(state) if state is not None else None
 
 
+async def offering_owners(conn: Connection, offering_ids: Sequence[str]) -> dict[str, str]:
+    """offering id → the institution that publishes it, for the offerings known."""
+    rows = await conn.fetch(
+        "SELECT offering_id, institution_id FROM registry_offerings "
+        "WHERE offering_id = ANY($1::text[])",
+        list(offering_ids),
+    )
+    return {r["offering_id"]: r["institution_id"] for r in rows}
+
+
 async def agencies(conn: Connection, agency_ids: Sequence[str]) -> dict[str, AgencyState]:
     rows = await conn.fetch(
         "SELECT state FROM registry_agencies WHERE agency_id = ANY($1::text[])", list(agency_ids)
