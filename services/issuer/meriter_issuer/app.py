@@ -20,6 +20,7 @@ from meriter_issuer.intake.schemas import ResultIn
 from meriter_issuer.issuance.service import Clock
 from meriter_issuer.issuance.signing import Signer
 from meriter_issuer.status.api import router as status_router
+from meriter_issuer.vcapi.api import router as vcapi_router
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
 from meriter_shared.projections.registry import PROJECTION_MIGRATIONS
@@ -56,6 +57,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             credentials_router,
             status_router,
             identities_router,
+            # the issuer's doors: W3C VC-API
+            vcapi_router,
         ],
     )
     app.state.components = components
