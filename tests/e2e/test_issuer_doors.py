@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 from meriter_credentials.did import OfflineResolver
 from meriter_credentials.statuslist import BitstringStatusList, status_lists_by_id
 from meriter_credentials.verification import verify_credential
-from support.platform import Platform
+from support.platform import OFFERING, Platform, result
 from support.stack import SERVICES, RunningStack, new_stack
 from support.waiting import eventually
 
@@ -327,3 +328,125 @@ async def test_another_institution_cannot_update_a_credential_it_did_not_issue(
     assert anonymous.status_code == 401
     agency = await _set_status(world, world.agency_headers, signed["id"], "revocation", True)
     assert agency.status_code == 403
+
+
+# --- results, claim links, erasure ----------------------------------------------
+
+
+@dataclass
+class Issued:
+    result_id: str
+    identifier: str
+    credential_id: str
+    token: str
+    name: str
+
+
+async def _issue_through_results(world: World, language: str = "sv") -> Issued:
+    result_id = f"R-{uuid.uuid4().hex[:10]}"
+    body = result(result_id, world.offering)
+    body["learner"] = {
+        **body["learner"],
+        "language": language,
+        "name": f"Åsa <b>Öberg</b> {result_id}",
+    }
+    r = await world.platform.call("issuer", "POST", "/v1/results", world.web_headers, json=[body])
+    assert r.status_code == 202, r.text
+    done = await world.platform.wait_result(world.web_headers, result_id, {"issued", "rejected"})
+    assert done["state"] == "issued", done
+    conn = await world.issuer_db()
+    try:
+        url = await conn.fetchval(
+            "SELECT event->'data'->'delivery'->>'claim_url' FROM outbox "
+            "WHERE event->>'type' = 'credential.issued' AND event->'data'->>'credential_id' = $1",
+            done["credential_id"],
+        )
+    finally:
+        await conn.close()
+    return Issued(
+        result_id,
+        body["learner"]["identifier"],
+        done["credential_id"],
+        url.rsplit("/", 1)[1],
+        body["learner"]["name"],
+    )
+
+
+async def _claim(world: World, token: str, query: str = "", **headers: str) -> Any:
+    return await world.platform.call("issuer", "GET", f"/claim/{token}{query}", headers)
+
+
+async def test_the_claim_page_shows_the_credential_in_the_learners_language(
+    world: World,
+) -> None:
+    issued = await _issue_through_results(world, "sv")
+    r = await _claim(world, issued.token)
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<html lang="sv">' in html
+    assert OFFERING["title"] in html
+    assert "Åsa &lt;b&gt;Öberg&lt;/b&gt;" in html  # the learner's name, escaped
+    assert "<b>" not in html
+    assert "Utfärdat av" in html
+    assert "Uppsala universitet" in html
+    assert "7,5 högskolepoäng (ECTS)" in html
+    assert "EQF level 7" in html
+    assert "Kvalitetssäkring" in html
+    outcomes = OFFERING["learning_outcomes"]
+    assert isinstance(outcomes, list)
+    assert outcomes[0] in html
+    csp = r.headers["content-security-policy"]
+    assert "default-src 'none'" in csp
+    assert "script-src" not in csp
+    assert r.headers["cache-control"] == "no-store"
+    assert "<script" not in html
+    assert "src=" not in html
+
+    en = await _claim(world, issued.token, "?lang=en")
+    assert '<html lang="en">' in en.text
+    assert "Awarded by" in en.text
+    assert OFFERING["title"] in en.text
+    assert "Åsa &lt;b&gt;Öberg" in en.text
+
+
+async def test_the_claim_page_offers_the_signed_credential_and_answers_json(
+    world: World,
+) -> None:
+    issued = await _issue_through_results(world, "en")
+    page = await _claim(world, issued.token)
+    assert '<html lang="en">' in page.text
+    assert 'href="?download=1"' in page.text
+    stored = await world.platform.call(
+        "issuer", "GET", f"/v1/credentials/{issued.credential_id}", world.web_headers
+    )
+    download = await _claim(world, issued.token, "?download=1")
+    assert download.status_code == 200
+    assert "attachment" in download.headers["content-disposition"]
+    assert download.json() == stored.json()
+    as_json = await _claim(world, issued.token, Accept="application/json")
+    assert as_json.headers["content-type"].startswith("application/json")
+    assert as_json.headers["cache-control"] == "no-store"
+    assert as_json.json() == stored.json()
+    resolver, lists = await world.resolver_and_lists(as_json.json())
+    assert verify_credential(as_json.json(), resolver=resolver, status_lists=lists).verified
+
+
+async def test_unknown_and_expired_claim_links_answer_404(world: World) -> None:
+    unknown = await _claim(world, "no-such-token-" + uuid.uuid4().hex)
+    assert unknown.status_code == 404
+    assert unknown.headers["content-type"].startswith("text/html")
+    as_json = await _claim(world, "no-such-token", Accept="application/json")
+    assert as_json.status_code == 404
+    assert as_json.headers["content-type"] == "application/problem+json"
+    issued = await _issue_through_results(world)
+    conn = await world.issuer_db()
+    try:
+        await conn.execute(
+            "UPDATE claims SET expires_at = $2 WHERE credential_id = $1",
+            issued.credential_id,
+            datetime(2020, 1, 1, tzinfo=UTC),
+        )
+    finally:
+        await conn.close()
+    assert (await _claim(world, issued.token)).status_code == 404

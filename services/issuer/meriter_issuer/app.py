@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from meriter_issuer.claims.api import router as claims_router
 from meriter_issuer.components import Components, utc_now
 from meriter_issuer.config import Settings
 from meriter_issuer.consumers import issuance_consumer, registry_consumer
@@ -57,8 +58,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             credentials_router,
             status_router,
             identities_router,
-            # the issuer's doors: W3C VC-API
+            # the issuer's doors: W3C VC-API, learners' claim links
             vcapi_router,
+            claims_router,
         ],
     )
     app.state.components = components
