@@ -450,3 +450,106 @@ async def test_unknown_and_expired_claim_links_answer_404(world: World) -> None:
     finally:
         await conn.close()
     assert (await _claim(world, issued.token)).status_code == 404
+
+
+async def _erase(world: World, headers: dict[str, str], identifier: str) -> Any:
+    return await world.platform.call(
+        "issuer", "POST", "/v1/erasures", headers, json={"identifier": identifier}
+    )
+
+
+async def test_erasure_removes_the_learners_data_but_not_the_credentials_status(
+    world: World,
+) -> None:
+    issued = await _issue_through_results(world)
+    r = await _erase(world, world.web_headers, issued.identifier)
+    assert r.status_code == 201, r.text
+    answer = r.json()
+    assert (answer["results"], answer["credentials"], answer["claims"]) == (1, 1, 1)
+    assert answer["credential_ids"] == [issued.credential_id]
+
+    gone = await _claim(world, issued.token)
+    assert gone.status_code == 410
+    assert (await _claim(world, issued.token, Accept="application/json")).status_code == 410
+    read = await world.platform.call(
+        "issuer", "GET", f"/v1/credentials/{issued.credential_id}", world.web_headers
+    )
+    assert read.status_code == 404
+    revoke = await world.platform.call(
+        "issuer",
+        "POST",
+        f"/v1/credentials/{issued.credential_id}/status",
+        world.web_headers,
+        json={"purpose": "revocation", "value": True, "reason": "issued in error"},
+    )
+    assert revoke.status_code == 200, revoke.text
+    assert revoke.json()["status"] == "revoked"
+
+    conn = await world.issuer_db()
+    try:
+        learner = await conn.fetchval(
+            "SELECT learner FROM results WHERE institution_id = $1 AND result_id = $2",
+            world.web,
+            issued.result_id,
+        )
+        assert learner is None
+        recorded = await conn.fetchrow(
+            "SELECT * FROM erasures WHERE erasure_id = $1", answer["erasure_id"]
+        )
+        assert recorded is not None
+        assert recorded["credentials"] == 1
+        assert recorded["institution_id"] == world.web
+
+        async def published() -> Any:
+            return await conn.fetchrow(
+                "SELECT event, published_at FROM outbox WHERE event->>'type' = 'learner.erased' "
+                "AND event->'data'->'credential_ids' ? $1",
+                issued.credential_id,
+            )
+
+        event = await eventually(published, lambda row: row is not None and row["published_at"])
+    finally:
+        await conn.close()
+    assert event["published_at"] is not None  # the relay handed it to Kafka
+    assert issued.identifier not in str(event["event"])
+    assert issued.name not in str(event["event"])
+
+
+async def test_an_open_result_of_an_erased_learner_is_rejected_as_erased(world: World) -> None:
+    # An institution with no quality assurance report: its results are held.
+    institution, _ = await world.platform.institution(name="Högskolan i Borås")
+    headers = await world.platform.client_for("institution", institution)
+    offering = await world.platform.offering(institution, headers)
+    body = result(f"R-{uuid.uuid4().hex[:10]}", offering)
+    r = await world.platform.call("issuer", "POST", "/v1/results", headers, json=[body])
+    assert r.status_code == 202, r.text
+    await world.platform.wait_result(headers, body["result_id"], {"held"})
+    r = await _erase(world, headers, body["learner"]["identifier"])
+    assert r.status_code == 201, r.text
+    assert (r.json()["results"], r.json()["rejected"]) == (1, 1)
+    after = await world.platform.wait_result(headers, body["result_id"], {"rejected"})
+    assert after["reason"] == "erased"
+
+
+async def test_another_institution_cannot_erase_a_learner_of_this_one(world: World) -> None:
+    issued = await _issue_through_results(world)
+    r = await _erase(world, world.key_headers, issued.identifier)
+    assert r.status_code == 201, r.text
+    assert (r.json()["results"], r.json()["credentials"]) == (0, 0)
+    assert (await _claim(world, issued.token)).status_code == 200
+    assert (await _erase(world, {}, issued.identifier)).status_code == 401
+    assert (await _erase(world, world.agency_headers, issued.identifier)).status_code == 403
+    assert (await _erase(world, world.platform.admin, issued.identifier)).status_code == 403
+
+
+async def test_the_new_write_routes_are_documented_with_bodies_roles_and_problems(
+    world: World,
+) -> None:
+    document = (await world.platform.call("issuer", "GET", "/openapi.json")).json()
+    for path in ("/credentials/issue", "/credentials/status", "/v1/erasures"):
+        operation = document["paths"][path]["post"]
+        assert "x-required-role" in operation, path
+        assert "application/json" in operation["requestBody"]["content"], path
+        assert {"401", "403", "422"} <= set(operation["responses"]), path
+    claim = document["paths"]["/claim/{token}"]["get"]
+    assert {"404", "410"} <= set(claim["responses"])

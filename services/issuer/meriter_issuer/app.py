@@ -15,6 +15,7 @@ from meriter_issuer.config import Settings
 from meriter_issuer.consumers import issuance_consumer, registry_consumer
 from meriter_issuer.credentials.api import offerings_router
 from meriter_issuer.credentials.api import router as credentials_router
+from meriter_issuer.erasure.api import router as erasure_router
 from meriter_issuer.identities.api import router as identities_router
 from meriter_issuer.intake.api import router as intake_router
 from meriter_issuer.intake.schemas import ResultIn
@@ -58,9 +59,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             credentials_router,
             status_router,
             identities_router,
-            # the issuer's doors: W3C VC-API, learners' claim links
+            # the issuer's doors: W3C VC-API, learners' claim links, erasure
             vcapi_router,
             claims_router,
+            erasure_router,
         ],
     )
     app.state.components = components
