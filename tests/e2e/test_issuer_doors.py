@@ -214,6 +214,7 @@ async def test_vcapi_signs_a_vc_1_1_credential_with_the_data_integrity_context(
         ({"type": ["ExampleDegreeCredential"]}, "type-required"),
         ({"type": []}, "type-invalid"),
         ({"issuer": "did:example:someone-else"}, "issuer-not-institution"),
+        ({"issuer": {"id": None}}, "issuer-not-institution"),
         (
             {
                 "credentialStatus": {
@@ -235,6 +236,12 @@ async def test_a_malformed_credential_is_refused_with_its_reason(
     assert r.status_code in (400, 422), r.text
     assert r.headers["content-type"] == "application/problem+json"
     assert code in [e["code"] for e in r.json()["errors"]], r.text
+
+
+async def test_a_null_issuer_is_refused_not_filled_in(world: World) -> None:
+    r = await world.issue(world.web_headers, credential(issuer=None))
+    assert r.status_code == 422, r.text
+    assert [e["code"] for e in r.json()["errors"]] == ["issuer-not-institution"]
 
 
 async def test_a_credential_that_is_not_an_object_is_refused(world: World) -> None:

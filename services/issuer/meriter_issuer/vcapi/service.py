@@ -149,7 +149,7 @@ async def issue(
     await components.identities._known(conn, institution_id)
     identity = await components.identities.ensure(conn, institution_id)
     issuer = credential.get("issuer")
-    if issuer is None:
+    if "issuer" not in credential:  # an explicit null is a malformed issuer, not a missing one
         credential["issuer"] = identity.did
     else:
         issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
