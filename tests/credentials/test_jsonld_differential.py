@@ -48,11 +48,21 @@ def _diff(expected: str, ours: str) -> str:
     return "".join(lines)
 
 
-def _mismatches(documents: list[Any]) -> list[str]:
+# rdf-canonize refuses graphs whose blank nodes need more than a few N-degree
+# hashing rounds (its guard against poison graphs); identical sublists and
+# empty nodes in generated lists hit it. That is its work limit, not a verdict
+# on the document's RDF, so such documents are left out of a comparison that
+# asks for it.
+REFERENCE_WORK_LIMIT = "Maximum deep iterations exceeded"
+
+
+def _mismatches(documents: list[Any], *, skip_reference_work_limit: bool = False) -> list[str]:
     problems = []
     for index, (document, reference) in enumerate(
         zip(documents, _reference(documents), strict=True)
     ):
+        if skip_reference_work_limit and REFERENCE_WORK_LIMIT in reference.get("error", ""):
+            continue
         try:
             ours: str | None = canonicalize(document)
         except JsonLdError as error:
@@ -206,4 +216,93 @@ def credentials(draw: st.DrawFn) -> dict[str, Any]:
 )
 @given(st.lists(credentials(), min_size=25, max_size=25))
 def test_random_ob3_credentials_match_jsonld_js(documents: list[dict[str, Any]]) -> None:
+    assert _mismatches(documents) == []
+
+
+# --- randomized lists and sets ----------------------------------------------------
+# JSON-LD 1.1 toRdf for lists exactly as jsonld.js: list containers, explicit
+# @list and @set objects, empty arrays (rdf:nil), nested arrays (lists of lists
+# inside a list, flattened elsewhere), nulls among items, node objects in lists.
+
+LIST_TERMS = {
+    "mOrdered": {"@id": "https://meriter.example/ns#ordered", "@container": "@list"},
+    "mOrderedIds": {
+        "@id": "https://meriter.example/ns#orderedIds",
+        "@container": "@list",
+        "@type": "@id",
+    },
+    "mMany": {"@id": "https://meriter.example/ns#many", "@container": "@set"},
+    "mOne": "https://meriter.example/ns#one",
+}
+LIST_LEAF = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-3, max_value=3),
+    st.sampled_from(["", "a", "é"]),
+    IRI,
+    st.builds(lambda v, lang: {"@value": v, "@language": lang}, ODD_TEXT, LANG),
+    st.just({}),  # an empty node object: a blank node with no statements
+)
+
+
+def _list_shapes(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(
+        st.lists(inner, max_size=3),
+        st.builds(lambda v: {"@list": v}, st.one_of(inner, st.lists(inner, max_size=3))),
+        st.builds(lambda v: {"@set": v}, st.one_of(inner, st.lists(inner, max_size=3))),
+        st.dictionaries(st.sampled_from(sorted(LIST_TERMS)), inner, min_size=1, max_size=2),
+    )
+
+
+LIST_VALUE = st.recursive(LIST_LEAF, _list_shapes, max_leaves=8)
+
+
+@st.composite
+def list_documents(draw: st.DrawFn) -> dict[str, Any]:
+    document = draw(credentials())
+    document["@context"] = [*document["@context"][:2], {**INLINE, **LIST_TERMS}]
+    for term in draw(st.lists(st.sampled_from(sorted(LIST_TERMS)), min_size=1, unique=True)):
+        document[term] = draw(LIST_VALUE)
+    return document
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(list_documents(), min_size=25, max_size=25))
+def test_random_lists_and_sets_match_jsonld_js(documents: list[dict[str, Any]]) -> None:
+    assert _mismatches(documents, skip_reference_work_limit=True) == []
+
+
+LIST_CASES: list[Any] = [
+    [],
+    [[]],
+    [[], [[]]],
+    [[1, 2], []],
+    {"@list": []},
+    {"@list": [[1]]},
+    {"@set": []},
+    [{"@set": []}],
+    [{"@set": [1, 2]}, 3],
+    [{"@list": [1]}, [2]],
+    [1, None, 2],
+    [None],
+    {"@list": None},
+]
+
+
+def test_list_edge_cases_match_jsonld_js() -> None:
+    documents = [
+        {
+            "@context": LIST_TERMS,
+            "@id": "https://example.org/s",
+            "mOne": "named",
+            term: value,
+        }
+        for value in LIST_CASES
+        for term in ("mOrdered", "mMany", "mOne")
+    ]
     assert _mismatches(documents) == []

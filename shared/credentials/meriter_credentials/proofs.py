@@ -46,6 +46,12 @@ RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
 SUITES = (RDFC, JCS)
 PROOF_TYPE = "DataIntegrityProof"
+VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
+# Contexts that define DataIntegrityProof and its terms (the VC 2.0 context includes them).
+_DEFINES_DATA_INTEGRITY = frozenset(
+    {VC_V2_CONTEXT, DATA_INTEGRITY_CONTEXT, "https://w3id.org/security/data-integrity/v1"}
+)
 
 
 class ProofError(Exception):
@@ -263,6 +269,37 @@ def create_proof(
     return options
 
 
+def with_data_integrity_context(document: Mapping[str, Any]) -> dict[str, Any]:
+    """``document`` with the Data Integrity context appended when its contexts lack the
+    proof's terms (a VC 1.1 credential), as other issuers do; otherwise unchanged."""
+    out = dict(document)
+    if "@context" not in document:
+        return out
+    contexts = _as_list(document["@context"])
+    if any(isinstance(c, str) and c in _DEFINES_DATA_INTEGRITY for c in contexts):
+        return out
+    out["@context"] = [*_json_copy(contexts), DATA_INTEGRITY_CONTEXT]
+    return out
+
+
+def blank_node_subjects(document: Mapping[str, Any]) -> list[str]:
+    """JSON Pointers of ``credentialSubject`` ids that are blank node identifiers (``_:x``).
+
+    VC 2.0 wants a subject's id to be a URL; a blank node label names
+    nothing outside the document and is relabelled by canonicalization, so a
+    signature over it would not bind the credential to any subject.
+    """
+    subjects = document.get("credentialSubject")
+    many = isinstance(subjects, list)
+    found = []
+    for i, subject in enumerate(_as_list(subjects)):
+        if isinstance(subject, dict):
+            sid = subject.get("id")
+            if isinstance(sid, str) and sid.startswith("_:"):
+                found.append(f"/credentialSubject/{i}/id" if many else "/credentialSubject/id")
+    return found
+
+
 def add_proof(
     document: Mapping[str, Any],
     key: Ed25519KeyPair,
@@ -278,7 +315,19 @@ def add_proof(
     A first proof is a single object, as VC DM 2.0 examples and the W3C
     vectors have it, except on Open Badges 3.0 credentials, whose schema
     requires ``proof`` to be an array (both read the same as JSON-LD).
+
+    A credential whose ``credentialSubject`` id is a blank node identifier
+    is refused (``ProofError``); one whose contexts do not define the proof's
+    terms (VC 1.1) gains the Data Integrity context before it is signed.
     """
+    blank = blank_node_subjects(document)
+    if blank:
+        raise ProofError(
+            f"credentialSubject id at {', '.join(blank)} is a blank node identifier; "
+            "a credential's subject id must be a URL"
+        )
+    if "proof" not in document:
+        document = with_data_integrity_context(document)
     proof = create_proof(
         document,
         key,

@@ -35,6 +35,7 @@ from typing import Any, Final
 __all__ = ["OB_SCHEMA_URL", "FormatProblem", "ob_schema", "validate"]
 
 VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
+VC_V1: Final = "https://www.w3.org/2018/credentials/v1"
 OB_SCHEMA_URL: Final = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
 )
@@ -92,8 +93,9 @@ def _parse_stamp(value: Any) -> datetime | None:
 
 
 class _Checker:
-    def __init__(self) -> None:
+    def __init__(self, *, allow_v1: bool = False) -> None:
         self.problems: list[FormatProblem] = []
+        self.firsts = (VC_V2, VC_V1) if allow_v1 else (VC_V2,)
 
     def add(self, code: str, path: str, message: str) -> None:
         self.problems.append(FormatProblem(code, path, message))
@@ -105,11 +107,11 @@ class _Checker:
             self.add("context-missing", _pointer(*base), "@context is required")
             return
         contexts = _as_list(doc["@context"])
-        if not contexts or contexts[0] != VC_V2:
+        if not contexts or contexts[0] not in self.firsts:
             self.add(
                 "context-first",
                 _pointer(*base, "@context"),
-                f"the first @context entry must be {VC_V2}",
+                f"the first @context entry must be {' or '.join(self.firsts)}",
             )
         for i, entry in enumerate(contexts):
             if isinstance(entry, dict):
@@ -136,7 +138,13 @@ class _Checker:
         return types
 
     def identifier(self, obj: Mapping[str, Any], base: tuple[str | int, ...]) -> None:
-        if "id" in obj and not is_url(obj["id"]):
+        if "id" in obj and isinstance(obj["id"], str) and obj["id"].startswith("_:"):
+            self.add(
+                "id-blank-node",
+                _pointer(*base, "id"),
+                "id must be a URL, not a blank node identifier",
+            )
+        elif "id" in obj and not is_url(obj["id"]):
             self.add("id-not-url", _pointer(*base, "id"), "id must be a single URL")
 
     def typed_objects(
@@ -258,6 +266,18 @@ class _Checker:
                 else:
                     self.identifier(subject, path)
 
+        if _as_list(doc.get("@context"))[:1] == [VC_V1] and VC_V1 in self.firsts:
+            # VC 1.1: issuanceDate is required (validFrom/validUntil are 2.0 terms)
+            if "issuanceDate" not in doc:
+                self.add("issuanceDate-missing", _pointer(*base), "issuanceDate is required")
+            elif not isinstance(doc["issuanceDate"], str) or not _DATETIME_STAMP.match(
+                doc["issuanceDate"]
+            ):
+                self.add(
+                    "issuanceDate-invalid",
+                    _pointer(*base, "issuanceDate"),
+                    "issuanceDate must be an XML Schema dateTime with a time zone",
+                )
         moments: dict[str, datetime | None] = {}
         for prop in ("validFrom", "validUntil"):
             if prop in doc:
@@ -397,15 +417,17 @@ def _ob_problems(doc: Mapping[str, Any]) -> list[FormatProblem]:
     ]
 
 
-def validate(document: Any, *, jsonld: bool = True) -> list[FormatProblem]:
+def validate(document: Any, *, jsonld: bool = True, allow_v1: bool = False) -> list[FormatProblem]:
     """Every VC DM 2.0 (and, for OB credentials, OB 3.0 schema) problem of ``document``.
 
     ``jsonld=False`` skips the JSON-LD processability check (for callers that
-    canonicalize anyway and report JSON-LD errors themselves).
+    canonicalize anyway and report JSON-LD errors themselves). ``allow_v1``
+    also accepts a VC Data Model 1.1 credential (its context first, with an
+    ``issuanceDate``), judged otherwise by the same structural rules.
     """
     if not isinstance(document, Mapping):
         return [FormatProblem("not-object", "", "a credential is a JSON object")]
-    checker = _Checker()
+    checker = _Checker(allow_v1=allow_v1)
     types = _types(document.get("type")) or []
     if "VerifiablePresentation" in types:
         checker.presentation(document)

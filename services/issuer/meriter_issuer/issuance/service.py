@@ -13,6 +13,9 @@ Invariants:
   the date of issuing by ``meriter_shared.qa`` (else held, with the reasons,
   until a registry event makes it so — ``release`` — when it is decided again).
 - Signing runs in the worker's CPU pool, a whole batch at a time.
+- A result whose learner was erased (``learner`` NULL) is never issued: it is
+  rejected with the reason ``erased`` (erasure rejects open results itself;
+  this holds whatever the order of the two transactions).
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ BATCH = Histogram(
 )
 
 Clock = Callable[[], datetime]
+# The reason a result is rejected when its learner was erased before it was decided.
+ERASED = "erased"
 
 
 def _issued_at(issued_on: date | None, now: datetime) -> datetime:
@@ -95,8 +100,6 @@ class Issuance:
         drafts: list[dict[str, Any]] = []
         offerings: dict[str, OfferingState | None] = {}
         by_institution: dict[str, list[Any]] = {}
-        for row in rows:
-            by_institution.setdefault(row["institution_id"], []).append(row)
 
         def hold(row: Any, reason: str) -> None:
             if row["state"] != "held":  # tell once, not at every re-decision
@@ -117,6 +120,11 @@ class Issuance:
             )
             changes.append((row["institution_id"], row["result_id"], "rejected", reason))
 
+        for row in rows:
+            if row["learner"] is None:  # erased before it was decided: no one to issue to
+                reject(row, ERASED)
+                continue
+            by_institution.setdefault(row["institution_id"], []).append(row)
         for institution_id, group in by_institution.items():
             institution = await projection.institution(conn, institution_id)
             if institution is None:

@@ -104,11 +104,13 @@ async def published(conn: Connection, list_id: str) -> Any:
 
 
 async def credential_status(conn: Connection, credential_id: str, *, lock: bool = False) -> Any:
-    return await conn.fetchrow(
-        "SELECT credential_id, institution_id, generation, status_index, revoked, suspended "
-        "FROM credentials WHERE credential_id = $1" + (" FOR UPDATE" if lock else ""),
-        credential_id,
+    query = (
+        "SELECT credential_id, institution_id, generation, status_index, revoked, suspended, "
+        "status_purposes FROM credentials WHERE credential_id = $1"
     )
+    if lock:
+        query += " FOR UPDATE"
+    return await conn.fetchrow(query, credential_id)
 
 
 async def set_credential_status(

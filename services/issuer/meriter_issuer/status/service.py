@@ -144,6 +144,10 @@ class StatusLists:
             if row is None:
                 raise NotFound(f"no credential {credential_id}")
             authorize(principal, Role.INSTITUTION, tenant_id=row["institution_id"])
+            purposes = row["status_purposes"]
+            if row["generation"] is None or (purposes is not None and purpose not in purposes):
+                # a VC-API credential carries the entries it asked for, or none
+                raise Conflict(f"credential {credential_id} carries no {purpose} status entry")
             if purpose == "revocation" and row["revoked"] and not value:
                 raise Conflict("a revoked credential stays revoked")
             current = row["revoked"] if purpose == "revocation" else row["suspended"]

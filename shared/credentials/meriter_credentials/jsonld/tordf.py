@@ -604,7 +604,9 @@ class _Walker:
         subject: str | None = None
         id_aliases = ctx.aliases("@id")
         id_keys = [k for k in obj if k in id_aliases]
-        if (top or free) and len(obj) - ("@context" in obj) == len(id_keys):
+        if (top or free) and len(id_keys) == sum(
+            1 for k, v in obj.items() if k != "@context" and v is not None
+        ):
             # JSON-LD drops a free-floating node with nothing but an @id
             raise SafeModeError(f"node at {path} has no properties and would be dropped")
         for key in id_keys:
@@ -698,8 +700,12 @@ class _Walker:
         if "@list" in container:
             if value is None:
                 return
-            items = value if isinstance(value, list) else [value]
-            self.emit(subject, predicate, self.list_term(ctx, term, items, graph, path), graph)
+            if isinstance(value, dict) and value.get("@list") is not None:
+                # already a list object: JSON-LD does not wrap it again
+                ((obj, _),) = self.expand(ctx, term, value, graph, path, inside=False)
+            else:
+                obj = self.chain(self.expand(ctx, term, value, graph, path, inside=False), graph)
+            self.quads.append((subject, predicate, obj, graph))  # a list: never merged
             return
         if "@graph" in container:
             for i, item in enumerate(value if isinstance(value, list) else [value]):
@@ -711,39 +717,69 @@ class _Walker:
                 self.node(ctx, item, name, f"{path}[{i}]", free=True)
                 self.emit(subject, predicate, name, graph)
             return
-        items = []
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and "@set" in item:
-                inner = item["@set"]
-                items.extend(inner if isinstance(inner, list) else [inner])
-            else:
-                items.append(item)
+        items = value if isinstance(value, list) else [value]
         for i, item in enumerate(items):
             if suffix is not None and type(item) is str:
-                obj: str | None = f'"{escape_literal(item)}"{suffix}'
-            else:
-                where = f"{path}[{i}]" if isinstance(value, list) or len(items) > 1 else path
-                obj = self.object_term(ctx, term, item, graph, where)
-            if obj is not None:
-                self.emit(subject, predicate, obj, graph)
+                self.emit(subject, predicate, f'"{escape_literal(item)}"{suffix}', graph)
+                continue
+            where = f"{path}[{i}]" if isinstance(value, list) else path
+            for obj, is_list in self.expand(ctx, term, item, graph, where, inside=False):
+                if is_list:
+                    self.quads.append((subject, predicate, obj, graph))
+                else:
+                    self.emit(subject, predicate, obj, graph)
 
-    def list_term(
-        self, ctx: _Context, term: _Term | None, items: list[Any], graph: str, path: str
-    ) -> str:
-        objects = []
-        for i, item in enumerate(items):
-            if isinstance(item, list):
-                raise UnsupportedJsonLd(f"list of lists at {path}[{i}]")
-            obj = self.object_term(ctx, term, item, graph, f"{path}[{i}]")
-            if obj is not None:
-                objects.append(obj)
-        if not objects:
+    def expand(
+        self, ctx: _Context, term: _Term | None, value: Any, graph: str, path: str, *, inside: bool
+    ) -> list[tuple[str, bool]]:
+        """The RDF terms a value expands to, in order (JSON-LD 1.1 expansion of arrays,
+        ``@set`` and ``@list`` objects, as jsonld.js does it).
+
+        An array's items are expanded one by one; an item that is itself an
+        array (or a ``@set`` object, which expands to its content) is flattened
+        into it, except inside a list — the content of ``@list`` or of a term
+        with a ``@list`` container — where it becomes a nested list. An empty
+        list is ``rdf:nil``. ``{"@list": null}`` and ``{"@set": null}`` lose
+        their only entry and remain an empty node object: a blank node.
+
+        Each term comes with whether it is a list: JSON-LD's node map merges
+        equal values of a property but keeps every list, so two empty lists
+        are two ``rdf:nil`` statements (jsonld.js emits and hashes both).
+        """
+        if isinstance(value, list):
+            inside = inside or (term is not None and "@list" in term.container)
+            out: list[tuple[str, bool]] = []
+            for i, item in enumerate(value):
+                where = f"{path}[{i}]"
+                if isinstance(item, list) or (_is_container_object(item, "@set", where)):
+                    objects = self.expand(ctx, term, item, graph, where, inside=False)
+                    if inside:
+                        out.append((self.chain(objects, graph), True))
+                    else:
+                        out.extend(objects)
+                else:
+                    out.extend(self.expand(ctx, term, item, graph, where, inside=inside))
+            return out
+        if _is_container_object(value, "@set", path):
+            return self.expand(ctx, term, value["@set"], graph, path, inside=False)
+        if _is_container_object(value, "@list", path):
+            inner = self.expand(ctx, term, value["@list"], graph, path, inside=True)
+            return [(self.chain(inner, graph), True)]
+        if isinstance(value, dict) and ("@set" in value or "@list" in value):
+            # {"@set": null} / {"@list": null}: an empty node object
+            return [(self.fresh(), False)]
+        obj = self.object_term(ctx, term, value, graph, path)
+        return [] if obj is None else [(obj, False)]
+
+    def chain(self, items: list[tuple[str, bool]], graph: str) -> str:
+        """An RDF collection of the terms of ``items``: its head, or ``rdf:nil`` when empty."""
+        if not items:
             return _NIL
         head = self.fresh()
         node = head
-        for i, obj in enumerate(objects):
+        for i, (obj, _) in enumerate(items):
             self.emit(node, _FIRST, obj, graph)
-            nxt = self.fresh() if i + 1 < len(objects) else _NIL
+            nxt = self.fresh() if i + 1 < len(items) else _NIL
             self.emit(node, _REST, nxt, graph)
             node = nxt
         return head
@@ -757,16 +793,14 @@ class _Walker:
         if isinstance(value, dict):
             if "@value" in value or not ctx.aliases("@value").isdisjoint(value):
                 return self.value_object(ctx, value, path)
-            if "@list" in value:
-                inner = value["@list"]
-                return self.list_term(
-                    ctx, term, inner if isinstance(inner, list) else [inner], graph, path
-                )
-            if "@set" in value:
-                raise UnsupportedJsonLd(f"@set object at {path}")
+            if "@list" in value or "@set" in value:
+                objects = self.expand(ctx, term, value, graph, path, inside=False)
+                if len(objects) != 1:
+                    raise UnsupportedJsonLd(f"@set object where one value is expected at {path}")
+                return objects[0][0]
             return self.node(ctx, value, graph, path)
         if isinstance(value, list):
-            raise UnsupportedJsonLd(f"nested array at {path}")
+            raise UnsupportedJsonLd(f"nested array where one value is expected at {path}")
         if isinstance(value, str):
             if type_mapping == "@id":
                 return self.iri_term(ctx, value, path, vocab=False)
@@ -794,10 +828,11 @@ class _Walker:
             expanded[kw] = v
         raw = expanded.get("@value")
         dt = expanded.get("@type")
-        if raw is None:
-            return None
         if dt == "@json":
             return f'"{escape_literal(jcs(raw))}"^^<{_JSON_DT}>'
+        if raw is None:
+            # JSON-LD drops it; safe mode (jsonld.js's too) refuses to drop data silently
+            raise SafeModeError(f"null @value at {path}")
         datatype = None
         if dt is not None:
             datatype_term = self.iri_term(ctx, dt, f"{path}.@type", vocab=True)
@@ -810,6 +845,15 @@ class _Walker:
                 raw, lang.lower() if isinstance(lang, str) else None, expanded.get("@direction")
             )
         return _scalar_literal(raw, datatype, path)
+
+
+def _is_container_object(value: Any, keyword: str, path: str) -> bool:
+    """``value`` is a ``@set`` / ``@list`` object with content (``@index`` may stand beside it)."""
+    if not isinstance(value, dict) or value.get(keyword) is None:
+        return False
+    if set(value) - {keyword, "@index"}:
+        raise SafeModeError(f"a {keyword} object has only {keyword} and @index, at {path}")
+    return True
 
 
 def _string_literal(value: str, language: str | None, direction: str | None) -> str:
