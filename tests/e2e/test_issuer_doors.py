@@ -16,7 +16,7 @@ import pytest
 from meriter_credentials.did import OfflineResolver
 from meriter_credentials.statuslist import BitstringStatusList, status_lists_by_id
 from meriter_credentials.verification import verify_credential
-from support.platform import OFFERING, Platform, result
+from support.driver import OFFERING, Platform, result
 from support.stack import SERVICES, RunningStack, new_stack
 from support.waiting import eventually
 
