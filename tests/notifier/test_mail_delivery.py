@@ -99,6 +99,15 @@ class Throttling:
         self.store = store
         self.refusals = refusals
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # Pipelining offered, as by the plain sink.
+        result: list[str] = await self.store.handle_EHLO(
+            server, session, envelope, hostname, responses
+        )
+        return result
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
@@ -178,6 +187,15 @@ class Refusing:
     def __init__(self, store: Any, refused: str) -> None:
         self.store = store
         self.refused = refused
+
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        # Pipelining offered, as by the plain sink.
+        result: list[str] = await self.store.handle_EHLO(
+            server, session, envelope, hostname, responses
+        )
+        return result
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any

@@ -50,6 +50,14 @@ class MaildirSink:
         self.accepted = 0
         self.stored = 0
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        """Offer PIPELINING (RFC 2920), as mail relays do: aiosmtpd reads
+        commands in order from its stream, so pipelined ones are answered in order."""
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]]
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         data: bytes = envelope.original_content or envelope.content
         key = message_key(data)

@@ -7,8 +7,8 @@ accepted it and only its answer was lost (RFC 1047's synchronization gap).
 ``SmtpConnection.send`` raises :class:`ConnectionLost` with ``in_doubt``
 telling which. Replies are :class:`SmtpReply` errors carrying the code and
 the stage (``MAIL``, ``RCPT``, ``DATA``, ``DOT``). STARTTLS (RFC 3207) and
-AUTH PLAIN (RFC 4954) are used when configured; no pipelining (the local
-sink does not offer it), so parallel connections carry the throughput.
+AUTH PLAIN (RFC 4954) are used when configured, PIPELINING (RFC 2920)
+when offered; parallel connections carry the rest of the throughput.
 """
 
 from __future__ import annotations
@@ -138,14 +138,41 @@ class SmtpConnection:
         return await self._expect(code, stage)
 
     async def send(self, sender: str, recipient: str, message: bytes) -> None:
-        """One transaction. Raises SmtpReply (the connection stays usable) or ConnectionLost."""
+        """One transaction. Raises SmtpReply (the connection stays usable) or ConnectionLost.
+
+        With PIPELINING (RFC 2920) offered, MAIL, RCPT and DATA go in one
+        write and their replies are read in order; the message follows a 354.
+        On a loaded machine each write to the relay costs more than anything
+        else the sender does, so this halves a message's cost.
+        """
         stage = "MAIL"
+        commands = [
+            (f"MAIL FROM:<{sender}>".encode(), 250, "MAIL"),
+            (f"RCPT TO:<{recipient}>".encode(), 250, "RCPT"),
+            (b"DATA", 354, "DATA"),
+        ]
         try:
-            await self._command(f"MAIL FROM:<{sender}>".encode(), 250, "MAIL")
-            stage = "RCPT"
-            await self._command(f"RCPT TO:<{recipient}>".encode(), 250, "RCPT")
-            stage = "DATA"
-            await self._command(b"DATA", 354, "DATA")
+            if "PIPELINING" in self.extensions:
+                self.writer.write(b"".join(line + b"\r\n" for line, _, _ in commands))
+                await self.writer.drain()
+                refused: SmtpReply | None = None
+                for _, code, stage in commands:
+                    try:
+                        await self._expect(code, stage)
+                    except SmtpReply as reply:
+                        refused = refused or reply
+                        if stage == "DATA":
+                            raise refused from None
+                    else:
+                        if stage == "DATA" and refused is not None:
+                            # DATA was taken although an earlier command was not: end it empty.
+                            self.writer.write(b".\r\n")
+                            await self.writer.drain()
+                            await self._read_reply(self.options.timeout_s)
+                            raise refused
+            else:
+                for line, code, stage in commands:
+                    await self._command(line, code, stage)
             stage = "DOT"
             self.writer.write(dot_stuff(message))
             await self.writer.drain()
