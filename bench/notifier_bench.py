@@ -1,4 +1,4 @@
-"""Notifier throughput: learner mail to a real local SMTP server, webhooks to a local HTTPS receiver.
+"""Notifier throughput: learner mail to a real local SMTP server, webhooks to a local receiver.
 
 Starts Postgres and Tansu (``bench/infra.py``), an aiosmtpd server that
 counts what it accepts (in this process, on its own thread; no disk), and

@@ -30,7 +30,10 @@ def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str:
     """The URL if it may be registered; raises Refused saying why."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise Refused("not a URL") from exc
     if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
         raise Refused("webhook endpoints must use https")
     host = (parts.hostname or "").rstrip(".").lower()
