@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from notifier.notifier_support import Sink, body_of, issued, record, sending, states
 
 from meriter_notifier.config import MailSettings, SmtpSettings
@@ -28,6 +29,16 @@ def channel(sink: Sink, **mail: Any) -> MailChannel:
         smtp,
         MailSettings(backoff_base_s=0.05, backoff_cap_s=0.5, **mail),
         Renderer("Meriter <no-reply@meriter.example>"),
+    )
+
+
+def backlog() -> float:
+    return sum(
+        REGISTRY.get_sample_value(
+            "meriter_notifier_backlog", {"channel": "email", "state": state}
+        )
+        or 0.0
+        for state in ("queued", "retrying", "sending")
     )
 
 
@@ -76,7 +87,9 @@ async def test_a_relay_down_for_a_while_then_back_gets_every_mail_once(
     await record(db, list(events))
     ch = channel(sink)
     async with sending(db, ch):
-        await asyncio.sleep(3)
+        # The backlog is a metric while the relay is away.
+        await eventually(lambda: asyncio.sleep(0, backlog()), lambda n: n == 30, timeout_s=20)
+        await asyncio.sleep(1)
         assert (await states(db)).get("sent", 0) == 0
         assert ch.relay.failures > 0
         sink.start()
