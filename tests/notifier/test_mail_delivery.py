@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from prometheus_client import REGISTRY
 from notifier.notifier_support import Sink, body_of, issued, record, sending, states
+from prometheus_client import REGISTRY
 
 from meriter_notifier.config import MailSettings, SmtpSettings
 from meriter_notifier.mail.render import Renderer
@@ -34,9 +34,7 @@ def channel(sink: Sink, **mail: Any) -> MailChannel:
 
 def backlog() -> float:
     return sum(
-        REGISTRY.get_sample_value(
-            "meriter_notifier_backlog", {"channel": "email", "state": state}
-        )
+        REGISTRY.get_sample_value("meriter_notifier_backlog", {"channel": "email", "state": state})
         or 0.0
         for state in ("queued", "retrying", "sending")
     )
