@@ -57,6 +57,7 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
         cfg = StackConfig(state_dir=state, pg_port=free_port(), kafka_port=free_port())
         cfg.ports = {s: free_port() for s in SERVICES}
         cfg.worker_ports = {s: free_port() for s in SERVICES}
+        cfg.smtp_port = free_port()
         stack = Stack(cfg)
         try:
             await asyncio.to_thread(stack.start)

@@ -26,6 +26,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "registry": [sys.executable, "-m", "bench.registry_bench"],
     "issuer": [sys.executable, "-m", "bench.issuer_bench"],
     "registry-csv": [sys.executable, "-m", "bench.registry_csv_bench"],
+    "notifier": [sys.executable, "-m", "bench.notifier_bench"],
 }
 
 

@@ -11,8 +11,11 @@ A process plays one of three roles (``settings.process_role``):
   outbox, so it needs no producer. Its readiness includes the service's
   workers, as they report through ``worker_heartbeats``.
 - ``worker``: consumers and the outbox relay, with a :class:`CpuPool` for
-  CPU-bound work (``runtime.cpu``), so signing never stalls an HTTP loop.
-  It writes a heartbeat every ``HEARTBEAT_S``.
+  CPU-bound work (``runtime.cpu``), so signing never stalls an HTTP loop,
+  and the service's own background ``tasks`` (a sender loop…): each is
+  started after the consumers, cancelled before them on ``stop``, and
+  started again after a backoff if it ever fails. It writes a heartbeat
+  every ``HEARTBEAT_S``.
 - ``all``: both in one process (tests, the simplest deployment).
 """
 
@@ -23,7 +26,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +58,10 @@ class ConsumerSpec:
     options: dict[str, Any] = field(default_factory=dict)
 
 
+# A service-owned background task: runs until cancelled, given the started runtime.
+BackgroundTask = Callable[["Runtime"], Awaitable[None]]
+
+
 class Runtime:
     def __init__(
         self,
@@ -64,6 +71,7 @@ class Runtime:
         consumers: list[ConsumerSpec] | None = None,
         relay: bool = True,
         cpu: CpuPool | None = None,
+        tasks: Sequence[tuple[str, BackgroundTask]] = (),
     ) -> None:
         self.settings = settings
         self.migrations = (migrations,) if isinstance(migrations, str) else tuple(migrations)
@@ -77,6 +85,8 @@ class Runtime:
         self.cpu = cpu or CpuPool(settings.cpu_processes)
         self.worker_id = f"{settings.service_name}:{socket.gethostname()}:{os.getpid()}"
         self._heartbeat: asyncio.Task[None] | None = None
+        self.task_specs = list(tasks)
+        self.tasks: dict[str, asyncio.Task[None]] = {}
 
     @property
     def runs_workers(self) -> bool:
@@ -130,7 +140,23 @@ class Runtime:
             )
             await runner.start()
             self.consumers.append(runner)
+        for name, task in self.task_specs:
+            self.tasks[name] = asyncio.create_task(self._keep(name, task), name=name)
         self._heartbeat = asyncio.create_task(self._beat(), name=f"heartbeat-{s.service_name}")
+
+    async def _keep(self, name: str, task: BackgroundTask) -> None:
+        """Run ``task`` until cancelled; a failure is logged and it starts again."""
+        delay = 0.5
+        while True:
+            try:
+                await task(self)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("background task failed; starting it again", extra={"task": name})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def _beat(self) -> None:
         while True:
@@ -156,6 +182,12 @@ class Runtime:
                 await self.pool.execute(
                     "DELETE FROM worker_heartbeats WHERE worker_id = $1", self.worker_id
                 )
+        for running in self.tasks.values():
+            running.cancel()
+        for running in self.tasks.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await running
+        self.tasks.clear()
         for runner in reversed(self.consumers):
             await runner.stop()
         self.consumers.clear()
@@ -174,6 +206,7 @@ class Runtime:
         return {
             "kafka": self._producer is not None and await broker_reachable(self._producer),
             "consumers": all(c.running for c in self.consumers),
+            **({"tasks": all(not t.done() for t in self.tasks.values())} if self.tasks else {}),
         }
 
     async def degradations(self) -> dict[str, int]:

@@ -296,3 +296,45 @@ async def test_a_batch_handler_gets_a_fetched_batch_in_one_call(
     assert await eventually(lambda: effects(pool), lambda e: sorted(e) == list(range(20)))
     assert sum(sizes) == 20
     assert max(sizes) > 1  # records fetched together were handed over together
+
+
+async def test_a_batch_continues_its_first_events_trace_and_links_every_events(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from meriter_shared.observability.tracing import inject_headers, setup_tracing
+
+    setup_tracing("kernel-test", None)
+    provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    spans = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(spans))
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    tracer = trace.get_tracer("test")
+    sent: list[str] = []
+    for n in range(3):
+        with tracer.start_as_current_span(f"request {n}") as span:
+            sent.append(format(span.get_span_context().trace_id, "032x"))
+            ev = event(n).model_copy(update={"extensions": inject_headers()})
+            await publish(producer, topic, ev)
+    seen: list[str] = []
+
+    async def remember(conn: Connection, batch: Sequence[Delivery[ThingHappened]]) -> None:
+        seen.append(inject_headers()["traceparent"].split("-")[1])
+
+    runner = run_consumer(topic, [on_batch(ThingHappened, remember)])
+    await runner.start()
+    await eventually(lambda: asyncio.sleep(0, len(seen)), lambda n: n > 0)
+    assert seen[0] == sent[0]
+    batch_span = next(s for s in spans.get_finished_spans() if s.name.startswith("consume batch"))
+    linked = {format(link.context.trace_id, "032x") for link in batch_span.links}
+    assert linked == set(sent[: len(batch_span.links)])
+    assert len(batch_span.links) >= 2  # three events fetched together

@@ -153,3 +153,41 @@ async def test_a_pool_that_lost_a_process_fails_as_transient_and_recovers() -> N
         assert total == sum(i * i % 7 for i in range(10))
     finally:
         pool.close()
+
+
+async def test_a_background_task_runs_only_in_the_worker_restarts_after_failing_and_stops_with_it(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    runs: list[str] = []
+    stopped = asyncio.Event()
+
+    async def sender(runtime: Runtime) -> None:
+        runs.append(runtime.role)
+        if len(runs) == 1:
+            raise RuntimeError("the first run fails")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+
+    serve = Runtime(
+        settings(fresh_db, kafka_bootstrap, "serve"),
+        migrations="meriter_shared",
+        tasks=[("sender", sender)],
+    )
+    await serve.start()
+    await serve.stop()
+    assert runs == []  # an HTTP process runs no background task
+    worker = Runtime(
+        settings(fresh_db, kafka_bootstrap, "worker"),
+        migrations="meriter_shared",
+        tasks=[("sender", sender)],
+    )
+    await worker.start()
+    try:
+        await eventually(lambda: asyncio.sleep(0, len(runs)), lambda n: n == 2, timeout_s=10)
+        assert (await worker.worker_checks())["tasks"] is True
+    finally:
+        await worker.stop()
+    assert stopped.is_set()
+    assert worker.tasks == {}

@@ -86,6 +86,11 @@ class RunningStack:
             token: str = json.loads(resp.read())["access_token"]
         return token
 
+    @property
+    def mail_dir(self) -> Path:
+        """The SMTP sink's Maildir (``make up`` keeps learners' mail there)."""
+        return self.state_dir / "mail"
+
     def tail(self) -> str:
         logs = sorted((self.state_dir / "logs").glob("*.log"))
         parts = [(self.state_dir / "stack-stdout.log").read_text(errors="replace")[-3000:]]
@@ -98,6 +103,7 @@ def new_stack(state_dir: Path, kafka_bootstrap: str | None = None) -> RunningSta
     env = {
         "MERITER_PG_PORT": str(free_port()),
         "MERITER_KAFKA_PORT": str(free_port()),
+        "MERITER_SMTP_PORT": str(free_port()),
         **{f"MERITER_{s.upper()}_PORT": str(free_port()) for s in SERVICES},
         **{f"MERITER_{s.upper()}_WORKER_PORT": str(free_port()) for s in SERVICES},
     }

@@ -1,9 +1,11 @@
-"""The whole platform on one machine: Postgres, Tansu, four services.
+"""The whole platform on one machine: Postgres, Tansu, four services, an SMTP sink.
 
 ``up`` starts the infrastructure, then each service as two processes with
 settings in their environment — its HTTP server (``serve``) and its worker
 (``worker``: consumers and outbox relay, probes on their own port) — waits
 until all eight answer ``/readyz``, prints the URLs and then watches them.
+Learners' mail goes to a local SMTP sink (``mailsink.py``) that keeps each
+message as a file in ``<state>/mail``; the notifier lists them at ``/mail``.
 SIGINT or SIGTERM stops the services first (they finish in-flight work and their relays), then the
 broker, then Postgres — and nothing it started is left running. Only those
 signals stop the stack: a service process that dies on its own is reported
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from meriter_local.mailsink import MaildirSink, SmtpSink
 from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
 from meriter_local.procs import die_with_parent, ensure_port_free
 from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
@@ -57,6 +60,8 @@ class StackConfig:
         }
     )
     host: str = "127.0.0.1"
+    # The local SMTP sink learners' mail goes to (mailsink.py).
+    smtp_port: int = 1025
     # An existing Kafka to use instead of starting Tansu (e.g. Apache Kafka).
     kafka_bootstrap: str | None = None
 
@@ -67,6 +72,7 @@ class StackConfig:
         cfg.pg_port = int(env.get("MERITER_PG_PORT", cfg.pg_port))
         cfg.kafka_port = int(env.get("MERITER_KAFKA_PORT", cfg.kafka_port))
         cfg.kafka_bootstrap = env.get("MERITER_KAFKA_BOOTSTRAP") or None
+        cfg.smtp_port = int(env.get("MERITER_SMTP_PORT", cfg.smtp_port))
         for name in SERVICES:
             cfg.ports[name] = int(env.get(f"MERITER_{name.upper()}_PORT", cfg.ports[name]))
             cfg.worker_ports[name] = int(
@@ -124,6 +130,18 @@ class Stack:
         self._restart_at: dict[str, float] = {}
         self.bootstrap = ""
         self.logs = cfg.state_dir / "logs"
+        self.mail: SmtpSink | None = None
+
+    def start_mail_sink(self) -> dict[str, str]:
+        """Start the SMTP sink; the notifier's settings for sending to it and listing it."""
+        mail_dir = self.cfg.state_dir / "mail"
+        ensure_port_free(self.cfg.smtp_port, "SMTP sink")
+        self.mail = SmtpSink(MaildirSink(mail_dir), self.cfg.host, self.cfg.smtp_port).start()
+        return {
+            "NOTIFIER_SMTP__HOST": self.cfg.host,
+            "NOTIFIER_SMTP__PORT": str(self.cfg.smtp_port),
+            "NOTIFIER_MAIL_SINK_DIR": str(mail_dir),
+        }
 
     def start(self) -> None:
         self.cfg.state_dir.mkdir(parents=True, exist_ok=True)
@@ -142,8 +160,11 @@ class Stack:
             bootstrap = self.kafka.bootstrap
         self.bootstrap = bootstrap
         self.bootstrap_admin()
+        notifier_mail = self.start_mail_sink()
         for name in SERVICES:
             env = {**os.environ, **service_env(self.cfg, name, self.pg, bootstrap)}
+            if name == "notifier":
+                env.update(notifier_mail)
             for role, process in ((name, "serve"), (f"{name}-worker", "worker")):
                 self.commands[role] = ([sys.executable, "-m", f"meriter_{name}", process], env)
                 self.launch(role)
@@ -257,6 +278,9 @@ class Stack:
                 _signal(proc, signal.SIGKILL)
                 proc.wait()
         self.services.clear()
+        if self.mail:
+            self.mail.stop()
+            self.mail = None
         if self.kafka:
             stop_tansu(self.kafka)
             self.kafka = None
@@ -318,6 +342,11 @@ def up(cfg: StackConfig) -> int:
         broker = "Tansu, in memory" if stack.kafka else "external"
         print(f"  kafka     {stack.bootstrap} ({broker})", flush=True)
         print(f"  admin     {stack.admin_client_file} (OAuth client id and secret)", flush=True)
+        print(
+            f"  mail      smtp://{cfg.host}:{cfg.smtp_port} → {cfg.state_dir / 'mail'}/new "
+            f"(listed at {cfg.url('notifier')}/mail)",
+            flush=True,
+        )
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
         while not stop_requested:
             stack.supervise(lambda line: print(line, file=sys.stderr, flush=True))

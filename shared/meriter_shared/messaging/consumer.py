@@ -19,7 +19,8 @@ Offsets are committed only after every record of the batch is durable —
 applied, recognised as a duplicate, skipped or safely on the dead-letter
 topic — so a crash at any point means redelivery, never loss; the inbox
 makes redelivery harmless. Trace context in the record's headers becomes the
-parent of the handler's span.
+parent of the handler's span; a batch's span continues its first record's
+trace and links every record's.
 """
 
 from __future__ import annotations
@@ -294,16 +295,16 @@ class ConsumerRunner:
             todo.append((record, *handled))
         else:
             try:
-                links = [
-                    trace.Link(
-                        trace.get_current_span(
-                            extract_context(header_dict(r.headers))
-                        ).get_span_context()
-                    )
-                    for r, _, _ in todo
-                ]
+                contexts = [extract_context(header_dict(r.headers)) for r, _, _ in todo]
+                links = [trace.Link(trace.get_current_span(c).get_span_context()) for c in contexts]
+                # The batch span continues its first event's trace and links
+                # every event's: what the batch causes (events it enqueues)
+                # stays in one trace with the request that began it.
                 with _tracer.start_as_current_span(
-                    f"consume batch of {len(todo)}", kind=trace.SpanKind.CONSUMER, links=links
+                    f"consume batch of {len(todo)}",
+                    context=contexts[0] if contexts else None,
+                    kind=trace.SpanKind.CONSUMER,
+                    links=links,
                 ):
                     async with self.pool.acquire() as conn, conn.transaction():
                         outcomes = await self._handle(conn, [(s, d) for _, s, d in todo])
