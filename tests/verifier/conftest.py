@@ -208,14 +208,14 @@ def check(answer: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def settings_for(dsn: str, web: WebServer, **changes: Any) -> Settings:
-    return Settings(
-        postgres=PostgresSettings(dsn=dsn),
-        process_role="serve",
-        issuer_url=web.origin,
-        verify_in_pool=False,
-        projection_poll_interval_s=0.05,
+    values: dict[str, Any] = {
+        "process_role": "serve",
+        "issuer_url": web.origin,
+        "verify_in_pool": False,
+        "projection_poll_interval_s": 0.05,
         **changes,
-    )
+    }
+    return Settings(postgres=PostgresSettings(dsn=dsn), **values)
 
 
 @pytest.fixture
