@@ -102,6 +102,12 @@ async def page(
     return HTMLResponse(render_page(chosen), headers=headers)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> Response:
+    """No icon: answered so browsers asking for one log no error."""
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
 @router.get("/static/{name}", include_in_schema=False)
 async def static(name: str) -> Response:
     if name not in STATIC:
