@@ -220,3 +220,31 @@ async def test_a_revocation_event_makes_the_http_process_fetch_the_list_again(
             break
         await asyncio.sleep(0.05)
     assert check(answer, "status")["message"] == "The issuer has revoked this credential."
+
+
+async def test_a_credential_seen_again_is_not_canonicalized_again(world: World) -> None:
+    issuer = await world.institution()
+    verifier = world.app.state.components.verifier
+    calls: list[str] = []
+    run_cpu = verifier.run_cpu
+
+    async def counting(fn: Any, *args: Any) -> Any:
+        calls.append(fn.__name__)
+        return await run_cpu(fn, *args)
+
+    verifier.run_cpu = counting
+    signed = world.issue(issuer)
+    first = await world.verify({"credential": signed})
+    again = await world.verify({"credential": signed})
+    assert first == again
+    assert calls.count("examine") == 1
+    # Another holder identifier, a changed document: examined afresh.
+    await world.verify({"credential": signed, "holder": {"identifier": "x"}})
+    changed = {**signed, "name": "Changed"}
+    assert (await world.verify({"credential": changed}))["verdict"] == "not_verified"
+    assert calls.count("examine") == 3
+    # Other DID documents (the issuer's keys changed): the cached answer is not reused.
+    docs = {issuer.did: {"id": issuer.did, "verificationMethod": []}}
+    found = await verifier.examine(signed, docs, NOW)
+    assert calls.count("examine") == 4
+    assert found["proofs"][0]["verified"] is False

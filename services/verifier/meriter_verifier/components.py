@@ -88,6 +88,7 @@ class Components:
             cache_ttl_s=settings.projection_cache_ttl_s,
             clock=clock,
             max_presentation_credentials=settings.max_presentation_credentials,
+            result_cache_bytes=settings.result_cache_bytes,
         )
         buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
         return cls(settings, fetcher, resolver, status_lists, verifier, buckets, cpu)

@@ -43,6 +43,10 @@ class Settings(ServiceSettings):
     # Canonicalization, signature and schema checks run in the CPU pool
     # (``cpu_processes`` processes); off: on the request's event loop.
     verify_in_pool: bool = True
+    # What a credential's own checks found (format, proofs, Annex I) is kept,
+    # per HTTP process, up to this many bytes: a credential verified again is
+    # not canonicalized again. 0: nothing kept.
+    result_cache_bytes: int = Field(default=64 * 1024 * 1024, ge=0)
     # How long the registry and issuer projections' answers are kept in each
     # HTTP process; a change they receive empties the caches sooner.
     projection_cache_ttl_s: float = Field(default=30, ge=0)

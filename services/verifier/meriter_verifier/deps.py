@@ -13,13 +13,14 @@ from meriter_verifier.components import Components
 __all__ = ["ComponentsDep", "PoolDep", "VerifierDep"]
 
 
-def get_components(request: Request) -> Components:
+async def get_components(request: Request) -> Components:
     components: Components = request.app.state.components
     return components
 
 
-def get_verifier(request: Request) -> Verifier:
-    return get_components(request).verifier
+async def get_verifier(request: Request) -> Verifier:
+    components: Components = request.app.state.components
+    return components.verifier
 
 
 ComponentsDep = Annotated[Components, Depends(get_components)]

@@ -16,12 +16,19 @@ Invariants:
 - What needs I/O (DID documents, status lists, the projections) is gathered
   here on the event loop, from caches when warm; what needs CPU (``examine``,
   a list's proof) runs through ``run_cpu`` (the CPU pool, or inline).
+- What ``examine`` finds is a pure function of the document, the DID
+  documents it was given, the holder identifier and the purpose, so it is
+  kept (bounded by bytes) under a digest of all four: a credential seen
+  again is not canonicalized again. A document with a proof that expires
+  is never kept (its answer depends on the moment).
 - No credential content is logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -150,6 +157,7 @@ class Verifier:
         cache_ttl_s: float,
         clock: Clock = utc_now,
         max_presentation_credentials: int = 20,
+        result_cache_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         self.resolver = resolver
         self.status_lists = status_lists
@@ -162,6 +170,41 @@ class Verifier:
             16 * 1024 * 1024
         )
         self.qa: TtlCache[tuple[str, str, str], QaAnswer] = TtlCache(32 * 1024 * 1024)
+        self.examined: TtlCache[bytes, dict[str, Any]] = TtlCache(result_cache_bytes)
+
+    async def examine(
+        self,
+        document: dict[str, Any],
+        did_docs: dict[str, dict[str, Any]],
+        at: datetime,
+        holder_identifier: str | None = None,
+        purpose: str = "assertionMethod",
+    ) -> dict[str, Any]:
+        """``examine`` through the result cache (see the module docstring)."""
+        expires = any(
+            isinstance(p, dict) and "expires" in p for p in as_list(document.get("proof"))
+        )
+        key = None
+        if not expires and self.examined.max_bytes:
+            try:
+                text = json.dumps(
+                    [document, did_docs, holder_identifier, purpose],
+                    sort_keys=True,
+                    separators=(",", ":"),
+                )
+            except (TypeError, ValueError):
+                text = None
+            if text is not None:
+                key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
+                found = self.examined.get(key)
+                if found is not None:
+                    return found
+        result: dict[str, Any] = await self.run_cpu(
+            examine, document, did_docs, at, holder_identifier, purpose
+        )
+        if key is not None:
+            self.examined.put(key, result, ttl_s=3600, size=len(text or "") + 1024)
+        return result
 
     def forget_projections(self) -> None:
         """The projections changed: what was read from them is stale."""
@@ -204,9 +247,7 @@ class Verifier:
             for d, r in resolved.items()
             if r.document is not None and r.source != "key"
         }
-        examined: dict[str, Any] = await self.run_cpu(
-            examine, document, did_docs, at, holder_identifier
-        )
+        examined = await self.examine(document, did_docs, at, holder_identifier)
         issuer_resolved = resolved.get(issuer) if issuer else None
         institution = await self._institution(pool, issuer_resolved)
         checks = [
@@ -558,7 +599,7 @@ class Verifier:
             for d, r in resolved.items()
             if r.document is not None and r.source != "key"
         }
-        examined = await self.run_cpu(examine, document, did_docs, at, None, "authentication")
+        examined = await self.examine(document, did_docs, at, None, "authentication")
         fmt = self._format_check(examined["format"])
         if fmt.status == "pass":
             fmt.code = "format.presentation_ok"
