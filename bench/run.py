@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "credentials-jcs": ["meriter", "vc", "bench", "--suite", "eddsa-jcs-2022", "--n", "2000"],
     "registry": [sys.executable, "-m", "bench.registry_bench"],
     "issuer": [sys.executable, "-m", "bench.issuer_bench"],
+    "verifier": [sys.executable, "-m", "bench.verifier_bench"],
 }
 
 
