@@ -251,6 +251,8 @@ class Fetcher:
             raise FetchRefused(f"{url}: network error") from exc
         except (httpcore.ProtocolError, httpcore.UnsupportedProtocol) as exc:
             raise FetchRefused(f"{url}: not a valid HTTP answer") from exc
+        except Exception as exc:  # a URL or answer nothing above foresaw: refused, never a 5xx
+            raise FetchRefused(f"{url}: cannot be fetched ({type(exc).__name__})") from exc
 
     async def _follow(self, url: str, accept: str) -> Fetched:
         current = url

@@ -159,7 +159,18 @@ def examine(
     """Format, proofs, Annex I and holder of one credential (or a presentation's own
     format and proofs, with ``expected_purpose="authentication"``)."""
     prepared = Prepared(document)
-    out: dict[str, Any] = {"format": _format(document, prepared)}
+    try:
+        found = _format(document, prepared)
+    except Exception as exc:  # a crashing rule must not pass a credential, nor answer 5xx
+        problem = {"code": "crash", "path": "", "message": f"{type(exc).__name__}: {exc}"}
+        found = {
+            "data_model": None,
+            "open_badges": False,
+            "types": [],
+            "problems": [problem],
+            "problem_count": 1,
+        }
+    out: dict[str, Any] = {"format": found}
     results = verify_proofs(
         document,
         resolver=OfflineResolver(did_docs),

@@ -32,7 +32,10 @@ class Resolved:
 def own_url(url: str, issuer_url: str) -> str:
     """``url`` on the platform issuer's own scheme when it names the issuer's host
     (did:web says https; the one-machine issuer answers plain http)."""
-    target, issuer = urllib.parse.urlsplit(url), urllib.parse.urlsplit(issuer_url)
+    try:
+        target, issuer = urllib.parse.urlsplit(url), urllib.parse.urlsplit(issuer_url)
+    except ValueError:
+        return url  # the fetcher refuses it with its reason
     if target.netloc.lower() == issuer.netloc.lower() and target.scheme != issuer.scheme:
         return urllib.parse.urlunsplit(target._replace(scheme=issuer.scheme))
     return url
