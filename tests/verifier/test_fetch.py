@@ -257,3 +257,31 @@ async def test_a_did_web_document_over_https_resolves_and_is_cached(
                 assert check(answer, "proof")["status"] == "pass"
                 assert check(answer, "issuer")["evidence"]["resolved_from"] == "web"
     assert tls_web.hits == ["/uni/did.json"]
+
+
+@pytest.mark.parametrize(
+    ("url", "fetch_url", "expected"),
+    [
+        # did:web says https; the one-machine issuer answers http
+        (
+            "https://127.0.0.1:8002/issuers/u/did.json",
+            None,
+            "http://127.0.0.1:8002/issuers/u/did.json",
+        ),
+        # Compose: the public name is localhost, the verifier reaches it as "issuer"
+        (
+            "http://localhost:8002/status-lists/a-1-revocation",
+            "http://issuer:8002",
+            "http://issuer:8002/status-lists/a-1-revocation",
+        ),
+        ("https://uni.example/did.json", "http://issuer:8002", "https://uni.example/did.json"),
+        ("http://[", None, "http://["),
+    ],
+)
+def test_the_platform_issuers_urls_are_fetched_where_the_issuer_is_reached(
+    url: str, fetch_url: str | None, expected: str
+) -> None:
+    from meriter_verifier.identities.resolver import own_url
+
+    public = "http://localhost:8002" if "localhost" in url else "http://127.0.0.1:8002"
+    assert own_url(url, public, fetch_url) == expected

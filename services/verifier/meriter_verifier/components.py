@@ -60,7 +60,11 @@ class Components:
             return await cpu.run(fn, *args)
 
         fetcher = Fetcher(
-            allow_origins=[settings.issuer_url, *settings.fetch_allow_origins],
+            allow_origins=[
+                settings.issuer_url,
+                *([settings.issuer_fetch_url] if settings.issuer_fetch_url else []),
+                *settings.fetch_allow_origins,
+            ],
             timeout_s=settings.fetch_timeout_s,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=settings.fetch_max_redirects,
@@ -73,6 +77,7 @@ class Components:
             settings.issuer_url,
             ttl_s=settings.projection_cache_ttl_s,
             cache_bytes=settings.fetch_cache_bytes,
+            issuer_fetch_url=settings.issuer_fetch_url,
         )
         status_lists = StatusLists(
             fetcher,

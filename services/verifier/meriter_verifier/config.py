@@ -20,6 +20,9 @@ class Settings(ServiceSettings):
     # reached without the public-network rules (plain HTTP on this machine in
     # the one-machine default), and its claim links are opened for the page.
     issuer_url: str = "http://127.0.0.1:8002"
+    # Where this verifier reaches that issuer, when not at its public URL (in
+    # Compose the public http://localhost:8002 is http://issuer:8002 inside).
+    issuer_fetch_url: str | None = None
     # Further origins (scheme://host[:port]) fetched although they are not
     # public HTTPS addresses: the platform's own services elsewhere, or a test
     # server. Everything else must be https on a public address.

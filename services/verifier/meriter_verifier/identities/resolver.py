@@ -29,24 +29,34 @@ class Resolved:
     error: str | None = None
 
 
-def own_url(url: str, issuer_url: str) -> str:
-    """``url`` on the platform issuer's own scheme when it names the issuer's host
-    (did:web says https; the one-machine issuer answers plain http)."""
+def own_url(url: str, issuer_url: str, fetch_url: str | None = None) -> str:
+    """Where to fetch ``url`` when it names the platform issuer's host: on the
+    issuer's own scheme (did:web says https; the one-machine issuer answers plain
+    http) and at ``fetch_url`` when the issuer is reached elsewhere than its
+    public URL."""
     try:
         target, issuer = urllib.parse.urlsplit(url), urllib.parse.urlsplit(issuer_url)
+        inside = urllib.parse.urlsplit(fetch_url or issuer_url)
     except ValueError:
         return url  # the fetcher refuses it with its reason
-    if target.netloc.lower() == issuer.netloc.lower() and target.scheme != issuer.scheme:
-        return urllib.parse.urlunsplit(target._replace(scheme=issuer.scheme))
-    return url
+    if target.netloc.lower() != issuer.netloc.lower():
+        return url
+    return urllib.parse.urlunsplit(target._replace(scheme=inside.scheme, netloc=inside.netloc))
 
 
 class Resolver:
     def __init__(
-        self, fetcher: Fetcher, issuer_url: str, *, ttl_s: float, cache_bytes: int
+        self,
+        fetcher: Fetcher,
+        issuer_url: str,
+        *,
+        ttl_s: float,
+        cache_bytes: int,
+        issuer_fetch_url: str | None = None,
     ) -> None:
         self.fetcher = fetcher
         self.issuer_url = issuer_url
+        self.issuer_fetch_url = issuer_fetch_url
         self.ttl_s = ttl_s
         self.platform: TtlCache[str, Resolved] = TtlCache(cache_bytes // 4 or 1)
         self.web: TtlCache[str, Resolved] = TtlCache(cache_bytes // 4 or 1)
@@ -92,7 +102,7 @@ class Resolver:
         if found is not None:
             return found
         try:
-            url = own_url(did_web_to_url(did), self.issuer_url)
+            url = own_url(did_web_to_url(did), self.issuer_url, self.issuer_fetch_url)
             fetched = await self.fetcher.get(url)
             document = fetched.json()
         except (DidResolutionError, FetchRefused) as exc:

@@ -22,6 +22,7 @@ from meriter_shared.openapi import problems
 from meriter_verifier.checks.messages import Language, language
 from meriter_verifier.deps import ComponentsDep
 from meriter_verifier.fetch import FetchRefused
+from meriter_verifier.identities.resolver import own_url
 from meriter_verifier.page.text import TEXT
 from meriter_verifier.ratelimit import RATE_LIMITED
 
@@ -143,7 +144,10 @@ async def open_claim(link: ClaimLink, components: ComponentsDep) -> JSONResponse
             errors=[{"in": "body", "field": "url", "message": f"must start with {base}"}],
         )
     try:
-        fetched = await components.fetcher.get(link.url, accept="application/json")
+        fetched = await components.fetcher.get(
+            own_url(link.url, components.settings.issuer_url, components.settings.issuer_fetch_url),
+            accept="application/json",
+        )
         document: Any = fetched.json()
     except FetchRefused as exc:
         raise NotFound(f"the claim link gave no credential: {exc}") from exc

@@ -78,7 +78,9 @@ class StatusLists:
         if found is not None:
             return found
         try:
-            fetched = await self.fetcher.get(own_url(url, self.issuer_url))
+            fetched = await self.fetcher.get(
+                own_url(url, self.issuer_url, self.resolver.issuer_fetch_url)
+            )
             document = fetched.json()
         except FetchRefused as exc:
             raise StatusListError(f"the status list could not be fetched: {exc}") from exc
