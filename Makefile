@@ -11,7 +11,7 @@ export UV_PYTHON_DOWNLOADS := never
 PYTEST_ARGS ?=
 STATE_DIR ?= .meriter
 
-.PHONY: help install up test test-apache-kafka lint format bench clean
+.PHONY: help install browser up test test-apache-kafka lint format bench clean
 
 help:
 	@echo "make up     run the platform on this machine (Postgres, Tansu, four services)"
@@ -32,6 +32,16 @@ tests/interop/node/node_modules/.package-lock.json: tests/interop/node/package-l
 	  cd tests/interop/node && npm ci --no-audit --no-fund --loglevel=error; \
 	else echo "npm not found: the interoperability tests will skip"; fi
 
+# The verifier's page is tested in Debian's chromium (Playwright's own browser
+# download does not work here): installed when missing and apt-get exists.
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium for the verifier's browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found and no apt-get: the browser test will fail"; fi; \
+	fi
+
 up: install
 	$(UV) run --frozen meriter-local up --state-dir $(STATE_DIR)
 
@@ -40,7 +50,7 @@ lint: install
 	$(UV) run --frozen ruff format --check .
 	$(UV) run --frozen mypy
 
-test: install tests/interop/node/node_modules/.package-lock.json lint
+test: install tests/interop/node/node_modules/.package-lock.json browser lint
 	$(UV) run --frozen pytest $(PYTEST_ARGS)
 
 # Opt-in, where a Docker engine exists: the integration and end-to-end tiers

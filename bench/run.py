@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "issuer": [sys.executable, "-m", "bench.issuer_bench"],
     "registry-csv": [sys.executable, "-m", "bench.registry_csv_bench"],
     "notifier": [sys.executable, "-m", "bench.notifier_bench"],
+    "verifier": [sys.executable, "-m", "bench.verifier_bench"],
 }
 
 

@@ -123,13 +123,16 @@ async def readiness_response(runtime: Runtime) -> JSONResponse:
     )
 
 
-def get_runtime(request: Request) -> Runtime:
+# Dependencies are coroutines: FastAPI runs a plain ``def`` dependency in its
+# thread pool, a hop that costs more than the look-up itself on a hot route.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
 
-def get_pool(request: Request) -> Pool:
-    return get_runtime(request).pool
+async def get_pool(request: Request) -> Pool:
+    runtime: Runtime = request.app.state.runtime
+    return runtime.pool
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]

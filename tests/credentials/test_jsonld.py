@@ -236,3 +236,19 @@ def test_null_mapped_term_is_refused_not_caught_by_vocab() -> None:
 def test_set_object_contributes_its_items() -> None:
     quads = to_rdf({"@context": [V2, EX], "id": "urn:x:1", "s": {"@set": ["a", "b"]}})
     assert sorted(q[2] for q in quads) == ['"a"', '"b"']
+
+
+def test_an_inline_context_wrapped_as_a_context_document_reads_as_the_bare_one() -> None:
+    """``{"@context": {...}}`` inside ``@context`` (as the W3C proof-chain inputs have it)
+    is unwrapped, as jsonld.js and pyld do."""
+    from meriter_credentials.jsonld import to_rdf
+
+    terms = {"alumniOf": "https://www.example.org/alumniOf"}
+    bare = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", terms],
+        "type": ["VerifiableCredential"],
+        "issuer": "did:example:1",
+        "credentialSubject": {"alumniOf": "The School of Examples"},
+    }
+    wrapped = {**bare, "@context": ["https://www.w3.org/ns/credentials/v2", {"@context": terms}]}
+    assert to_rdf(wrapped) == to_rdf(bare)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import APIRouter, FastAPI, Request
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from meriter_shared.errors import install_problem_handlers
-from meriter_shared.hygiene import MAX_JSON_DEPTH, GuardInput, body_limit
+from meriter_shared.hygiene import (
+    MAX_JSON_DEPTH,
+    GuardInput,
+    body_limit,
+    nests_deeper_than,
+    text_problem,
+)
 
 
 class Note(BaseModel):
@@ -174,3 +183,46 @@ async def test_a_route_of_an_included_router_has_its_own_limit(client: httpx.Asy
     over = await client.post("/bulk/big", content=b"x" * 20_000)
     assert within.json() == {"size": 10_000}
     assert is_problem(over, 413)
+
+
+# --- the fast checks agree with what a JSON parser reads ----------------------------
+
+_ALPHABET = st.sampled_from(["a", "\\", "u", "0", '"', "\x00", "\ud800", "\udc00", "😀", "Å"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ALPHABET, max_size=12).map("".join), st.booleans())
+def test_nul_and_lone_surrogates_are_found_exactly_when_json_decodes_them(
+    text: str, ascii_only: bool
+) -> None:
+    body = json.dumps({"t": text}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+    decoded = json.loads(body.decode("utf-8", "surrogatepass"))["t"]
+    harmful = any(c == "\x00" or 0xD800 <= ord(c) <= 0xDFFF for c in decoded)
+    if not ascii_only and any(0xD800 <= ord(c) <= 0xDFFF for c in text):
+        assert text_problem(body, "JSON body") is not None  # raw surrogates: not UTF-8
+    else:
+        assert (text_problem(body, "JSON body") is not None) is harmful
+
+
+def _depth(value: object) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.text(alphabet='[]{}"\\a', max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=2), inner, max_size=3)
+    ),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES, st.integers(min_value=0, max_value=8))
+def test_nesting_is_judged_as_a_json_parser_counts_it(value: object, limit: int) -> None:
+    body = json.dumps(value).encode()
+    assert nests_deeper_than(body, limit) is (_depth(value) > limit)

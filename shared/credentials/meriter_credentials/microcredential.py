@@ -60,7 +60,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, Literal
@@ -621,11 +621,13 @@ def _iri(value: str) -> str:
 class _Graph:
     """Default-graph triples of a credential, indexed by subject."""
 
-    def __init__(self, document: Mapping[str, Any]) -> None:
-        from meriter_credentials.jsonld import to_rdf
+    def __init__(self, document: Mapping[str, Any], quads: Iterable[Any] | None = None) -> None:
+        if quads is None:
+            from meriter_credentials.jsonld import to_rdf
 
+            quads = to_rdf(document)
         self.by_subject: dict[str, list[tuple[str, str]]] = {}
-        for s, p, o, g in to_rdf(document):
+        for s, p, o, g in quads:
             if g == "":
                 self.by_subject.setdefault(s, []).append((p, o))
 
@@ -638,14 +640,18 @@ class _Graph:
         return [s for s, pos in self.by_subject.items() if (_iri(RDF_TYPE), t) in pos]
 
 
-def annex_i_completeness(document: Mapping[str, Any]) -> dict[str, bool]:
+def annex_i_completeness(
+    document: Mapping[str, Any], *, quads: Iterable[Any] | None = None
+) -> dict[str, bool]:
     """Which Annex I elements a (signed or unsigned) credential carries, machine-readably.
 
     Reads the credential's RDF (default graph, so a proof never counts) by
-    predicate IRI. Mandatory elements come first, then the optional ones.
+    predicate IRI; ``quads``, when given, is that RDF already made (of the
+    document with or without its proof: the default graph is the same).
+    Mandatory elements come first, then the optional ones.
     Raises ``JsonLdError`` when the document is not processable JSON-LD.
     """
-    g = _Graph(document)
+    g = _Graph(document, quads)
     vc = g.subjects_of_type(f"{CRED}VerifiableCredential")
     issuer = g.objects(vc, f"{CRED}issuer")
     subject = g.objects(vc, f"{CRED}credentialSubject")

@@ -1,4 +1,5 @@
-"""Data Integrity proofs (``DataIntegrityProof``) with eddsa-rdfc-2022 and eddsa-jcs-2022.
+"""Data Integrity proofs (``DataIntegrityProof``) with eddsa-rdfc-2022 and eddsa-jcs-2022,
+and the legacy ``Ed25519Signature2020`` suite (verification only).
 
 Invariants:
 
@@ -14,10 +15,17 @@ Invariants:
 - Verification fails closed: any exception, unknown suite, malformed value,
   unresolvable or unauthorised verification method yields a failed
   :class:`ProofResult` carrying the reason — never an exception, never True.
-- The document is canonicalized afresh on every sign and verify. Only the
-  hash of the canonical proof configuration is memoized (bounded LRU keyed by
-  the configuration's exact JSON value, suite and work limit): it is a pure
-  function of those, and documents signed by one issuer share it.
+- ``Ed25519Signature2020`` (what many Open Badges issuers and the Digital
+  Credentials Consortium sign VC 1.1 credentials with) hashes exactly as
+  eddsa-rdfc-2022 does — URDNA2015 (= RDFC-1.0) of the proof options under
+  the document's ``@context``, then of the document — but names no
+  cryptosuite; results report it as the "cryptosuite" ``Ed25519Signature2020``.
+- Across calls, only the hash of the canonical proof configuration is
+  memoized (bounded LRU keyed by the configuration's exact JSON value, suite
+  and work limit): it is a pure function of those, and documents signed by
+  one issuer share it. Within one verification a :class:`Prepared` document
+  canonicalizes its unsecured form once for every proof of a set (and lends
+  its RDF to other checks); nothing of a document outlives it.
 """
 
 from __future__ import annotations
@@ -52,6 +60,7 @@ DATA_INTEGRITY_CONTEXT = "https://w3id.org/security/data-integrity/v2"
 _DEFINES_DATA_INTEGRITY = frozenset(
     {VC_V2_CONTEXT, DATA_INTEGRITY_CONTEXT, "https://w3id.org/security/data-integrity/v1"}
 )
+LEGACY_ED25519 = "Ed25519Signature2020"
 
 
 class ProofError(Exception):
@@ -192,6 +201,51 @@ def _hash_for_signing(
     canonicalized afresh each time, the configuration's hash may be memoized."""
     document_digest = _sha256(canonicalize_document(unsecured, suite, max_work=max_work))
     return _proof_config_digest(config, suite, max_work) + document_digest
+
+
+class Prepared:
+    """One document's unsecured form (no ``proof``), its RDF and canonical forms, each
+    computed at most once; a failure to compute one is kept and raised again."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        self.unsecured: dict[str, Any] = {k: v for k, v in document.items() if k != "proof"}
+        self._quads: list[Any] | None = None
+        self._canonical: dict[tuple[str, int | None], str] = {}
+        self._error: Exception | None = None
+
+    def quads(self) -> list[Any]:
+        """The unsecured document's RDF (``jsonld.to_rdf``, safe mode)."""
+        if self._error is not None:
+            raise self._error
+        if self._quads is None:
+            module = importlib.import_module("meriter_credentials.jsonld")
+            try:
+                self._quads = list(module.to_rdf(self.unsecured))
+            except Exception as exc:
+                self._error = exc
+                raise
+        return self._quads
+
+    def canonical(self, suite: str, max_work: int | None) -> str:
+        key = (suite, max_work)
+        found = self._canonical.get(key)
+        if found is None:
+            if suite == RDFC:
+                from meriter_credentials import rdfc
+
+                limit = rdfc.DEFAULT_MAX_WORK if max_work is None else max_work
+                found = rdfc.canonicalize_quads(self.quads(), max_work=limit).nquads
+            else:
+                found = canonicalize_document(self.unsecured, suite, max_work=max_work)
+            self._canonical[key] = found
+        return found
+
+    def covers(self, proof: Mapping[str, Any]) -> bool:
+        """Whether ``proof`` signs exactly the unsecured document (no chain, same context)."""
+        return not proof.get("previousProof") and (
+            "@context" not in proof or proof["@context"] == self.document.get("@context")
+        )
 
 
 def _json_copy(value: Any) -> Any:
@@ -370,9 +424,17 @@ def verify_proof(
     expected_purpose: str = "assertionMethod",
     now: datetime | None = None,
     max_work: int | None = None,
+    prepared: Prepared | None = None,
 ) -> ProofResult:
-    """Verify one ``proof`` of ``document``; every failure is reported, never raised."""
-    suite = proof.get("cryptosuite") if isinstance(proof, dict) else None
+    """Verify one ``proof`` of ``document``; every failure is reported, never raised.
+
+    ``prepared`` (of this same document) lends its canonical form to a proof
+    that signs exactly the unsecured document.
+    """
+    legacy = isinstance(proof, dict) and proof.get("type") == LEGACY_ED25519
+    suite = (
+        LEGACY_ED25519 if legacy else proof.get("cryptosuite") if isinstance(proof, dict) else None
+    )
     vm = proof.get("verificationMethod") if isinstance(proof, dict) else None
     purpose = proof.get("proofPurpose") if isinstance(proof, dict) else None
 
@@ -390,10 +452,11 @@ def verify_proof(
     try:
         if not isinstance(proof, dict):
             return fail("proof is not an object")
-        if proof.get("type") != PROOF_TYPE:
+        if not legacy and proof.get("type") != PROOF_TYPE:
             return fail(f"proof type {proof.get('type')!r} is not {PROOF_TYPE}")
-        if suite not in SUITES:
+        if not legacy and suite not in SUITES:
             return fail(f"unsupported cryptosuite {suite!r}")
+        hashing = RDFC if legacy else str(suite)
         if purpose != expected_purpose:
             return fail(f"proofPurpose {purpose!r} is not {expected_purpose!r}")
         if not isinstance(vm, str):
@@ -412,7 +475,7 @@ def verify_proof(
                 return fail("proof has expired")
 
         unsecured = _document_for_proof(document, proof)
-        if "@context" in proof:
+        if "@context" in proof and not legacy:
             proof_ctx = _as_list(proof["@context"])
             doc_ctx = _as_list(document.get("@context"))
             if doc_ctx[: len(proof_ctx)] != proof_ctx:
@@ -435,8 +498,12 @@ def verify_proof(
             )
         public_key = public_key_from_multibase(method.get("publicKeyMultibase", ""))
 
-        config = proof_config_for_hashing(proof, unsecured, suite)
-        digest = _hash_for_signing(config, unsecured, suite, max_work)
+        config = proof_config_for_hashing(proof, unsecured, hashing)
+        if prepared is not None and prepared.document is document and prepared.covers(proof):
+            document_digest = _sha256(prepared.canonical(hashing, max_work))
+            digest = _proof_config_digest(config, hashing, max_work) + document_digest
+        else:
+            digest = _hash_for_signing(config, unsecured, hashing, max_work)
         if not verify_signature(public_key, signature, digest):
             return fail("signature does not match", controller)
         return ProofResult(index, True, suite, vm, purpose, controller)
@@ -451,14 +518,19 @@ def verify_proofs(
     expected_purpose: str = "assertionMethod",
     now: datetime | None = None,
     max_work: int | None = None,
+    prepared: Prepared | None = None,
 ) -> list[ProofResult]:
     """Verify every proof of ``document`` (a proof set / chain gives one result each).
 
     An empty list means the document has no proof; callers must treat that as
-    unverified.
+    unverified. The proofs of a set share one canonicalization (``prepared``,
+    made here when not given).
     """
     if not isinstance(document, Mapping):
         return [ProofResult(0, False, None, None, None, None, "document is not an object")]
+    proofs = _as_list(document.get("proof"))
+    if prepared is None and len(proofs) > 1:
+        prepared = Prepared(document)
     return [
         verify_proof(
             document,
@@ -468,6 +540,7 @@ def verify_proofs(
             expected_purpose=expected_purpose,
             now=now,
             max_work=max_work,
+            prepared=prepared,
         )
-        for i, proof in enumerate(_as_list(document.get("proof")))
+        for i, proof in enumerate(proofs)
     ]

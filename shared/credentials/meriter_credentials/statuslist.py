@@ -23,7 +23,7 @@ import gzip
 import secrets
 import zlib
 from collections.abc import Iterable, Mapping, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
@@ -231,6 +231,192 @@ def _parse_time(value: Any) -> datetime:
     return parsed
 
 
+@dataclass(frozen=True)
+class StatusEntry:
+    """A parsed ``BitstringStatusListEntry``."""
+
+    entry_id: str | None
+    purpose: str
+    list_credential: str
+    index: int
+    status_size: int
+
+
+def parse_entry(entry: Any) -> StatusEntry | StatusResult:
+    """The entry's fields, or an error result saying what is wrong with it."""
+    entry_id = entry.get("id") if isinstance(entry, dict) else None
+    entry_id = entry_id if isinstance(entry_id, str) else None
+
+    def error(message: str, purpose: str | None = None, url: str | None = None) -> StatusResult:
+        return StatusResult(entry_id, purpose, url, None, "error", None, message)
+
+    if not isinstance(entry, dict):
+        return error("credentialStatus entry is not an object")
+    if entry.get("type") != "BitstringStatusListEntry":
+        return error(f"unsupported credentialStatus type {entry.get('type')!r}")
+    purpose, url, raw_index = (
+        entry.get("statusPurpose"),
+        entry.get("statusListCredential"),
+        entry.get("statusListIndex"),
+    )
+    if not isinstance(purpose, str):
+        return error("statusPurpose missing")
+    if not isinstance(url, str):
+        return error("statusListCredential missing", purpose)
+    if not isinstance(raw_index, str) or not raw_index.isdigit() or not raw_index.isascii():
+        return error("statusListIndex must be a string of decimal digits", purpose, url)
+    if len(raw_index) > 12:
+        return error("statusListIndex is out of range", purpose, url)
+    status_size = entry.get("statusSize", 1)
+    if not isinstance(status_size, int) or isinstance(status_size, bool) or status_size < 1:
+        return error("statusSize must be a positive integer", purpose, url)
+    if status_size > 64:
+        return error("statusSize is out of range", purpose, url)
+    return StatusEntry(entry_id, purpose, url, int(raw_index), status_size)
+
+
+@dataclass
+class VerifiedStatusList:
+    """A status list credential whose proof, issuer and shape were checked once.
+
+    What still depends on the moment or on the credential (its validity
+    period, the credential's issuer, the entry's purpose and index) is
+    checked by :meth:`status` on every use; decoded bits are kept per
+    ``statusSize``.
+    """
+
+    url: str
+    issuer: str | None
+    purposes: tuple[str, ...]
+    valid_from: datetime | None
+    valid_until: datetime | None
+    encoded: str
+    ttl_ms: int | None = None
+    _decoded: dict[int, BitstringStatusList] = field(default_factory=dict, repr=False)
+
+    def bits(self, status_size: int) -> BitstringStatusList:
+        found = self._decoded.get(status_size)
+        if found is None:
+            found = BitstringStatusList.decode(self.encoded, status_size=status_size)
+            self._decoded[status_size] = found
+        return found
+
+    def status(
+        self, entry: StatusEntry, *, now: datetime, credential_issuer: str | None = None
+    ) -> StatusResult:
+        def error(message: str) -> StatusResult:
+            return StatusResult(
+                entry.entry_id,
+                entry.purpose,
+                entry.list_credential,
+                entry.index,
+                "error",
+                None,
+                message,
+            )
+
+        if credential_issuer is not None and self.issuer != credential_issuer:
+            return error("status list credential is issued by someone else than the credential")
+        if self.valid_from is not None and self.valid_from > now:
+            return error("status list credential is not yet valid")
+        if self.valid_until is not None and self.valid_until < now:
+            return error("status list credential has expired")
+        if entry.purpose not in self.purposes:
+            shown = self.purposes[0] if len(self.purposes) == 1 else list(self.purposes)
+            return error(f"status list purpose {shown!r} does not match {entry.purpose!r}")
+        try:
+            value = self.bits(entry.status_size).get(entry.index)
+        except StatusListError as exc:
+            return error(str(exc))
+        purpose = entry.purpose
+        if value == 0:
+            return StatusResult(
+                entry.entry_id,
+                purpose,
+                self.url,
+                entry.index,
+                "valid",
+                0,
+                f"{purpose} status not set",
+            )
+        outcome: Literal["revoked", "suspended", "set"] = (
+            "revoked"
+            if purpose == "revocation"
+            else "suspended"
+            if purpose == "suspension"
+            else "set"
+        )
+        return StatusResult(
+            entry.entry_id,
+            purpose,
+            self.url,
+            entry.index,
+            outcome,
+            value,
+            f"{purpose} status is {value}",
+        )
+
+
+def verify_status_list_credential(
+    url: str,
+    list_credential: Mapping[str, Any],
+    *,
+    resolver: DidResolver,
+    now: datetime,
+    max_work: int | None = None,
+) -> VerifiedStatusList:
+    """Check a list credential once: id, type, proof by its issuer, shape, dates.
+
+    Raises :class:`StatusListError` saying what is wrong. The list's bits are
+    decoded (and their size checked) on first use.
+    """
+    if not isinstance(list_credential, Mapping):
+        raise StatusListError("status list credential is not a JSON object")
+    if list_credential.get("id") != url:
+        raise StatusListError("status list credential id differs from statusListCredential")
+    types = _as_list(list_credential.get("type"))
+    if "BitstringStatusListCredential" not in types:
+        raise StatusListError("status list credential is not a BitstringStatusListCredential")
+    list_issuer = _issuer_id(list_credential)
+    results = verify_proofs(list_credential, resolver=resolver, now=now, max_work=max_work)
+    good = [r for r in results if r.verified and r.controller == list_issuer]
+    if not results:
+        raise StatusListError("status list credential has no proof")
+    if not good or len(good) != len(results):
+        reasons = "; ".join(
+            r.error or "not controlled by its issuer" for r in results if r not in good
+        )
+        raise StatusListError(f"status list credential proof failed: {reasons}")
+    try:
+        valid_from = (
+            _parse_time(list_credential["validFrom"]) if "validFrom" in list_credential else None
+        )
+        valid_until = (
+            _parse_time(list_credential["validUntil"]) if "validUntil" in list_credential else None
+        )
+    except ValueError as exc:
+        raise StatusListError(
+            f"status list credential validity dates are malformed: {exc}"
+        ) from exc
+    subject = list_credential.get("credentialSubject")
+    if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
+        raise StatusListError("status list credentialSubject is not a BitstringStatusList")
+    purposes = tuple(p for p in _as_list(subject.get("statusPurpose")) if isinstance(p, str))
+    encoded = subject.get("encodedList")
+    if not isinstance(encoded, str):
+        raise StatusListError("encodedList missing")
+    ttl = subject.get("ttl")
+    return VerifiedStatusList(
+        url=url,
+        issuer=list_issuer,
+        purposes=purposes,
+        valid_from=valid_from,
+        valid_until=valid_until,
+        encoded=encoded,
+        ttl_ms=ttl if isinstance(ttl, int) and not isinstance(ttl, bool) and ttl >= 0 else None,
+    )
+
+
 def check_status(
     entry: Any,
     *,
@@ -246,87 +432,36 @@ def check_status(
     obtained (nothing is fetched here). A bit set under ``revocation`` gives
     "revoked", under ``suspension`` "suspended", under other purposes "set".
     """
-    entry_id = entry.get("id") if isinstance(entry, dict) else None
-    entry_id = entry_id if isinstance(entry_id, str) else None
-    purpose: str | None = None
-    url: str | None = None
-    index: int | None = None
-
-    def error(message: str) -> StatusResult:
-        return StatusResult(entry_id, purpose, url, index, "error", None, message)
-
-    if not isinstance(entry, dict):
-        return error("credentialStatus entry is not an object")
-    if entry.get("type") != "BitstringStatusListEntry":
-        return error(f"unsupported credentialStatus type {entry.get('type')!r}")
-    raw_purpose, raw_url, raw_index = (
-        entry.get("statusPurpose"),
-        entry.get("statusListCredential"),
-        entry.get("statusListIndex"),
-    )
-    if not isinstance(raw_purpose, str):
-        return error("statusPurpose missing")
-    purpose = raw_purpose
-    if not isinstance(raw_url, str):
-        return error("statusListCredential missing")
-    url = raw_url
-    if not isinstance(raw_index, str) or not raw_index.isdigit():
-        return error("statusListIndex must be a string of decimal digits")
-    index = int(raw_index)
-    status_size = entry.get("statusSize", 1)
-    if not isinstance(status_size, int) or isinstance(status_size, bool) or status_size < 1:
-        return error("statusSize must be a positive integer")
-
-    list_credential = status_lists.get(url)
+    parsed = parse_entry(entry)
+    if isinstance(parsed, StatusResult):
+        return parsed
+    list_credential = status_lists.get(parsed.list_credential)
     if list_credential is None:
-        return error(f"status list credential {url} was not provided (nothing is fetched)")
-    if list_credential.get("id") != url:
-        return error("status list credential id differs from statusListCredential")
-    types = _as_list(list_credential.get("type"))
-    if "BitstringStatusListCredential" not in types:
-        return error("status list credential is not a BitstringStatusListCredential")
-    list_issuer = _issuer_id(list_credential)
-    results = verify_proofs(list_credential, resolver=resolver, now=now, max_work=max_work)
-    good = [r for r in results if r.verified and r.controller == list_issuer]
-    if not results:
-        return error("status list credential has no proof")
-    if not good or len(good) != len(results):
-        reasons = "; ".join(
-            r.error or "not controlled by its issuer" for r in results if r not in good
+        return StatusResult(
+            parsed.entry_id,
+            parsed.purpose,
+            parsed.list_credential,
+            parsed.index,
+            "error",
+            None,
+            f"status list credential {parsed.list_credential} was not provided "
+            "(nothing is fetched)",
         )
-        return error(f"status list credential proof failed: {reasons}")
-    if credential_issuer is not None and list_issuer != credential_issuer:
-        return error("status list credential is issued by someone else than the credential")
     try:
-        if "validFrom" in list_credential and _parse_time(list_credential["validFrom"]) > now:
-            return error("status list credential is not yet valid")
-        if "validUntil" in list_credential and _parse_time(list_credential["validUntil"]) < now:
-            return error("status list credential has expired")
-    except ValueError as exc:
-        return error(f"status list credential validity dates are malformed: {exc}")
-    subject = list_credential.get("credentialSubject")
-    if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
-        return error("status list credentialSubject is not a BitstringStatusList")
-    if purpose not in _as_list(subject.get("statusPurpose")):
-        return error(
-            f"status list purpose {subject.get('statusPurpose')!r} does not match {purpose!r}"
+        verified = verify_status_list_credential(
+            parsed.list_credential, list_credential, resolver=resolver, now=now, max_work=max_work
         )
-    encoded = subject.get("encodedList")
-    if not isinstance(encoded, str):
-        return error("encodedList missing")
-    try:
-        bits = BitstringStatusList.decode(encoded, status_size=status_size)
-        value = bits.get(index)
     except StatusListError as exc:
-        return error(str(exc))
-    if value == 0:
-        return StatusResult(entry_id, purpose, url, index, "valid", 0, f"{purpose} status not set")
-    outcome: Literal["revoked", "suspended", "set"] = (
-        "revoked" if purpose == "revocation" else "suspended" if purpose == "suspension" else "set"
-    )
-    return StatusResult(
-        entry_id, purpose, url, index, outcome, value, f"{purpose} status is {value}"
-    )
+        return StatusResult(
+            parsed.entry_id,
+            parsed.purpose,
+            parsed.list_credential,
+            parsed.index,
+            "error",
+            None,
+            str(exc),
+        )
+    return verified.status(parsed, now=now, credential_issuer=credential_issuer)
 
 
 def status_lists_by_id(credentials: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

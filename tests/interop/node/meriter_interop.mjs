@@ -12,6 +12,8 @@ import {createSignCryptosuite, createVerifyCryptosuite} from '@digitalbazaar/edd
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
 import {driver as didKeyDriver} from '@digitalbazaar/did-method-key';
 import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 
 const batch = JSON.parse(readFileSync(0, 'utf8'));
 const index = JSON.parse(readFileSync(join(batch.contextsDir, 'index.json'), 'utf8'));
@@ -61,10 +63,22 @@ async function sign(job) {
   const key = await Ed25519Multikey.generate({
     seed, controller, id: `${controller}#${probe.publicKeyMultibase}`
   });
-  const cryptosuite = job.suite === 'eddsa-jcs-2022' ? createSignCryptosuite() : rdfcSuite;
-  const suite = new DataIntegrityProof({
-    signer: key.signer(), cryptosuite, date: job.created ? new Date(job.created) : undefined
-  });
+  let suite;
+  if(job.suite === 'Ed25519Signature2020') {
+    // The legacy suite (VC Data Model 1.1 credentials, as many Open Badges issuers
+    // and the Digital Credentials Consortium sign them).
+    const legacyKey = await Ed25519VerificationKey2020.generate({
+      seed, controller, id: `${controller}#${probe.publicKeyMultibase}`
+    });
+    suite = new Ed25519Signature2020({
+      key: legacyKey, date: job.created ? new Date(job.created) : undefined
+    });
+  } else {
+    const cryptosuite = job.suite === 'eddsa-jcs-2022' ? createSignCryptosuite() : rdfcSuite;
+    suite = new DataIntegrityProof({
+      signer: key.signer(), cryptosuite, date: job.created ? new Date(job.created) : undefined
+    });
+  }
   const credential = {...job.credential, issuer: job.credential.issuer?.id ?
     {...job.credential.issuer, id: controller} : controller};
   return vc.issue({credential, suite, documentLoader});

@@ -263,6 +263,11 @@ def _process_uncached(
             continue
         if not isinstance(item, dict):
             raise UnsupportedJsonLd(f"invalid local context {item!r}")
+        if "@context" in item:
+            # A context object wrapped as a context document ({"@context": {...}}):
+            # jsonld.js and pyld unwrap it, and the W3C proof-chain vectors use it.
+            result = _process_uncached(result, item["@context"], override_protected, True, remote)
+            continue
         result = _process_object(result, item, override_protected)
     return result
 

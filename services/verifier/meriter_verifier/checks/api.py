@@ -1,0 +1,55 @@
+"""``POST /v1/verify``: a credential or presentation in, an explained verdict out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
+
+from meriter_shared.hygiene import body_limit
+from meriter_shared.openapi import problems
+from meriter_verifier.checks.messages import language
+from meriter_verifier.checks.schemas import VerifyRequest, VerifyResponse
+from meriter_verifier.deps import PoolDep, VerifierDep
+from meriter_verifier.ratelimit import RATE_LIMITED
+
+router = APIRouter(tags=["verify"])
+MAX_BODY = 1024 * 1024
+
+
+@router.post(
+    "/v1/verify",
+    response_model=VerifyResponse,
+    responses={**problems(429), **RATE_LIMITED},
+    openapi_extra=body_limit(MAX_BODY),
+)
+async def verify(
+    request: VerifyRequest,
+    pool: PoolDep,
+    verifier: VerifierDep,
+    accept_language: str | None = Header(default=None),
+) -> JSONResponse:
+    """Check a credential (or a presentation and its credentials) and explain every check.
+
+    Always 200 when the input is a JSON object of the right shape: the verdict
+    says whether the credential verified; messages follow ``Accept-Language``
+    (English or Swedish).
+    """
+    holder = request.holder.identifier if request.holder else None
+    if request.credential is not None:
+        report = await verifier.verify_credential(
+            pool, request.credential, at=request.at, holder_identifier=holder
+        )
+    else:
+        report = await verifier.verify_presentation(
+            pool,
+            request.presentation,
+            at=request.at,
+            holder_identifier=holder,
+            challenge=request.challenge,
+            domain=request.domain,
+        )
+    lang = language(accept_language)
+    body: dict[str, Any] = report.render(lang)
+    return JSONResponse(body, headers={"Content-Language": lang, "Cache-Control": "no-store"})

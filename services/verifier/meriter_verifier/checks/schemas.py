@@ -1,0 +1,77 @@
+"""Request and response bodies of ``POST /v1/verify``."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from meriter_shared.validation import Instant
+
+
+class Holder(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    identifier: str = Field(
+        min_length=1,
+        max_length=256,
+        description="The learner's identifier (e.g. a personal identity number), compared "
+        "with the credential's salted hash; never stored or logged.",
+    )
+
+
+class VerifyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    credential: dict[str, Any] | None = Field(
+        default=None, description="A verifiable credential (JSON-LD)."
+    )
+    presentation: dict[str, Any] | None = Field(
+        default=None, description="A verifiable presentation holding credentials."
+    )
+    at: Instant | None = Field(
+        default=None, description="Judge validity and status at this moment instead of now."
+    )
+    holder: Holder | None = None
+    challenge: str | None = Field(
+        default=None, max_length=1024, description="A presentation's expected proof challenge."
+    )
+    domain: str | None = Field(
+        default=None, max_length=1024, description="A presentation's expected proof domain."
+    )
+
+    @model_validator(mode="after")
+    def _one_document(self) -> VerifyRequest:
+        if (self.credential is None) == (self.presentation is None):
+            raise ValueError("give exactly one of credential and presentation")
+        return self
+
+
+CheckName = Literal[
+    "format",
+    "proof",
+    "issuer",
+    "quality_assurance",
+    "validity",
+    "status",
+    "annex_i",
+    "holder",
+]
+
+
+class CheckOut(BaseModel):
+    name: CheckName
+    status: Literal["pass", "fail", "warn", "not_applicable"]
+    message: str
+    evidence: dict[str, Any]
+
+
+class VerifyResponse(BaseModel):
+    verdict: Literal["verified", "verified_with_warnings", "not_verified"]
+    checks: list[CheckOut]
+    credential: dict[str, Any] | None = Field(
+        default=None, description="What the credential says, for display."
+    )
+    credentials: list[dict[str, Any]] | None = Field(
+        default=None, description="A presentation's credentials, each with its own checks."
+    )
