@@ -133,3 +133,14 @@ async def test_the_mail_page_exists_only_with_a_local_sink(
 ) -> None:
     http, _ = api
     assert (await http.get("/mail")).status_code == 404
+
+
+async def test_an_institution_id_of_any_text_gives_an_ascii_location(
+    api: tuple[httpx.AsyncClient, Pool],
+) -> None:
+    http, _ = api
+    r = await http.post(
+        "/v1/institutions/S\U000dc264æp/webhooks", json=HOOK, headers=bearer("admin", None)
+    )
+    assert r.status_code == 201, r.text
+    assert r.headers["location"].startswith("/v1/institutions/S%F3%9C%89%A4%C3%A6p/webhooks/")

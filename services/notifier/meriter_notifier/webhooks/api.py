@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote
 from uuid import UUID
 
 from fastapi import APIRouter, Header, Query, Response
@@ -58,7 +59,9 @@ async def register_endpoint(
             idempotency_key=idempotency_key,
         )
     response.status_code = 201 if new else 200
-    response.headers["Location"] = f"/v1/institutions/{institution_id}/webhooks/{created.id}"
+    # A header holds ASCII: the institution id (any text) goes percent-encoded.
+    institution = quote(institution_id, safe="")
+    response.headers["Location"] = f"/v1/institutions/{institution}/webhooks/{created.id}"
     return created
 
 
