@@ -37,6 +37,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
@@ -206,24 +208,30 @@ async def issue(platform: Platform, count: int) -> list[dict[str, Any]]:
         batch = [result(f"VB-{i:06d}", offering) for i in range(start, min(start + 1000, count))]
         r = await platform.call("issuer", "POST", "/v1/results", headers, json=batch)
         assert r.status_code == 202, r.text
-    while True:
-        r = await platform.call("issuer", "GET", "/v1/results/summary", headers)
-        if r.json()["issued"] >= count:
-            break
-        await asyncio.sleep(0.25)
-    ids = []
-    for i in range(count):
-        done = await platform.wait_result(headers, f"VB-{i:06d}", {"issued"})
-        ids.append(done["credential_id"])
-    semaphore = asyncio.Semaphore(16)
+    async with httpx.AsyncClient(
+        base_url=platform.urls["issuer"], headers=headers, timeout=60
+    ) as http:
+        while (await http.get("/v1/results/summary")).json()["issued"] < count:
+            await asyncio.sleep(0.25)
+        ids: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 1000, **({"cursor": cursor} if cursor else {})}
+            page = (await http.get("/v1/credentials", params=params)).json()
+            ids += [i["credential_id"] for i in page["items"]]
+            cursor = page["next_cursor"]
+            if not cursor:
+                break
+        semaphore = asyncio.Semaphore(16)
 
-    async def fetch(credential_id: str) -> dict[str, Any]:
-        async with semaphore:
-            r = await platform.call("issuer", "GET", f"/v1/credentials/{credential_id}", headers)
-            document: dict[str, Any] = r.json()
-            return document
+        async def fetch(credential_id: str) -> dict[str, Any]:
+            async with semaphore:
+                document: dict[str, Any] = (
+                    await http.get(f"/v1/credentials/{credential_id}")
+                ).json()
+                return document
 
-    return list(await asyncio.gather(*(fetch(i) for i in ids)))
+        return list(await asyncio.gather(*(fetch(i) for i in ids)))
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
