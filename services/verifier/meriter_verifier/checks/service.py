@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -47,7 +46,7 @@ from meriter_verifier.checks.document import (
     examine,
     issuer_id,
 )
-from meriter_verifier.checks.messages import Language, fragment, render
+from meriter_verifier.checks.messages import Language, render
 from meriter_verifier.fetch import TtlCache
 from meriter_verifier.identities.resolver import Resolved, Resolver
 from meriter_verifier.status.service import StatusLists, sibling
@@ -765,10 +764,3 @@ def _strings(values: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str):
             out[key] = value[:500]
     return out
-
-
-def elapsed_ms(started: float) -> float:
-    return round((time.perf_counter() - started) * 1000, 2)
-
-
-__all__ = ["CHECK_NAMES", "Check", "Report", "Verifier", "fragment", "verdict_of"]
