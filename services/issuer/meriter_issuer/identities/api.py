@@ -38,7 +38,7 @@ async def get_issuer(
     """The institution's issuer identity (created on first use): DID, keys, method."""
     authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
     async with pool.acquire() as conn:
-        await components.identities._known(conn, institution_id)
+        await components.identities.known(conn, institution_id)
         identity = await components.identities.ensure(conn, institution_id)
     return _out(identity, components.settings.public_base_url)
 

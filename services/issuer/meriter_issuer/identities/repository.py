@@ -81,3 +81,7 @@ async def update_identity(
         did,
         key_id,
     )
+
+
+async def delete_key(conn: Connection, key_id: str) -> None:
+    await conn.execute("DELETE FROM issuer_keys WHERE key_id = $1", key_id)

@@ -95,7 +95,7 @@ class Identities:
                 assert identity is not None
                 await self._announce(conn, identity)
         if not created:  # another transaction won; its key is the one
-            await conn.execute("DELETE FROM issuer_keys WHERE key_id = $1", key.key_id)
+            await repository.delete_key(conn, key.key_id)
         identity = await self.load(conn, institution_id)
         assert identity is not None
         return identity
@@ -136,7 +136,7 @@ class Identities:
         self, conn: Connection, principal: Principal, institution_id: str, method: Method
     ) -> Identity:
         authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
-        await self._known(conn, institution_id)
+        await self.known(conn, institution_id)
         current = await self.ensure(conn, institution_id)
         if current.method == method:
             return current
@@ -153,7 +153,7 @@ class Identities:
     async def rotate(self, conn: Connection, principal: Principal, institution_id: str) -> Identity:
         """A new signing key; the old ones are retired but stay published."""
         authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
-        await self._known(conn, institution_id)
+        await self.known(conn, institution_id)
         current = await self.ensure(conn, institution_id)
         key = self.keystore.new_key()
         async with conn.transaction():
@@ -186,7 +186,8 @@ class Identities:
             "assertionMethod": ids,
         }
 
-    async def _known(self, conn: Connection, institution_id: str) -> None:
+    async def known(self, conn: Connection, institution_id: str) -> None:
+        """404 for an institution the registry has not announced."""
         if await registry_projection.institution(conn, institution_id) is None:
             raise NotFound(f"no institution {institution_id}")
 

@@ -146,7 +146,7 @@ async def issue(
             "the credential already carries a proof; send it unsigned",
             [_error("/proof", "an unsigned credential has no proof", "proof-present")],
         )
-    await components.identities._known(conn, institution_id)
+    await components.identities.known(conn, institution_id)
     identity = await components.identities.ensure(conn, institution_id)
     issuer = credential.get("issuer")
     if "issuer" not in credential:  # an explicit null is a malformed issuer, not a missing one
