@@ -8,7 +8,8 @@ rewrites the generated document once:
 * on every operation, the problems the kernel itself may answer: 400 and 413
   (input hygiene), 422 (validation) — and, on an operation with a security
   requirement, 401 and 403;
-* FastAPI's 422 shape replaced by ``Problem``.
+* FastAPI's 422 shape replaced by ``Problem``; an error answer is documented
+  as ``Problem`` (and, where a route declares one, a page for browsers).
 
 Problems a route raises itself (404, 409, 429 …) it declares with
 ``responses=problems(404, 409)``, so each operation lists what it can answer.
@@ -89,7 +90,11 @@ def rewrite(document: dict[str, Any]) -> dict[str, Any]:
                 responses[str(status)] = problem_response(status)
             for status, response in list(responses.items()):
                 if status[:1] in "45":
-                    response["content"] = {PROBLEM_JSON: {"schema": PROBLEM_REF}}
+                    # FastAPI's application/json guess goes; a page a route
+                    # declares for browsers (text/html) stays beside the problem.
+                    content = response.get("content", {})
+                    content.pop("application/json", None)
+                    response["content"] = {**content, PROBLEM_JSON: {"schema": PROBLEM_REF}}
     return document
 
 

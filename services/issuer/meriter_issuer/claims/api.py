@@ -56,7 +56,14 @@ def _json(document: dict[str, Any], media_type: str, **headers: str) -> Response
             "description": "The claim page (text/html) or the signed credential (JSON)",
             "content": {"text/html": {}, "application/vc+ld+json": {}},
         },
-        **problems(404, 410),
+        **{
+            status: {
+                **answer,
+                "description": answer["description"] + " (a page for browsers, else a problem)",
+                "content": {"text/html": {}, **answer["content"]},
+            }
+            for status, answer in problems(404, 410).items()
+        },
     },
 )
 async def claim(
