@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,9 +15,14 @@ import asyncpg
 import pytest
 
 from meriter_credentials.did import OfflineResolver
+from meriter_credentials.keys import Ed25519KeyPair
 from meriter_credentials.statuslist import BitstringStatusList, status_lists_by_id
 from meriter_credentials.verification import verify_credential
+from meriter_issuer.identities.keystore import seed_purpose
+from meriter_shared.events.topics import Topics
+from meriter_shared.secrets import MasterKeys
 from support.driver import OFFERING, Platform, result
+from support.kafka import read_all
 from support.stack import SERVICES, RunningStack, new_stack
 from support.waiting import eventually
 
@@ -560,3 +566,86 @@ async def test_the_new_write_routes_are_documented_with_bodies_roles_and_problem
         assert {"401", "403", "422"} <= set(operation["responses"]), path
     claim = document["paths"]["/claim/{token}"]["get"]
     assert {"404", "410"} <= set(claim["responses"])
+
+
+def _seed_forms(seed: bytes, sealed: str) -> set[bytes]:
+    """Every spelling of a private key that could escape: raw, hex, base64
+    (both alphabets, with and without padding), the secret multibase, and the
+    sealed blob itself, which belongs in the issuer's database and nowhere else."""
+    pair = Ed25519KeyPair.from_seed(seed)
+    return {
+        seed,
+        seed.hex().encode(),
+        seed.hex().upper().encode(),
+        base64.b64encode(seed),
+        base64.b64encode(seed).rstrip(b"="),
+        base64.urlsafe_b64encode(seed).rstrip(b"="),
+        pair.secret_key_multibase().encode(),
+        sealed.encode(),
+    }
+
+
+async def test_no_private_key_appears_in_a_log_an_event_a_response_or_an_error(
+    world: World,
+) -> None:
+    p, answers = world.platform, []
+    # Every door that touches keys: identities (read, rotate, change method),
+    # signing through both paths, the did documents, and errors on the way.
+    for institution, headers in ((world.web, world.web_headers), (world.key, world.key_headers)):
+        for method, path, body in (
+            ("GET", f"/v1/issuers/{institution}", None),
+            ("POST", f"/v1/issuers/{institution}/keys", None),
+            ("PUT", f"/v1/issuers/{institution}", {"method": "bogus"}),
+            ("PUT", f"/v1/issuers/{institution}", {"method": "key", "seed": "0" * 64}),
+            ("GET", f"/issuers/{institution}/did.json", None),
+        ):
+            answers.append(await p.call("issuer", method, path, headers, json=body))
+        answers.append(await world.issue(headers, credential()))
+        answers.append(await world.issue(headers, credential(credentialSubject={"id": "_:x"})))
+    r = await world.platform.call(
+        "issuer", "POST", "/v1/results", world.web_headers, json=result("LEAK-1", world.offering)
+    )
+    answers.append(r)
+    issued = await p.wait_result(world.web_headers, "LEAK-1", {"issued"})
+    answers.append(
+        await p.call(
+            "issuer", "GET", f"/v1/credentials/{issued['credential_id']}", world.web_headers
+        )
+    )
+    answers.append(await p.call("issuer", "GET", "/metrics"))
+    assert any(a.status_code == 201 for a in answers)
+    assert any(a.status_code >= 400 for a in answers)
+
+    db = await world.issuer_db()
+    try:
+        rows = await db.fetch("SELECT key_id, sealed_seed FROM issuer_keys")
+    finally:
+        await db.close()
+    master = MasterKeys.from_file(world.stack.state_dir / "master.key")
+    forms: set[bytes] = set()
+    for row in rows:
+        seed = master.open(row["sealed_seed"], seed_purpose(row["key_id"]))
+        forms |= _seed_forms(seed, row["sealed_seed"])
+    assert len(rows) >= 4  # two institutions, each rotated once
+
+    bootstrap = world.stack.env.get(
+        "MERITER_KAFKA_BOOTSTRAP", f"127.0.0.1:{world.stack.env['MERITER_KAFKA_PORT']}"
+    )
+    topics = [Topics.REGISTRY, Topics.RESULTS, Topics.CREDENTIALS, Topics.NOTIFICATIONS]
+    events = [
+        bytes(record.value or b"") + b"".join(k.encode() + bytes(v) for k, v in record.headers)
+        for topic in topics + [Topics.dead_letter(t) for t in topics]
+        for record in await read_all(bootstrap, topic)
+    ]
+    assert any(b"credential.issued" in e for e in events)
+    logs = [path.read_bytes() for path in (world.stack.state_dir / "logs").glob("*.log")]
+    assert logs
+    places = {
+        "a response or an error": [a.content + str(a.headers).encode() for a in answers],
+        "an event": events,
+        "a log": logs,
+    }
+    for where, texts in places.items():
+        for text in texts:
+            leaked = [form for form in forms if form in text]
+            assert not leaked, f"a private key appears in {where}"
