@@ -338,3 +338,30 @@ async def test_a_batch_continues_its_first_events_trace_and_links_every_events(
     linked = {format(link.context.trace_id, "032x") for link in batch_span.links}
     assert linked == set(sent[: len(batch_span.links)])
     assert len(batch_span.links) >= 2  # three events fetched together
+
+
+async def test_a_batch_claims_its_events_at_once_and_a_copy_in_the_same_batch_is_a_duplicate(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
+    seen: list[list[str]] = []
+
+    async def all_at_once(conn: Connection, batch: Sequence[Delivery[ThingHappened]]) -> None:
+        seen.append([d.event.id for d in batch])
+        await conn.executemany(
+            "INSERT INTO effects (event_id, body) VALUES ($1, $2)",
+            [(d.event.id, d.event.data) for d in batch],
+        )
+
+    first, second = event(1), event(2)
+    for ev in (first, first, second, first):  # copies inside one fetch
+        await publish(producer, topic, ev)
+    runner = run_consumer(topic, [on_batch(ThingHappened, all_at_once)])
+    await runner.start()
+    assert await eventually(lambda: effects(pool), lambda e: sorted(e) == [1, 2])
+    assert sorted(i for batch in seen for i in batch) == sorted([first.id, second.id])
+    assert await pool.fetchval("SELECT count(*) FROM inbox") == 2

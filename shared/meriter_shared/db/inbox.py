@@ -19,3 +19,20 @@ async def claim(conn: Connection, consumer: str, event_id: str) -> bool:
         event_id,
     )
     return bool(row)
+
+
+async def claim_many(conn: Connection, consumer: str, event_ids: list[str]) -> set[str]:
+    """Claim a batch's events in one round trip; the ids not handled before.
+
+    An id that occurs twice in ``event_ids`` is returned once: the caller
+    treats its first occurrence as new and the rest as duplicates.
+    """
+    if not event_ids:
+        return set()
+    rows = await conn.fetch(
+        "INSERT INTO inbox (consumer, event_id) SELECT $1, e FROM unnest($2::text[]) AS e "
+        "ON CONFLICT DO NOTHING RETURNING event_id",
+        consumer,
+        event_ids,
+    )
+    return {row["event_id"] for row in rows}

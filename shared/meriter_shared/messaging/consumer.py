@@ -39,7 +39,7 @@ from aiokafka.errors import KafkaConnectionError, KafkaError
 from opentelemetry import trace
 from pydantic import ValidationError
 
-from meriter_shared.db.inbox import claim
+from meriter_shared.db.inbox import claim_many
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent, decode, header_dict
@@ -260,10 +260,12 @@ class ConsumerRunner:
         outcomes: list[tuple[CloudEvent, str]] = []
         run: list[Delivery[Any]] = []
         run_sub: Subscription[Any] | None = None
+        fresh = await claim_many(conn, self.name, [d.event.id for _, d in deliveries])
         for sub, delivery in deliveries:
-            if not await claim(conn, self.name, delivery.event.id):
+            if delivery.event.id not in fresh:
                 outcomes.append((delivery.event, "duplicate"))
                 continue
+            fresh.discard(delivery.event.id)  # a second copy in this batch is a duplicate
             outcomes.append((delivery.event, "handled"))
             if run_sub is not None and sub is not run_sub:
                 await run_sub.handle(conn, run)
