@@ -39,6 +39,7 @@ def main() -> int:
         if only and name not in only:
             continue
         print(f"== {name}: {' '.join(cmd[1:] if cmd[0] == sys.executable else cmd)}", flush=True)
+        load_before = [round(x, 2) for x in os.getloadavg()]
         proc = subprocess.run(
             cmd, cwd=ROOT, capture_output=True, text=True, check=False, env=os.environ
         )
@@ -54,6 +55,10 @@ def main() -> int:
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
                 "platform": platform.platform(),
+                # 1/5/15-minute load averages before and after: other work
+                # on the 2 cores shows here.
+                "load_before": load_before,
+                "load_after": [round(x, 2) for x in os.getloadavg()],
             },
             "figures": figures,
         }
