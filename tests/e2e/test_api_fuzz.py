@@ -105,8 +105,11 @@ def schemathesis(url: str, authorization: str | None) -> subprocess.CompletedPro
         SEED,
         "--generation-database",
         "none",
+        # One worker: schemathesis' threads parse lambdas' source with ast,
+        # which CPython 3.11 does not do safely in parallel ("AST constructor
+        # recursion depth mismatch", a runtime error of the fuzzer itself).
         "--workers",
-        "2",
+        "1",
         "--no-color",
         "--max-time",
         MAX_SECONDS,
