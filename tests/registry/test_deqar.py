@@ -101,16 +101,44 @@ def test_web_api_agency_and_institution_records_map_to_registry_bodies() -> None
     }
     institution = deqar.institution_from_deqar(
         {
-            "deqar_id": "DEQARINST0100",
-            "names": [{"name_official": "Uppsala universitet"}],
-            "countries": [{"country_iso": "se"}],
-            "qf_ehea_levels": [{"code": 1}, 2],
+            "id": 100,
+            "names": [{"name_official": "Uppsala universitet", "name_valid_to": None}],
+            "countries": [{"country": {"iso_3166_alpha2": "se"}, "city": "Uppsala"}],
+            "qf_ehea_levels": [{"qf_ehea_level": "second cycle"}, {"qf_ehea_level": "first cycle"}],
             "identifiers": [{"resource": "SCHAC", "identifier": "uu.se"}],
         }
     )
-    assert institution["country"] == "SE"
+    assert institution["deqar_id"] == "DEQARINST0100"
+    assert (institution["country"], institution["city"]) == ("SE", "Uppsala")
     assert institution["qf_ehea_levels"] == [1, 2]
     assert institution["identifiers"][0]["identifier"] == "uu.se"
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ("not an object", "object"),
+        ({"names": [{"name_official": "X"}], "countries": []}, "countries"),
+        ({"names": "X", "countries": []}, "names"),
+        (
+            {"names": [{"name_official": "X"}], "country": "SE", "qf_ehea_levels": ["fifth"]},
+            "level",
+        ),
+        (
+            {
+                "names": [{"name_official": "X"}],
+                "country": "SE",
+                "identifiers": [
+                    {"resource": "R", "identifier": "1", "identifier_valid_from": "soon"}
+                ],
+            },
+            "identifier_valid_from",
+        ),
+    ],
+)
+def test_an_unmappable_institution_record_says_why(record: object, reason: str) -> None:
+    with pytest.raises(deqar.RecordError, match=reason):
+        deqar.institution_from_deqar(record)
 
 
 def test_records_read_a_list_or_a_page_of_results(tmp_path: Path) -> None:
