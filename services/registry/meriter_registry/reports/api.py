@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -98,11 +98,14 @@ async def search_reports(
     status: Annotated[str | None, Query(max_length=100)] = None,
     decision: Annotated[str | None, Query(max_length=100)] = None,
     valid_on: Date | None = None,
+    local_identifier: Annotated[str | None, Query(max_length=255)] = None,
+    include_withdrawn: bool = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
-    """DEQAR's report filters over current versions; ``format=csv`` exports the page."""
+    """DEQAR's report filters over current versions (withdrawn ones too with
+    ``include_withdrawn=true``); ``format=csv`` exports the page."""
     async with pool.acquire() as conn:
         reports, next_cursor = await service.search_reports(
             conn,
@@ -115,6 +118,8 @@ async def search_reports(
             valid_on=valid_on,
             cursor=cursor,
             limit=limit,
+            local_identifier=local_identifier,
+            include_withdrawn=include_withdrawn,
         )
     rows = [r.model_dump(mode="json") for r in reports]
     if format == "csv":
@@ -246,13 +251,34 @@ async def lift_flag(
 @submission_router.delete(
     "/delete/report/{report_id}",
     response_model=ReportOut,
-    responses=problems(404, 409),
+    responses=problems(404, 409, 422),
     openapi_extra=requires("agency"),
 )
 async def withdraw_report(
-    report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
+    report_id: Annotated[str, Path(max_length=255)],
+    pool: PoolDep,
+    agency: AgencyDep,
+    now: NowDep,
+    withdrawn_on: Annotated[
+        Date | None,
+        Query(description="the first day the report no longer counts for (default: today)"),
+    ] = None,
+    agency_key: Annotated[
+        str | None,
+        Query(
+            alias="agency",
+            max_length=200,
+            description="the admin naming a report by local identifier: whose",
+        ),
+    ] = None,
 ) -> ReportOut:
-    """Withdraw a report (its agency or the admin): it stops counting from now; 409 if
-    it is withdrawn already."""
+    """Withdraw a report (its agency or the admin), named by the registry's id,
+    DEQAR's report id or the agency's local identifier. It no longer counts for
+    dates from ``withdrawn_on`` on (default today) and still counts before; the
+    withdrawal is recorded now, so answers as of earlier instants are unchanged.
+    409 if it is withdrawn already, or if a local identifier names several
+    agencies' reports (give ``agency``)."""
     async with pool.acquire() as conn:
-        return await service.withdraw_report(conn, report_id, agency, now)
+        return await service.withdraw_report(
+            conn, report_id, agency, now, withdrawn_on=withdrawn_on, agency=agency_key
+        )

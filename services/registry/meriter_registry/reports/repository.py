@@ -1,12 +1,15 @@
 """Every SQL statement about reports (tables ``reports``, ``report_versions``,
 ``report_institutions``, ``report_flags``) and the qa-status question.
 
-The temporal model (see migration 0002): a report's facts are never updated
-in place. A resubmission closes the current version (``superseded_at``) and
-adds the next; a withdrawal closes the current version without a successor.
-"As of T" reads the versions with ``recorded_at <= T < superseded_at``.
-Rows that describe a report version carry the version's columns plus
-``local_identifier``, ``withdrawn_at`` and ``institution_ids`` (sorted).
+The temporal model (see migrations 0002 and 0009): a report's facts are never
+updated in place. A resubmission closes the current version
+(``superseded_at``) and adds the next; a withdrawal marks the current version,
+once, with ``withdrawn_at`` (the instant it was recorded) and ``withdrawn_on``
+(the day it takes effect). "As of T" reads the versions with
+``recorded_at <= T < superseded_at``, and knows a withdrawal when
+``withdrawn_at <= T``. ``superseded_at IS NULL`` is the current version,
+withdrawn or not. Rows that describe a report version carry the version's
+columns plus ``local_identifier`` and ``institution_ids`` (sorted).
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ async def supersede_current(conn: Connection, report_id: str, now: datetime) -> 
 async def set_current_version(conn: Connection, report_id: str, version: int) -> None:
     """Point the report at ``version``; a resubmission after withdrawal reinstates it."""
     await conn.execute(
-        "UPDATE reports SET current_version = $2, withdrawn_at = NULL WHERE id = $1",
+        "UPDATE reports SET current_version = $2, withdrawn_at = NULL, withdrawn_on = NULL "
+        "WHERE id = $1",
         report_id,
         version,
     )
@@ -123,25 +127,45 @@ async def insert_version(
     )
 
 
-async def withdraw(conn: Connection, report_id: str, now: datetime) -> dict[str, Any] | None:
-    """Withdraw at ``now``; the version it closes, as a report version row, or None."""
+async def find_ids(conn: Connection, key: str, agency_id: str | None) -> list[str]:
+    """The reports ``key`` names: the registry's id, else DEQAR's report id, else a
+    local identifier (of ``agency_id``'s reports when given)."""
+    rows = await conn.fetch(
+        "SELECT id FROM reports WHERE id = $1 "
+        "UNION SELECT id FROM reports WHERE deqar_report_id = $1 "
+        "UNION SELECT id FROM reports WHERE local_identifier = $1 "
+        "  AND ($2::text IS NULL OR agency_id = $2) "
+        "  AND NOT EXISTS (SELECT 1 FROM reports WHERE id = $1 OR deqar_report_id = $1)",
+        key,
+        agency_id,
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def withdraw(
+    conn: Connection, report_id: str, now: datetime, withdrawn_on: date
+) -> dict[str, Any] | None:
+    """Withdraw at ``now`` with effect on ``withdrawn_on``: the version it marks, as a
+    report version row, or None."""
     report = await conn.fetchrow(
-        "UPDATE reports SET withdrawn_at = $2 WHERE id = $1 "
-        "RETURNING local_identifier, withdrawn_at",
+        "UPDATE reports SET withdrawn_at = $2, withdrawn_on = $3 WHERE id = $1 "
+        "RETURNING local_identifier",
         report_id,
         now,
+        withdrawn_on,
     )
-    closed = await conn.fetchrow(
-        "UPDATE report_versions v SET superseded_at = $2 "
-        "WHERE report_id = $1 AND superseded_at IS NULL RETURNING v.*, "
+    marked = await conn.fetchrow(
+        "UPDATE report_versions v SET withdrawn_at = $2, withdrawn_on = $3 "
+        "WHERE report_id = $1 AND superseded_at IS NULL AND withdrawn_at IS NULL RETURNING v.*, "
         "array(SELECT institution_id FROM report_institutions x "
         "WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids",
         report_id,
         now,
+        withdrawn_on,
     )
-    if report is None or closed is None:
+    if report is None or marked is None:
         return None
-    return {**dict(closed), **dict(report)}
+    return {**dict(marked), **dict(report)}
 
 
 # --- flags -----------------------------------------------------------------
@@ -195,7 +219,7 @@ WITH inst AS (
 SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
     SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
            v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
-           r.local_identifier, r.withdrawn_at,
+           v.withdrawn_at, v.withdrawn_on, r.local_identifier,
            array(SELECT institution_id FROM report_institutions x
                  WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
            (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
@@ -238,10 +262,16 @@ async def search(
     valid_on: date | None,
     cursor: str | None,
     limit: int,
+    local_identifier: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[Row]:
-    """Versions in force (not superseded, not withdrawn) by DEQAR's filters, paged by id."""
+    """Current versions (withdrawn ones too with ``include_withdrawn``) by DEQAR's
+    filters, paged by id."""
     where = Where("v.superseded_at IS NULL")
+    if not include_withdrawn:
+        where.add("v.withdrawn_at IS NULL")
     where.add_if(agency_id, "v.agency_id = {}")
+    where.add_if(local_identifier, "r.local_identifier = {}")
     where.add_if(
         institution_id,
         "EXISTS (SELECT 1 FROM report_institutions x WHERE x.report_id = v.report_id "
@@ -259,7 +289,7 @@ async def search(
     where.add_if(valid_on, "v.valid_from <= {0} AND v.valid_until >= {0}")
     where.after("v.report_id", cursor)
     sql, args = where.select(
-        "SELECT v.*, r.local_identifier, r.withdrawn_at, array(SELECT institution_id FROM "
+        "SELECT v.*, r.local_identifier, array(SELECT institution_id FROM "
         "report_institutions x WHERE x.report_id = v.report_id AND x.version = v.version "
         "ORDER BY 1) AS institution_ids FROM report_versions v JOIN reports r "
         "ON r.id = v.report_id",

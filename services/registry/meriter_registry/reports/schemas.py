@@ -173,6 +173,9 @@ class ReportOut(BaseModel):
     institution_ids: list[str]
     recorded_at: datetime
     withdrawn_at: datetime | None = None
+    withdrawn_on: date | None = Field(
+        default=None, description="withdrawn: the first day it no longer counts for"
+    )
 
 
 class ReportPage(BaseModel):

@@ -16,6 +16,9 @@ Invariants:
   records the next version — or nothing at all (no version, no event) when
   the content and institutions are what is in force already, so a re-run
   import changes nothing. Resubmitting a withdrawn report reinstates it.
+* A withdrawal (:func:`withdraw_report`) has the instant it is recorded and
+  the day it takes effect: the report stops counting for dates from that day
+  on, and answers as of an earlier instant are unchanged.
 * Report history is append-only (see the migration): the rule in
   :mod:`meriter_shared.qa` is evaluated on the versions visible ``as_of``
   the question, with the agency's EQAR registrations as recorded then and
@@ -86,6 +89,7 @@ def _state(out: ReportOut) -> ReportState:
         institution_ids=out.institution_ids,
         recorded_at=out.recorded_at,
         withdrawn_at=out.withdrawn_at,
+        withdrawn_on=out.withdrawn_on,
     )
 
 
@@ -116,6 +120,7 @@ def _report_out(row: Any) -> ReportOut:
         institution_ids=list(row["institution_ids"]),
         recorded_at=row["recorded_at"],
         withdrawn_at=row["withdrawn_at"],
+        withdrawn_on=row["withdrawn_on"],
     )
 
 
@@ -337,22 +342,53 @@ async def submit_csv(
 
 
 async def withdraw_report(
-    conn: Connection, report_id: str, principal: Principal, now: datetime
+    conn: Connection,
+    key: str,
+    principal: Principal,
+    now: datetime,
+    withdrawn_on: date | None = None,
+    agency: str | None = None,
 ) -> ReportOut:
-    """Withdraw a report (its agency or the admin): it stops counting from ``now``."""
+    """Withdraw a report (its agency or the admin), as DEQAR's delete does: named by
+    the registry's id, DEQAR's report id or the agency's local identifier (an
+    agency's own; the admin may name the agency with ``agency``). It no longer
+    counts for dates from ``withdrawn_on`` (default: the day of ``now``) on,
+    and still counts for the days before; the withdrawal is recorded at
+    ``now``, so answers as of an earlier instant are unchanged."""
+    day = withdrawn_on or now.date()
     async with conn.transaction():
+        report_id = await _report_named(conn, key, principal, agency)
         row = await repository.lock(conn, report_id)
         if row is None:
-            raise NotFound(f"no report {report_id}")
+            raise NotFound(f"no report {key}")
         authorize(principal, Role.AGENCY, tenant_id=row["agency_id"])
         if row["withdrawn_at"] is not None:
             raise Conflict("the report is already withdrawn")
-        closed = await repository.withdraw(conn, report_id, now)
-        if closed is None:  # a report always has a version in force until withdrawn
-            raise NotFound(f"no report {report_id}")
-        out = _report_out(closed)
+        marked = await repository.withdraw(conn, report_id, now, day)
+        if marked is None:  # a report always has a current version
+            raise NotFound(f"no report {key}")
+        out = _report_out(marked)
         await emit(conn, REPORT_WITHDRAWN, report_id, _state(out))
     return out
+
+
+async def _report_named(
+    conn: Connection, key: str, principal: Principal, agency: str | None
+) -> str:
+    """The one report ``key`` names for this principal, or 404 / 409 (ambiguous)."""
+    agency_id = principal.tenant_id if principal.role == Role.AGENCY else None
+    if agency is not None:
+        agency_id = await agencies.find_agency(conn, agency)
+        if agency_id is None:
+            raise NotFound(f"no agency {agency}")
+    found = await repository.find_ids(conn, key, agency_id)
+    if not found:
+        raise NotFound(f"no report {key}")
+    if len(found) > 1:
+        raise Conflict(
+            f"{len(found)} agencies have a report with local identifier {key}; name the agency"
+        )
+    return found[0]
 
 
 # --- flags -----------------------------------------------------------------
@@ -424,7 +460,8 @@ async def qa_status(conn: Connection, key: str, on: date, as_of: datetime) -> Qa
             valid_from=r["valid_from"],
             valid_to=r["valid_to"],
             recorded_at=r["recorded_at"],
-            withdrawn_at=r["superseded_at"],
+            withdrawn_at=r["withdrawn_at"],
+            withdrawn_on=r["withdrawn_on"],
             high_flags=tuple(zip(r["flags_raised"], r["flags_lifted"], strict=True)),
         )
         for r in rows
@@ -453,8 +490,11 @@ async def search_reports(
     valid_on: date | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    local_identifier: str | None = None,
+    include_withdrawn: bool = False,
 ) -> tuple[list[ReportOut], str | None]:
-    """Current (not withdrawn) report versions by DEQAR's report filters, paged by id.
+    """Current report versions by DEQAR's report filters, paged by id; withdrawn
+    ones only with ``include_withdrawn`` (they stay findable).
 
     An unknown agency matches no report; an unknown institution is a 404."""
     agency_id = await agencies.find_agency(conn, agency) if agency is not None else None
@@ -476,6 +516,8 @@ async def search_reports(
         valid_on=valid_on,
         cursor=cursor,
         limit=limit,
+        local_identifier=local_identifier,
+        include_withdrawn=include_withdrawn,
     )
     reports = [_report_out(r) for r in rows]
     return reports, next_cursor(reports, limit, lambda r: r.id)
