@@ -61,6 +61,43 @@ async def test_a_byte_order_mark_is_dropped_however_the_body_is_cut() -> None:
         assert b"".join([c async for c in deqar.without_bom(chunks(*parts))]) == b"agency\n"
 
 
+def test_activity_names_carry_their_type() -> None:
+    assert deqar.activity_type("programme accreditation") is ActivityType.PROGRAMME
+    assert deqar.activity_type("joint programme evaluation") is ActivityType.JOINT_PROGRAMME
+    assert deqar.activity_type("institutional audit") is ActivityType.INSTITUTIONAL
+    assert deqar.activity_type("8") is None
+
+
+def test_csv_names_of_a_deqar_template_map_to_the_json_shape() -> None:
+    mapped = deqar.submission_aliases(
+        {
+            "agency": 33,
+            "report_links": ["https://a.example/1", "https://a.example/2"],
+            "link_display_name": ["record", "decision"],
+            "institutions": [
+                {"identifier": ["HCERES21"], "resource": ["DE-HRK"], "name_official": "X"}
+            ],
+        }
+    )
+    assert mapped == {
+        "agency": "33",
+        "report_links": [
+            {"link": "https://a.example/1", "link_display_name": "record"},
+            {"link": "https://a.example/2", "link_display_name": "decision"},
+        ],
+        "institutions": [{"identifier": "HCERES21", "resource": "DE-HRK"}],
+    }
+    programme = deqar.programme_aliases(
+        {"name_primary": "P", "name_alternative": ["Q"], "country": ["BE"], "identifier": ["61"]}
+    )
+    assert programme == {
+        "name_primary": "P",
+        "alternative_names": [{"name_alternative": "Q"}],
+        "countries": ["BE"],
+        "identifiers": [{"identifier": "61"}],
+    }
+
+
 def test_submission_aliases_take_deqar_ids_and_activity_names() -> None:
     mapped = deqar.submission_aliases(
         {
@@ -76,7 +113,6 @@ def test_submission_aliases_take_deqar_ids_and_activity_names() -> None:
         "activity": "programme accreditation",
         "status": Status.OBLIGATORY,
         "decision": Decision.NEGATIVE,
-        "activity_type": ActivityType.PROGRAMME,
         "date_format": "%d.%m.%Y",
     }
 

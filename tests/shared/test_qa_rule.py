@@ -151,9 +151,10 @@ def test_deqar_status_and_decision_ids_and_activity_names_are_understood() -> No
             "institutions": [{"deqar_id": "DEQARINST0001"}],
         }
     )
-    assert (sub.agency, sub.activity_type.value, sub.status, sub.decision) == (
+    # The activity's type is the agency's list's to say (or its name's): see the service.
+    assert (sub.agency, sub.activity, sub.status, sub.decision) == (
         "33",
-        "joint programme",
+        "joint programme accreditation",
         Status.OBLIGATORY,
         Decision.NOT_APPLICABLE,
     )

@@ -226,10 +226,11 @@ async def test_csv_submission_records_each_row(registry: Registry) -> None:
     csv_text = (
         "agency,local_identifier,activity,status,decision_id,valid_from,date_format,"
         "institution[1].deqar_id,institution[2].deqar_id,file[1].original_location,"
-        "file[1].report_language[1]\n"
+        "file[1].report_language[1],programme[1].name_primary\n"
         "AAA,c1,institutional audit,part of obligatory EQA system,1,15.1.2020,%-d.%-m.%Y,"
-        "DEQARINST0001,DEQARINST0002,https://a.example/r.pdf,sv\n"
-        "AAA,c2,programme accreditation,voluntary,2,2020-01-01,%Y-%m-%d,DEQARINST0002,,,\n"
+        "DEQARINST0001,DEQARINST0002,https://a.example/r.pdf,sv,\n"
+        "AAA,c2,programme accreditation,voluntary,2,2020-01-01,%Y-%m-%d,DEQARINST0002,,,,"
+        "Data science\n"
     )
     r = await registry.http.post(
         "/submissionapi/v2/submit/csv",

@@ -94,6 +94,13 @@ async def resolve(conn: Connection, key: str) -> str | None:
     return found
 
 
+async def acronyms(conn: Connection, agency_ids: list[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT id, acronym FROM agencies WHERE id = ANY($1::text[])", agency_ids
+    )
+    return {r["id"]: r["acronym"] for r in rows}
+
+
 async def list_all(conn: Connection) -> list[dict[str, Any]]:
     """Every agency with its registrations (a JSON list), by acronym."""
     rows = await conn.fetch(

@@ -88,5 +88,10 @@ async def activity_type(
     return await repository.find_activity(conn, agency_id, key, local)
 
 
+async def acronyms(conn: Connection, agency_ids: list[str]) -> dict[str, str]:
+    """id → acronym of each agency found."""
+    return await repository.acronyms(conn, agency_ids)
+
+
 async def list_agencies(conn: Connection) -> list[AgencyListed]:
     return [AgencyListed.model_validate(r) for r in await repository.list_all(conn)]

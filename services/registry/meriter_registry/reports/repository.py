@@ -37,6 +37,26 @@ async def lock_by_local_identifier(
     )
 
 
+async def find_by_report_id(conn: Connection, key: str) -> Row | None:
+    """``id, agency_id, local_identifier`` of the report whose id or DEQAR report id is ``key``."""
+    return await conn.fetchrow(
+        "SELECT id, agency_id, local_identifier FROM reports WHERE id = $1 "
+        "UNION ALL SELECT id, agency_id, local_identifier FROM reports WHERE deqar_report_id = $1 "
+        "LIMIT 1",
+        key,
+    )
+
+
+async def set_deqar_report_id(conn: Connection, report_id: str, deqar_report_id: str) -> None:
+    """Record DEQAR's id of the report, unless it has one or another report holds it."""
+    await conn.execute(
+        "UPDATE reports SET deqar_report_id = $2 WHERE id = $1 AND deqar_report_id IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM reports WHERE deqar_report_id = $2)",
+        report_id,
+        deqar_report_id,
+    )
+
+
 async def lock(conn: Connection, report_id: str) -> Row | None:
     """``agency_id, current_version, withdrawn_at`` of the report, locked for the change."""
     return await conn.fetchrow(
