@@ -303,3 +303,56 @@ async def test_bootstrap_admin_writes_credentials_once(fresh_db: str, tmp_path: 
     assert await bootstrap_admin(settings, out) is False
     assert json.loads(out.read_text()) == first
     assert out.stat().st_mode & 0o077 == 0
+
+
+async def test_a_history_import_answers_past_dates_from_deqars_own_dates(
+    registry: Registry,
+) -> None:
+    """Reports migrated from DEQAR keep their validity and withdrawal dates: what was
+    true on a past date needs no as_of instant from the minutes of the import."""
+    transport = httpx.ASGITransport(app=registry.app)
+    reports = [
+        report("UKA", "uka-old", "DEQARINST0100", valid_from="2012-03-01", valid_to="2018-02-28"),
+        {
+            **report("12", "uka-gone", "DEQARINST0100", valid_to="2026-12-31"),
+            "report_id": "4711",
+            "withdrawn_on": "2022-06-01",
+        },
+    ]
+
+    async def once() -> tuple[dict[str, int], list[dict[str, object]]]:
+        return await run_import(
+            "http://registry",
+            registry.admin,
+            AGENCIES,
+            INSTITUTIONS[:1],
+            reports,
+            progress=False,
+            transport=transport,
+        )
+
+    counts, rejected = await once()
+    assert rejected == []
+    assert (counts["report_created"], counts["report_withdrawn"]) == (2, 1)
+    url = "/v1/institutions/DEQARINST0100/qa-status"
+    answers = {
+        on: (await registry.http.get(url, params={"on": on})).json()["quality_assured"]
+        for on in ("2011-12-31", "2015-06-01", "2019-01-01", "2022-05-31", "2022-06-01")
+    }
+    assert answers == {
+        "2011-12-31": False,  # before UKA's first report
+        "2015-06-01": True,  # the old report, long expired now
+        "2019-01-01": False,  # between the two reports
+        "2022-05-31": True,  # the withdrawn report, the day before its withdrawal
+        "2022-06-01": False,
+    }
+    again, rejected = await once()
+    assert rejected == []
+    assert again == {
+        "agency_existing": 2,
+        "institution_existing": 1,
+        "report_updated": 1,
+        "report_existing": 1,
+    }
+    async with registry.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM report_versions") == 2

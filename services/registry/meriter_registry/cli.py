@@ -11,7 +11,11 @@ institutions are read exactly as DEQAR's web API v2 returns them (a list,
 or a page with ``results``; the mapping is :mod:`meriter_registry.deqar`),
 reports as Submission API objects. It is idempotent: records that exist
 already (409) are counted as such, and a report whose content is unchanged
-records no new version. Every rejected record — one the mapping cannot read
+records no new version. A report object may carry ``withdrawn_on`` (a
+history import from DEQAR): it is submitted, then withdrawn with that date,
+and a re-run finds it withdrawn on that day already and changes nothing; what
+was true on a past date is then answered from the reports' own validity and
+withdrawal dates. Every rejected record — one the mapping cannot read
 (with the reason) or one the registry refuses (with its problem details) —
 is written to the rejection report with its position, and the rest still
 load: no record stops the import half-way.
@@ -301,7 +305,11 @@ def add_commands(sub: Any) -> None:
     imp.add_argument("--credentials", default=".meriter/admin-client.json")
     imp.add_argument("--agencies", help="DEQAR web API v2 agencies JSON")
     imp.add_argument("--institutions", help="DEQAR web API v2 institutions JSON")
-    imp.add_argument("--reports", help="Submission API v2 report objects JSON")
+    imp.add_argument(
+        "--reports",
+        help="Submission API v2 report objects JSON; a history import may add withdrawn_on "
+        "(YYYY-MM-DD) to a report DEQAR shows withdrawn",
+    )
     imp.add_argument("--rejections", default="registry-import-rejections.json")
     imp.add_argument("--concurrency", type=int, default=8)
     imp.set_defaults(func=_import_cmd)
