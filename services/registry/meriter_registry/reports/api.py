@@ -22,6 +22,7 @@ from meriter_registry.deps import (
     NowDep,
     PoolDep,
     QaCacheDep,
+    QaIndexDep,
     StateDep,
 )
 from meriter_registry.errors import RequestTimeout
@@ -60,6 +61,7 @@ async def qa_status(
     institution_id: str,
     pool: PoolDep,
     cache: QaCacheDep,
+    index: QaIndexDep,
     now: NowDep,
     on: Date | None = None,
     as_of: Annotated[
@@ -72,8 +74,13 @@ async def qa_status(
     # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
     when = as_of or now
     generation = cache.generation
-    async with pool.acquire() as conn:
-        answer = await service.qa_status(conn, institution_id, day, when)
+    # About any date as known now: the in-memory index (qa_index.py), when ready.
+    found = index.answer(institution_id, day, now) if as_of is None else None
+    if found is not None:
+        answer = found
+    else:
+        async with pool.acquire() as conn:
+            answer = await service.qa_status(conn, institution_id, day, when)
     if as_of is None:
         cache.put(institution_id, day, generation, answer, today=now.date())
     # The hot path: the model is already valid, so skip FastAPI's second validation.

@@ -241,7 +241,8 @@ SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
            v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
            v.withdrawn_at, v.withdrawn_on, r.local_identifier,
            array(SELECT institution_id FROM report_institutions x
-                 WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
+                 WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1)
+               AS institution_ids,
            (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
              WHERE av.agency_id = v.agency_id AND av.recorded_at <= $2
              ORDER BY av.recorded_at DESC LIMIT 1) AS registrations,
@@ -265,6 +266,33 @@ async def qa_rows(conn: Connection, key: str, as_of: datetime, on: date) -> list
     """No rows: no such institution. Otherwise one row per report version in the window
     (or one with ``report_id`` NULL), with ``registrations`` and high-flag intervals."""
     return await conn.fetch(_QA_SQL, key, as_of, on)
+
+
+async def index_rows(conn: Connection) -> tuple[list[Row], list[Row], list[Row], list[Row]]:
+    """Everything qa-status needs as of now, read in one snapshot (see qa_index.py):
+    every current version (with ``local_identifier`` and sorted ``institution_ids``),
+    the high flags, each agency's latest recorded ``registrations``, and each
+    institution's ``id, deqar_id``."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        versions = await conn.fetch(
+            "SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, "
+            "v.decision, v.valid_from, v.valid_to, v.valid_until, v.recorded_at, "
+            "v.withdrawn_at, v.withdrawn_on, r.local_identifier, "
+            "array(SELECT institution_id FROM report_institutions x WHERE x.report_id = "
+            "v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids "
+            "FROM report_versions v JOIN reports r ON r.id = v.report_id "
+            "WHERE v.superseded_at IS NULL"
+        )
+        flags = await conn.fetch(
+            "SELECT report_id, raised_at, lifted_at FROM report_flags "
+            "WHERE level = 'high' ORDER BY id"
+        )
+        agencies = await conn.fetch(
+            "SELECT DISTINCT ON (agency_id) agency_id, body -> 'eqar_registrations' "
+            "AS registrations FROM agency_versions ORDER BY agency_id, recorded_at DESC"
+        )
+        institutions = await conn.fetch("SELECT id, deqar_id FROM institutions")
+    return versions, flags, agencies, institutions
 
 
 # --- search ------------------------------------------------------------------
