@@ -60,7 +60,14 @@ async def test_the_index_answers_as_the_database_does_for_every_date(registry: R
                 found = index.answer(key, day, now)
                 assert found is not None
                 assert found.model_dump() == expected.model_dump(), (key, day)
+                # The hot path's bytes are the route's serialization, byte for byte.
+                assert index.answer_json(key, day, now) == found.model_dump_json().encode()
     assert index.answer("DEQARINST9999", days[0], now) is None  # the database says 404
+    # Over HTTP, a past date is answered from the index, as the database would.
+    served = await registry.http.get(f"/v1/institutions/{deqar_ids[0]}/qa-status?on=2023-06-01")
+    async with registry.pool.acquire() as conn:
+        expected = await service.qa_status(conn, deqar_ids[0], date(2023, 6, 1), now)
+    assert {**served.json(), "as_of": None} == {**expected.model_dump(mode="json"), "as_of": None}
     r = await registry.http.get("/v1/institutions/DEQARINST9999/qa-status?on=2020-01-01")
     assert r.status_code == 404
 

@@ -228,6 +228,8 @@ class ForgetOnWrites:
 class QaIndexLike(Protocol):
     def answer(self, key: str, on: date, now: datetime) -> QaStatus | None: ...
 
+    def answer_json(self, key: str, on: date, now: datetime) -> bytes | None: ...
+
 
 class _QaStatusRoute:
     """Stands in for the route in the request scope, so metrics label the hit like a miss."""
@@ -292,10 +294,13 @@ class ServeCachedQaStatus:
         else:
             return None
         found = self.cache.get(key, day, now)
-        if found is None and self.index is not None:
-            answer = self.index.answer(key, day, now)
-            if answer is not None:
-                generation = self.cache.generation
-                self.cache.put(key, day, generation, answer, today=now.date())
-                return answer.model_dump_json().encode()
-        return found
+        if found is not None or self.index is None:
+            return found
+        if abs(day - now.date()) > self.cache.window:
+            return self.index.answer_json(key, day, now)  # about another day: not kept
+        generation = self.cache.generation
+        answer = self.index.answer(key, day, now)
+        if answer is None:
+            return None
+        self.cache.put(key, day, generation, answer, today=now.date())
+        return answer.model_dump_json().encode()

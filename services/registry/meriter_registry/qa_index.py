@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import sys
 import time
@@ -37,11 +38,20 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from pydantic import TypeAdapter
+
 from meriter_registry.qa_cache import QaStatusCache
 from meriter_registry.reports import repository
 from meriter_registry.reports.schemas import QaStatus, ReportOut
 from meriter_shared.db.types import Pool
-from meriter_shared.qa import Decision, Registration, ReportFacts, Status, quality_assured
+from meriter_shared.qa import (
+    Decision,
+    Registration,
+    ReportFacts,
+    Status,
+    Verdict,
+    quality_assured,
+)
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +93,16 @@ class _Snapshot:
     reports: dict[str, tuple[_Entry, ...]]  # platform id -> its reports
     registrations: dict[str, tuple[Registration, ...]]
     size: int
+    # report id -> its ReportOut as JSON, made when first shown (the hot path's
+    # answers are joined from these, not serialized anew).
+    shown: dict[str, bytes]
+
+
+_INSTANT = TypeAdapter(datetime)
+
+
+def _text(value: str) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode()
 
 
 class QaIndex:
@@ -212,12 +232,12 @@ class QaIndex:
             reports={k: tuple(v) for k, v in by_institution.items()},
             registrations=registrations,
             size=len(rows),
+            shown={},
         )
 
-    def answer(self, key: str, on: date, now: datetime) -> QaStatus | None:
-        """The answer about institution ``key`` (platform or DEQAR id) on ``on`` as of
-        ``now``; None when the index cannot say (not ready, or no such institution:
-        the database path answers, with its 404)."""
+    def _verdict(
+        self, key: str, on: date, now: datetime
+    ) -> tuple[_Snapshot, str, Verdict, dict[str, _Entry]] | None:
         snapshot = self._snapshot
         if snapshot is None or not self.ready:
             return None
@@ -235,7 +255,16 @@ class QaIndex:
             on,
             now,
         )
-        by_id = {e.facts.report_id: e for e in entries}
+        return snapshot, institution_id, verdict, {e.facts.report_id: e for e in entries}
+
+    def answer(self, key: str, on: date, now: datetime) -> QaStatus | None:
+        """The answer about institution ``key`` (platform or DEQAR id) on ``on`` as of
+        ``now``; None when the index cannot say (not ready, or no such institution:
+        the database path answers, with its 404)."""
+        found = self._verdict(key, on, now)
+        if found is None:
+            return None
+        _, institution_id, verdict, by_id = found
         return QaStatus(
             institution_id=institution_id,
             on=on,
@@ -243,6 +272,40 @@ class QaIndex:
             quality_assured=verdict.quality_assured,
             reports=[by_id[f.report_id].out() for f in verdict.justifying],
             not_counted=verdict.rejected,
+        )
+
+    def answer_json(self, key: str, on: date, now: datetime) -> bytes | None:
+        """:meth:`answer` as the route would serialize it, byte for byte, joined from
+        each report's JSON made once (the hot path)."""
+        found = self._verdict(key, on, now)
+        if found is None:
+            return None
+        snapshot, institution_id, verdict, by_id = found
+        shown = []
+        for f in verdict.justifying:
+            raw = snapshot.shown.get(f.report_id)
+            if raw is None:
+                raw = snapshot.shown[f.report_id] = (
+                    by_id[f.report_id].out().model_dump_json().encode()
+                )
+            shown.append(raw)
+        not_counted = b",".join(_text(k) + b":" + _text(v) for k, v in verdict.rejected.items())
+        return b"".join(
+            (
+                b'{"institution_id":',
+                _text(institution_id),
+                b',"on":"',
+                on.isoformat().encode(),
+                b'","as_of":',
+                _INSTANT.dump_json(now),
+                b',"quality_assured":',
+                b"true" if verdict.quality_assured else b"false",
+                b',"reports":[',
+                b",".join(shown),
+                b'],"not_counted":{',
+                not_counted,
+                b"}}",
+            )
         )
 
     def stats(self) -> dict[str, Any]:
