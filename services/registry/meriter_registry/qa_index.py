@@ -18,8 +18,9 @@ rebuild is installed only if no change was announced while it ran (the
 generation did not move), so it never holds an answer older than the last
 announced change; while it is dropped, being rebuilt, or the listening
 connection is lost (the cache is then inactive), lookups go to the database.
-Bursts of changes (an import) are coalesced: rebuilds back off while the
-generation keeps moving. Questions ``as_of`` another instant always go to
+Bursts of changes (an import) are coalesced: a rebuild waits for a pause in
+the changes, and rebuilds are spaced so that they take at most about a fifth
+of a core however often the register changes. Questions ``as_of`` another instant always go to
 the database.
 
 Memory: a few hundred bytes per report version (tens of thousands of
@@ -54,6 +55,10 @@ from meriter_shared.qa import (
 )
 
 log = logging.getLogger(__name__)
+# A rebuild starts once no change has been announced for QUIET_S, and at least
+# SPACING times the last build's duration after the last build ended.
+QUIET_S = 0.1
+SPACING = 4.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,8 @@ class QaIndex:
         self._stopping = False
         self.builds = 0
         self.last_build_s = 0.0
+        self._changed_at = 0.0
+        self._next_build_at = 0.0
 
     @property
     def ready(self) -> bool:
@@ -147,6 +154,7 @@ class QaIndex:
         """A change was committed (or the listener restarted): drop, rebuild soon."""
         self.generation += 1
         self._snapshot = None
+        self._changed_at = time.monotonic()
         if self._stopping or self._pool is None:
             return
         if self._task is None or self._task.done():
@@ -160,25 +168,32 @@ class QaIndex:
         return self.ready
 
     async def _rebuild(self) -> None:
-        delay = 0.02
+        """Rebuild once changes pause for ``QUIET_S``; and never spend more than about
+        1 / ``SPACING`` of a core on rebuilding (a build of 50,000 reports takes
+        a second or two), however often the register changes."""
         while not self._stopping:
-            await asyncio.sleep(delay)  # coalesce a burst of changes
+            wait = max(QUIET_S - (time.monotonic() - self._changed_at), 0.0)
+            wait = max(wait, self._next_build_at - time.monotonic())
+            if wait > 0:
+                await asyncio.sleep(wait)
+                continue
             generation = self.generation
+            started = time.monotonic()
             try:
-                started = time.perf_counter()
                 snapshot = await self._load()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("qa-status index not rebuilt; lookups use the database")
-                delay = min(delay * 2, 30.0)
+                self._next_build_at = time.monotonic() + 5.0
                 continue
+            took = time.monotonic() - started
+            self._next_build_at = time.monotonic() + SPACING * took
             if generation == self.generation:
                 self._snapshot = snapshot
                 self.builds += 1
-                self.last_build_s = time.perf_counter() - started
+                self.last_build_s = took
                 return
-            delay = min(delay * 2, 5.0)  # changes keep coming: rebuild less often
 
     async def _load(self) -> _Snapshot:
         assert self._pool is not None
