@@ -249,3 +249,37 @@ async def test_a_report_only_on_other_providers_must_be_voluntary(registry: Regi
     assert [e["field"] for e in r.json()["errors"]] == ["status"]
     voluntary = await registry.http.post(SUBMIT, json={**body, "status": 2}, headers=headers)
     assert voluntary.status_code == 200, voluntary.text
+
+
+async def test_deqar_v2_tooling_calls_work_unchanged(registry: Registry) -> None:
+    """PUT updates (and refuses a report that does not exist), check/local-identifier
+    answers in DEQAR's shape, and delete takes DEQAR's URL with its trailing slash."""
+    uka, _ = await agencies(registry)
+    await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("agency", uka)
+    missing = await registry.http.put(SUBMIT, json=full_report(), headers=headers)
+    assert missing.status_code == 422, missing.text
+    assert [e["field"] for e in missing.json()["errors"]] == ["report_id"]
+    created = await registry.http.post(SUBMIT, json=full_report(), headers=headers)
+    assert created.status_code == 200, created.text
+    updated = await registry.http.put(
+        SUBMIT, json=full_report(decision="positive"), headers=headers
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["version"] == 2
+    check = await registry.http.get(
+        "/submissionapi/v2/check/local-identifier",
+        params={"agency": "12", "local_identifier": "UKA-2021-17"},
+        headers=headers,
+    )
+    assert check.status_code == 200, check.text
+    assert (check.json()["decision"], check.json()["report_id"]) == ("positive", "000786")
+    assert check.json()["institutions"][0]["deqar_id"] == "DEQARINST0001"
+    unknown = await registry.http.get(
+        "/submissionapi/v2/check/local-identifier",
+        params={"agency": "UKA", "local_identifier": "nope"},
+        headers=headers,
+    )
+    assert unknown.status_code == 404
+    gone = await registry.http.delete("/submissionapi/v2/delete/report/000786/", headers=headers)
+    assert gone.status_code == 200, gone.text

@@ -36,6 +36,7 @@ from meriter_registry.reports.schemas import (
     ReportPage,
     ReportSubmission,
     SubmissionResult,
+    SubmittedReport,
 )
 from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.errors import (
@@ -146,14 +147,55 @@ async def search_reports(
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> SubmissionResult:
-    """DEQAR Submission API v2, JSON: one report object."""
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequest("the body is not JSON") from exc
-    submission = _submission(body)
+    """DEQAR Submission API v2, JSON: one report object. A report the agency has
+    already (same local_identifier or report_id) is updated, so a re-run import
+    changes nothing (DEQAR v2 refuses that POST and wants a PUT)."""
+    submission = _submission(await _json(request))
     async with pool.acquire() as conn:
         return await service.submit_report(conn, submission, agency, now)
+
+
+@submission_router.put(
+    "/submit/report",
+    response_model=SubmissionResult,
+    responses=problems(400, 422),
+    openapi_extra=requires(
+        "agency", json_body(ReportSubmission, "One DEQAR Submission API v2 report object.")
+    ),
+)
+async def update_report(
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> SubmissionResult:
+    """DEQAR Submission API v2 update: the report named by report_id or
+    local_identifier must exist (422 naming the key otherwise)."""
+    submission = _submission(await _json(request))
+    async with pool.acquire() as conn:
+        return await service.submit_report(conn, submission, agency, now, update_only=True)
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError as exc:
+        raise BadRequest("the body is not JSON") from exc
+
+
+@submission_router.get(
+    "/check/local-identifier",
+    response_model=SubmittedReport,
+    responses=problems(404),
+    openapi_extra=requires("agency"),
+)
+async def check_local_identifier(
+    pool: PoolDep,
+    _agency: AgencyDep,
+    agency: Annotated[str, Query(max_length=200, description="acronym or DEQAR id")],
+    local_identifier: Annotated[str, Query(max_length=255)],
+) -> SubmittedReport:
+    """DEQAR v2's check: the agency's report with this local identifier, in
+    DEQAR's report shape; 404 if it has none."""
+    async with pool.acquire() as conn:
+        return await service.check_local_identifier(conn, agency, local_identifier)
 
 
 # A CSV submission streams: its body may be this large, and memory holds one
@@ -255,6 +297,13 @@ async def lift_flag(
         return await service.lift_flag(conn, report_id, flag_id, admin, now)
 
 
+@submission_router.delete(
+    "/delete/report/{report_id}/",
+    response_model=ReportOut,
+    responses=problems(404, 409, 422),
+    openapi_extra=requires("agency"),
+    include_in_schema=False,
+)
 @submission_router.delete(
     "/delete/report/{report_id}",
     response_model=ReportOut,

@@ -47,6 +47,22 @@ async def find_by_report_id(conn: Connection, key: str) -> Row | None:
     )
 
 
+async def current_by_local_identifier(
+    conn: Connection, agency_id: str, local_identifier: str
+) -> Row | None:
+    """The agency's report's current version: ``report_id, body, activity_type,
+    valid_from, valid_to, deqar_report_id, institution_ids`` (as submitted)."""
+    return await conn.fetchrow(
+        "SELECT v.report_id, v.body, v.activity_type, v.valid_from, v.valid_to, "
+        "r.deqar_report_id, array(SELECT institution_id FROM report_institutions x "
+        "WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids "
+        "FROM reports r JOIN report_versions v ON v.report_id = r.id "
+        "AND v.version = r.current_version WHERE r.agency_id = $1 AND r.local_identifier = $2",
+        agency_id,
+        local_identifier,
+    )
+
+
 async def set_deqar_report_id(conn: Connection, report_id: str, deqar_report_id: str) -> None:
     """Record DEQAR's id of the report, unless it has one or another report holds it."""
     await conn.execute(

@@ -352,10 +352,12 @@ async def submit_report(
     now: datetime,
     references: References | None = None,
     detailed: bool = True,
+    update_only: bool = False,
 ) -> SubmissionResult:
     """Record a DEQAR submission; the same (agency, local_identifier), or the report
     ``report_id`` names, updates it. ``detailed``: answer with DEQAR's
-    ``submitted_report`` too (a CSV row's answer leaves it out)."""
+    ``submitted_report`` too (a CSV row's answer leaves it out). ``update_only``
+    (DEQAR v2's PUT): the report must exist, else a 422 naming its key."""
     references = references or References(conn)
     resolved = await references.resolve(sub, principal)
     agency_id, institution_ids = resolved.agency_id, resolved.institution_ids
@@ -371,6 +373,13 @@ async def submit_report(
     body = sub.model_dump(mode="json")
     async with conn.transaction():
         row = await repository.lock_by_local_identifier(conn, agency_id, local_identifier)
+        if update_only and row is None:
+            key = "report_id" if sub.report_id else "local_identifier"
+            message = f"names no report of the agency; POST creates one ({key})"
+            raise ValidationProblem(
+                "no such report to update",
+                errors=[error_item(key, message=message, code="unknown_report")],
+            )
         unchanged = False
         if row is not None and row["withdrawn_at"] is None:
             current = await repository.content(conn, row["id"], row["current_version"])
@@ -491,6 +500,39 @@ async def _submitted(
             )
             for p in sub.programmes
         ],
+    )
+
+
+async def check_local_identifier(
+    conn: Connection, agency: str, local_identifier: str
+) -> SubmittedReport:
+    """DEQAR's ``check/local-identifier``: the agency's report with that local
+    identifier, in DEQAR's shape (withdrawn or not); 404 if there is none."""
+    agency_id = await agencies.find_agency(conn, agency)
+    found = (
+        await repository.current_by_local_identifier(conn, agency_id, local_identifier)
+        if agency_id is not None
+        else None
+    )
+    if agency_id is None or found is None:
+        raise NotFound(f"no report {local_identifier} of agency {agency}")
+    sub = ReportSubmission.model_validate(found["body"])
+    contributing = [
+        a for a in [await agencies.find_agency(conn, c) for c in sub.contributing_agencies] if a
+    ]
+    resolved = Resolved(agency_id, list(found["institution_ids"]), contributing)
+    resolved.deqar_report_id = found["deqar_report_id"]
+    briefs = await institutions.briefs(conn, resolved.institution_ids)
+    return await _submitted(
+        conn,
+        sub,
+        resolved,
+        found["report_id"],
+        local_identifier,
+        ActivityType(found["activity_type"]),
+        briefs,
+        found["valid_from"],
+        found["valid_to"],
     )
 
 
