@@ -4,14 +4,17 @@ Seeds 6,000 institutions, 20 agencies and 50,000 reports (each naming one or
 two institutions) with COPY, then:
 
 * ``qa_status_service_open_loop``: the same schedule straight into the domain
-  service (pool, SQL, rule), i.e. the registry's own cost without HTTP;
+  service (pool, SQL, rule), i.e. the database path's own cost without HTTP;
+* ``qa_status_index_open_loop``: the same schedule against the past-dates
+  index (qa_index.py) in process, without HTTP, and how long building it took;
 * ``qa_status_uvicorn_tcp_open_loop``: lookups issued on a fixed schedule at
   ``--rate`` per second for ``--seconds`` against ``meriter-registry serve`` in
   its own process(es) (1, then 2 uvicorn workers) over TCP from a bare HTTP
   client, latency measured from each request's scheduled start, so a stall
-  shows up as queueing, not hidden; first about random past days (the
-  database every time), then about today (the issuer's question, answered
-  from the per-process cache once asked);
+  shows up as queueing, not hidden; first about random past days (answered
+  from the in-memory index once it is built), then about today (the issuer's
+  question, answered from the per-process cache once asked); last, 1 worker
+  with the index turned off, past days only (the database every time);
 * ``qa_status_closed_loop``: as many lookups as 16 concurrent callers get
   through the app in process (ASGI, no TCP);
 * ``import``: DEQAR submission objects through ``POST /submissionapi/v2/submit/report``
@@ -164,6 +167,27 @@ async def service_open_loop(pool: Any, ids: list[str], rate: int, seconds: float
     return {"target_rate": rate, "achieved_rate": round(n / elapsed, 1), "n": n, **summary(lat)}
 
 
+async def index_open_loop(index: Any, ids: list[str], rate: int, seconds: float) -> Any:
+    """The same schedule against the past-dates index, in process, without HTTP."""
+    rnd = random.Random(3)
+    lat: list[float] = []
+    misses = 0
+    start = time.perf_counter()
+    n = int(rate * seconds)
+    for i in range(n):
+        at = start + i / rate
+        delay = at - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        day = date(2013, 1, 1) + timedelta(days=rnd.randrange(0, 4500))
+        answer = index.answer_json(rnd.choice(ids), day, datetime.now(UTC))  # what is sent
+        misses += answer is None
+        lat.append(time.perf_counter() - at)
+    elapsed = time.perf_counter() - start
+    return {"target_rate": rate, "achieved_rate": round(n / elapsed, 1), "n": n,
+            "misses": misses, **summary(lat)}  # fmt: skip
+
+
 async def tcp_open_loop(
     port: int, ids: list[str], rate: int, seconds: float, *, dated: bool = True
 ) -> Any:
@@ -225,9 +249,16 @@ async def tcp_open_loop(
 
 
 async def with_server(
-    dsn: str, bootstrap: str, ids: list[str], rate: int, seconds: float, workers: int
+    dsn: str,
+    bootstrap: str,
+    ids: list[str],
+    rate: int,
+    seconds: float,
+    workers: int,
+    index: bool = True,
 ) -> Any:
-    """``meriter-registry serve`` with ``workers`` processes: past days, then today."""
+    """``meriter-registry serve`` with ``workers`` processes: past days, then today
+    (``index`` off: past days only)."""
     port = free_port()
     env = {
         **os.environ,
@@ -237,6 +268,7 @@ async def with_server(
         "REGISTRY_LOG_LEVEL": "WARNING",
         "REGISTRY_WORKERS": str(workers),
         "REGISTRY_MASTER_KEY": MASTER_KEY,
+        "REGISTRY_QA_INDEX_ENABLED": "true" if index else "false",
     }
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "meriter_registry", "serve", env=env
@@ -250,16 +282,38 @@ async def with_server(
                 except httpx.HTTPError:
                     pass
                 await asyncio.sleep(0.1)
-        await tcp_open_loop(port, ids, min(rate, 200), 1.0)  # warm-up
+        if index:
+            await indexes_built(port, ids)
+        await tcp_open_loop(port, ids, min(rate, 200), 2.0)  # warm-up
         past = await tcp_open_loop(port, ids, rate, seconds)
+        if not index:
+            return {"workers": workers, "index": False, "past_days": past}
         # Today's answers, once asked, are kept until the registry changes:
         # ask each institution once (per worker, roughly), then measure.
         await tcp_open_loop(port, ids * workers, 2000, len(ids) * workers / 2000, dated=False)
         today = await tcp_open_loop(port, ids, rate, seconds, dated=False)
-        return {"workers": workers, "past_days": past, "today": today}
+        return {"workers": workers, "index": True, "past_days": past, "today": today}
     finally:
         proc.terminate()
         await asyncio.wait_for(proc.wait(), timeout=30)
+
+
+async def indexes_built(port: int, ids: list[str], within_s: float = 60.0) -> None:
+    """Until past-day lookups are answered from memory by every worker (each builds
+    its index after it starts): 100 lookups in a row, each under 5 ms."""
+    rnd = random.Random(5)
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        while time.monotonic() < deadline:
+            slow = 0
+            for _ in range(100):
+                day = date(2013, 1, 1) + timedelta(days=rnd.randrange(0, 4500))
+                t0 = time.perf_counter()
+                await http.get(f"/v1/institutions/{rnd.choice(ids)}/qa-status?on={day}")
+                slow += time.perf_counter() - t0 > 0.005
+            if slow == 0:
+                return
+            await asyncio.sleep(0.5)
 
 
 async def closed_loop(http: httpx.AsyncClient, ids: list[str], seconds: float) -> Any:
@@ -336,6 +390,11 @@ async def run(rate: int, seconds: float) -> dict[str, Any]:
                     },
                 )
                 http.headers["Authorization"] = f"Bearer {tok.json()['access_token']}"
+                # COPY announces nothing: tell the index the register changed under it
+                # (after the bench's own client, whose creation is announced).
+                index = app.state.registry.qa_index
+                index.invalidate()
+                assert await index.wait_ready(120), "the qa-status index was not built"
                 await closed_loop(http, ids, 1.0)  # warm-up: plans, pool, caches
                 result = {
                     "dataset": {"institutions": N_INST, "reports": N_REPORTS,
@@ -343,12 +402,23 @@ async def run(rate: int, seconds: float) -> dict[str, Any]:
                     "qa_status_service_open_loop": await service_open_loop(
                         pool, ids, rate, seconds
                     ),
+                    "qa_status_index_open_loop": {
+                        **await index_open_loop(index, ids, rate, seconds),
+                        "build": index.stats(),
+                    },
                     "qa_status_uvicorn_tcp_open_loop": [
+                        *[
+                            await with_server(
+                                infra.dsn("registry"), infra.bootstrap, ids, rate, seconds, w
+                            )
+                            for w in (1, 2)
+                        ],
                         await with_server(
-                            infra.dsn("registry"), infra.bootstrap, ids, rate, seconds, w
-                        )
-                        for w in (1, 2)
+                            infra.dsn("registry"), infra.bootstrap, ids, rate, seconds, 1,
+                            index=False,
+                        ),
                     ],
+                    "load_before": os.getloadavg(),
                     "qa_status_closed_loop": await closed_loop(http, ids, seconds),
                     "import": await import_rate(http, ids, 2000),
                     "path": "Postgres and Tansu local, client and server on the same 2 cores",

@@ -12,8 +12,16 @@ Two time axes are kept apart on purpose:
   ``registered_to`` inclusive (open-ended when absent).
 * **knowledge** (timestamps): a report is *recorded* at one instant and may be
   *withdrawn* (or flagged) at a later instant. A question asked ``as_of`` an
-  instant sees only what was recorded by then and not yet withdrawn by then, so
-  a report withdrawn later leaves every earlier answer exactly as it was.
+  instant sees only what was recorded by then and the withdrawals recorded by
+  then, so a report withdrawn later leaves every earlier answer exactly as it
+  was.
+
+A withdrawal has both: the instant it was recorded (``withdrawn_at``) and the
+day it takes effect (``withdrawn_on``, DEQAR's deletion date): a report
+withdrawn on W no longer counts for dates from W on, and still counts for the
+dates before W (the institution *was* quality assured then). A withdrawal
+recorded without a day (``withdrawn_on`` None, as older records and events
+have it) takes the report out for every date.
 
 The rule (DEQAR's own, as used for its Europass export): an institution is
 quality assured on D when at least one of its reports, visible as of the
@@ -93,6 +101,7 @@ class ReportFacts:
     valid_to: date | None
     recorded_at: datetime
     withdrawn_at: datetime | None = None
+    withdrawn_on: date | None = None
     # High-level flags as (raised, lifted or None): while one is up the report
     # does not count, as DEQAR leaves high-flagged reports out of its exports.
     high_flags: tuple[tuple[datetime, datetime | None], ...] = ()
@@ -104,9 +113,18 @@ class ReportFacts:
     def visible(self, as_of: datetime) -> bool:
         if self.recorded_at > as_of:
             return False
-        if self.withdrawn_at is not None and self.withdrawn_at <= as_of:
-            return False
+        withdrawn = self.withdrawn_at is not None and self.withdrawn_at <= as_of
+        if withdrawn and self.withdrawn_on is None:
+            return False  # withdrawn without a day: for every date
         return not self.flagged(as_of)
+
+    def withdrawn_for(self, on: date, as_of: datetime) -> bool:
+        """Withdrawn, as known at ``as_of``, with effect on or before ``on``."""
+        return (
+            self.withdrawn_at is not None
+            and self.withdrawn_at <= as_of
+            and (self.withdrawn_on is None or self.withdrawn_on <= on)
+        )
 
     def flagged(self, as_of: datetime) -> bool:
         return any(
@@ -151,6 +169,9 @@ def quality_assured(
     rejected: dict[str, str] = {}
     for report in reports:
         if not report.visible(as_of):
+            continue
+        if report.withdrawn_for(on, as_of):
+            rejected[report.report_id] = "withdrawn"
             continue
         reason = reason_not_qualifying(report, on, registrations.get(report.agency_id, ()))
         if reason is None:

@@ -61,6 +61,43 @@ async def test_a_byte_order_mark_is_dropped_however_the_body_is_cut() -> None:
         assert b"".join([c async for c in deqar.without_bom(chunks(*parts))]) == b"agency\n"
 
 
+def test_activity_names_carry_their_type() -> None:
+    assert deqar.activity_type("programme accreditation") is ActivityType.PROGRAMME
+    assert deqar.activity_type("joint programme evaluation") is ActivityType.JOINT_PROGRAMME
+    assert deqar.activity_type("institutional audit") is ActivityType.INSTITUTIONAL
+    assert deqar.activity_type("8") is None
+
+
+def test_csv_names_of_a_deqar_template_map_to_the_json_shape() -> None:
+    mapped = deqar.submission_aliases(
+        {
+            "agency": 33,
+            "report_links": ["https://a.example/1", "https://a.example/2"],
+            "link_display_name": ["record", "decision"],
+            "institutions": [
+                {"identifier": ["HCERES21"], "resource": ["DE-HRK"], "name_official": "X"}
+            ],
+        }
+    )
+    assert mapped == {
+        "agency": "33",
+        "report_links": [
+            {"link": "https://a.example/1", "link_display_name": "record"},
+            {"link": "https://a.example/2", "link_display_name": "decision"},
+        ],
+        "institutions": [{"identifier": "HCERES21", "resource": "DE-HRK"}],
+    }
+    programme = deqar.programme_aliases(
+        {"name_primary": "P", "name_alternative": ["Q"], "country": ["BE"], "identifier": ["61"]}
+    )
+    assert programme == {
+        "name_primary": "P",
+        "alternative_names": [{"name_alternative": "Q"}],
+        "countries": ["BE"],
+        "identifiers": [{"identifier": "61"}],
+    }
+
+
 def test_submission_aliases_take_deqar_ids_and_activity_names() -> None:
     mapped = deqar.submission_aliases(
         {
@@ -76,7 +113,6 @@ def test_submission_aliases_take_deqar_ids_and_activity_names() -> None:
         "activity": "programme accreditation",
         "status": Status.OBLIGATORY,
         "decision": Decision.NEGATIVE,
-        "activity_type": ActivityType.PROGRAMME,
         "date_format": "%d.%m.%Y",
     }
 
@@ -101,16 +137,44 @@ def test_web_api_agency_and_institution_records_map_to_registry_bodies() -> None
     }
     institution = deqar.institution_from_deqar(
         {
-            "deqar_id": "DEQARINST0100",
-            "names": [{"name_official": "Uppsala universitet"}],
-            "countries": [{"country_iso": "se"}],
-            "qf_ehea_levels": [{"code": 1}, 2],
+            "id": 100,
+            "names": [{"name_official": "Uppsala universitet", "name_valid_to": None}],
+            "countries": [{"country": {"iso_3166_alpha2": "se"}, "city": "Uppsala"}],
+            "qf_ehea_levels": [{"qf_ehea_level": "second cycle"}, {"qf_ehea_level": "first cycle"}],
             "identifiers": [{"resource": "SCHAC", "identifier": "uu.se"}],
         }
     )
-    assert institution["country"] == "SE"
+    assert institution["deqar_id"] == "DEQARINST0100"
+    assert (institution["country"], institution["city"]) == ("SE", "Uppsala")
     assert institution["qf_ehea_levels"] == [1, 2]
     assert institution["identifiers"][0]["identifier"] == "uu.se"
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ("not an object", "object"),
+        ({"names": [{"name_official": "X"}], "countries": []}, "countries"),
+        ({"names": "X", "countries": []}, "names"),
+        (
+            {"names": [{"name_official": "X"}], "country": "SE", "qf_ehea_levels": ["fifth"]},
+            "level",
+        ),
+        (
+            {
+                "names": [{"name_official": "X"}],
+                "country": "SE",
+                "identifiers": [
+                    {"resource": "R", "identifier": "1", "identifier_valid_from": "soon"}
+                ],
+            },
+            "identifier_valid_from",
+        ),
+    ],
+)
+def test_an_unmappable_institution_record_says_why(record: object, reason: str) -> None:
+    with pytest.raises(deqar.RecordError, match=reason):
+        deqar.institution_from_deqar(record)
 
 
 def test_records_read_a_list_or_a_page_of_results(tmp_path: Path) -> None:

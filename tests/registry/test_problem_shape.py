@@ -64,6 +64,22 @@ async def error_answers(registry: Registry) -> dict[str, httpx.Response]:
             content=csv_rows.encode("latin-1"),
             headers={**admin, "Content-Type": "text/csv"},
         ),
+        "deqar submission rule": await post(
+            "/submissionapi/v2/submit/report",
+            json=report("AAA", "p1", "DEQARINST0001", activity_type="programme"),
+            headers=admin,
+        ),
+        "update of no report": await registry.http.put(
+            "/submissionapi/v2/submit/report",
+            json=report("AAA", "nope", "DEQARINST0001"),
+            headers=admin,
+        ),
+        "withdrawal date": await registry.http.delete(
+            "/submissionapi/v2/delete/report/x?withdrawn_on=2024-13-01", headers=admin
+        ),
+        "withdrawal of no report": await registry.http.delete(
+            "/submissionapi/v2/delete/report/nope", headers=admin
+        ),
         "not found": await registry.http.get("/v1/institutions/nope"),
         "conflict": await post("/v1/agencies", json={"acronym": "AAA", "name": "x"}, headers=admin),
         "unauthorized": await post("/v1/agencies", json={"acronym": "X", "name": "X"}),
@@ -81,11 +97,16 @@ async def test_every_error_item_has_exactly_the_kernel_shape(registry: Registry)
             assert item["in"] in {"body", "query", "path", "header"}, f"{name}: {item}"
             assert item["pointer"].startswith("/"), f"{name}: {item}"
         with_items += bool(items(answer))
-    assert with_items == 8
+    assert with_items == 11
 
 
 async def test_rule_found_faults_point_at_the_field_like_pydantics(registry: Registry) -> None:
     answers = await error_answers(registry)
+    structure = items(answers["deqar submission rule"])
+    assert [(e["pointer"], e["code"]) for e in structure] == [("/programmes", "missing")]
+    update = items(answers["update of no report"])
+    assert [(e["pointer"], e["code"]) for e in update] == [("/local_identifier", "unknown_report")]
+    assert [e["in"] for e in items(answers["withdrawal date"])] == ["query"]
     unknown = items(answers["unknown agency and institution"])
     assert [(e["pointer"], e["field"], e["code"]) for e in unknown] == [
         ("/agency", "agency", "unknown_agency"),

@@ -109,10 +109,17 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("POST", "/submissionapi/v2/submit/report"): Guard(
         frozenset({Role.AGENCY}), _report, tenant_scoped=Role.AGENCY
     ),
+    ("PUT", "/submissionapi/v2/submit/report"): Guard(
+        frozenset({Role.AGENCY}), _report, tenant_scoped=Role.AGENCY
+    ),
     ("POST", "/submissionapi/v2/submit/csv"): Guard(
         frozenset({Role.AGENCY}), _csv, tenant_scoped=Role.AGENCY
     ),
     ("DELETE", "/submissionapi/v2/delete/report/{report_id}"): Guard(
+        frozenset({Role.AGENCY}), _none, tenant_scoped=Role.AGENCY
+    ),
+    # DEQAR's own URL for the same route (its tooling sends the trailing slash).
+    ("DELETE", "/submissionapi/v2/delete/report/{report_id}/"): Guard(
         frozenset({Role.AGENCY}), _none, tenant_scoped=Role.AGENCY
     ),
     ("POST", "/v1/institutions/{institution_id}/offerings"): Guard(

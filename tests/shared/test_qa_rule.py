@@ -89,6 +89,16 @@ def test_report_withdrawn_later_leaves_past_answers_unchanged() -> None:
     assert not qa(r, date(2021, 1, 1), as_of=withdrawn)
 
 
+def test_report_withdrawn_on_a_day_counts_before_it_and_not_from_it() -> None:
+    recorded = datetime(2023, 3, 1, tzinfo=UTC)
+    r = report(withdrawn_at=recorded, withdrawn_on=date(2022, 1, 1))
+    assert qa(r, date(2021, 12, 31))
+    verdict = quality_assured([r], REGISTERED, date(2022, 1, 1), NOW)
+    assert (verdict.quality_assured, verdict.rejected) == (False, {"r1": "withdrawn"})
+    # Before the withdrawal was recorded, it was not known: the report counted.
+    assert qa(r, date(2022, 1, 1), as_of=datetime(2023, 2, 28, tzinfo=UTC))
+
+
 def test_flagged_report_stops_counting_from_the_flag() -> None:
     r = report(high_flags=((datetime(2022, 6, 1, tzinfo=UTC), None),))
     assert qa(r, date(2021, 1, 1), as_of=datetime(2022, 1, 1, tzinfo=UTC))
@@ -141,9 +151,10 @@ def test_deqar_status_and_decision_ids_and_activity_names_are_understood() -> No
             "institutions": [{"deqar_id": "DEQARINST0001"}],
         }
     )
-    assert (sub.agency, sub.activity_type.value, sub.status, sub.decision) == (
+    # The activity's type is the agency's list's to say (or its name's): see the service.
+    assert (sub.agency, sub.activity, sub.status, sub.decision) == (
         "33",
-        "joint programme",
+        "joint programme accreditation",
         Status.OBLIGATORY,
         Decision.NOT_APPLICABLE,
     )

@@ -139,6 +139,14 @@ async def test_a_withdrawn_report_no_longer_counts(pool: Pool) -> None:
     assert await verdict(pool, as_of=T0 + timedelta(hours=1))  # as it was known before
 
 
+async def test_a_report_withdrawn_on_a_day_still_counts_for_the_days_before(pool: Pool) -> None:
+    apply = await covered(pool)
+    withdrawn = report(withdrawn_at=(T0 + timedelta(days=1)).isoformat(), withdrawn_on="2025-01-01")
+    await apply(ReportWithdrawn.model_validate(withdrawn))
+    assert await verdict(pool, date(2024, 12, 31))
+    assert not await verdict(pool, date(2025, 1, 1))
+
+
 async def test_a_replayed_older_version_does_not_undo_a_newer_one(pool: Pool) -> None:
     apply = await covered(pool)
     await apply(ReportRecorded.model_validate(report(version=2, decision="negative")))

@@ -30,6 +30,7 @@ from meriter_registry.institutions import api as institutions_api
 from meriter_registry.offerings import api as offerings_api
 from meriter_registry.openapi import add_schemas
 from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
+from meriter_registry.qa_index import QaIndex
 from meriter_registry.reports import api as reports_api
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
@@ -49,11 +50,15 @@ async def _seal_signing_keys(app: FastAPI, runtime: Runtime) -> None:
 
 
 async def _start_cache(app: FastAPI, runtime: Runtime) -> None:
-    await get_state(app).qa_cache.start(runtime.pool)
+    state = get_state(app)
+    await state.qa_cache.start(runtime.pool)
+    await state.qa_index.start(runtime.pool, state.qa_cache)
 
 
 async def _stop_cache(app: FastAPI, _runtime: Runtime) -> None:
-    await get_state(app).qa_cache.stop()
+    state = get_state(app)
+    await state.qa_index.stop()
+    await state.qa_cache.stop()
 
 
 def build_runtime(settings: ServiceSettings) -> Runtime:
@@ -67,6 +72,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     master_keys = settings.master_keys()  # no master key, no registry: it keeps secrets
     runtime = build_runtime(settings)
     qa_cache = QaStatusCache(settings.qa_cache_bytes, settings.qa_cache_window_days)
+    qa_index = QaIndex(settings.qa_index_enabled)
     app = create_service_app(
         settings,
         runtime,
@@ -82,7 +88,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         ],
         on_startup=[_seal_signing_keys, _start_cache],
         on_shutdown=[_stop_cache],
-        middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache, clock=clock)],
+        middleware=[Middleware(ServeCachedQaStatus, cache=qa_cache, clock=clock, index=qa_index)],
     )
     add_schemas(app, *reports_api.BODY_MODELS)
     tracked = settings.token_rate_tracked_keys
@@ -97,6 +103,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
     app.state.registry = RegistryState(
         settings=settings,
         qa_cache=qa_cache,
+        qa_index=qa_index,
         master_keys=master_keys,
         token_limits=token_limits,
         csv_slots=asyncio.Semaphore(settings.csv_concurrent_submissions),

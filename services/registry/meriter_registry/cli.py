@@ -7,11 +7,18 @@ admin client it changes nothing, otherwise it creates one and writes
 
 ``import`` talks to a running registry over HTTP with admin credentials, so
 it obeys the same validation and tenant rules as any caller. Agencies and
-institutions are read as DEQAR's web API v2 returns them (a list, or a page
-with ``results``), reports as Submission API objects. It is idempotent:
-records that exist already (409) are counted as such, and a report whose
-content is unchanged records no new version. Every rejected record is
-written to the rejection report with its position and the problem details.
+institutions are read exactly as DEQAR's web API v2 returns them (a list,
+or a page with ``results``; the mapping is :mod:`meriter_registry.deqar`),
+reports as Submission API objects. It is idempotent: records that exist
+already (409) are counted as such, and a report whose content is unchanged
+records no new version. A report object may carry ``withdrawn_on`` (a
+history import from DEQAR): it is submitted, then withdrawn with that date,
+and a re-run finds it withdrawn on that day already and changes nothing; what
+was true on a past date is then answered from the reports' own validity and
+withdrawal dates. Every rejected record — one the mapping cannot read
+(with the reason) or one the registry refuses (with its problem details) —
+is written to the rejection report with its position, and the rest still
+load: no record stops the import half-way.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -93,6 +100,9 @@ def _write_secret_file(out: Path, content: dict[str, str]) -> None:
 
 
 class Importer:
+    """Posts mapped records, counting outcomes; a record that fails in any way
+    is a rejection with its reason, never the end of the import."""
+
     def __init__(self, http: httpx.AsyncClient, rejections: list[dict[str, Any]]) -> None:
         self.http = http
         self.rejections = rejections
@@ -101,57 +111,138 @@ class Importer:
     def _count(self, key: str) -> None:
         self.counts[key] = self.counts.get(key, 0) + 1
 
+    def reject(self, kind: str, index: int, problem: dict[str, Any]) -> None:
+        self._count(f"{kind}_rejected")
+        self.rejections.append({"kind": kind, "index": index, "problem": problem})
+
+    def unmappable(self, kind: str, index: int, reason: str) -> None:
+        self.reject(
+            kind,
+            index,
+            {"title": "Unmappable Record", "status": 422, "detail": reason},
+        )
+
     async def post(self, kind: str, url: str, index: int, body: dict[str, Any]) -> None:
+        try:
+            await self._post(kind, url, index, body)
+        except httpx.HTTPError as exc:
+            self.unmappable(kind, index, f"the registry did not answer: {exc!r}")
+
+    async def _post(self, kind: str, url: str, index: int, body: dict[str, Any]) -> None:
+        withdrawn_on = body.pop("withdrawn_on", None) if kind == "report" else None
+        if withdrawn_on is not None and await self._withdrawn_already(body, withdrawn_on):
+            self._count("report_existing")
+            return
         r = await self.http.post(url, json=body)
         if r.status_code in (200, 201):
-            created = r.json().get("created", True)
+            created = _json(r).get("created", True)
             self._count(f"{kind}_{'created' if created else 'updated'}")
+            if withdrawn_on is not None:
+                await self._withdraw(index, _json(r).get("submitted_report_id"), withdrawn_on)
         elif r.status_code == 409:
             self._count(f"{kind}_existing")
         else:
-            self._count(f"{kind}_rejected")
-            try:
-                problem = r.json()
-            except ValueError:
-                problem = {"status": r.status_code, "detail": r.text}
-            self.rejections.append({"kind": kind, "index": index, "problem": problem})
+            self.reject(kind, index, _problem(r))
+
+    async def _withdrawn_already(self, body: dict[str, Any], withdrawn_on: Any) -> bool:
+        """A history import re-run: the report is withdrawn on that day already."""
+        agency, local = body.get("agency") or body.get("agency_id"), body.get("local_identifier")
+        if not agency or not local:
+            return False
+        r = await self.http.get(
+            "/v1/reports",
+            params={
+                "agency": str(agency),
+                "local_identifier": str(local),
+                "include_withdrawn": "true",
+            },
+        )
+        found = _json(r).get("results") or [] if r.status_code == 200 else []
+        return any(f.get("withdrawn_on") == str(withdrawn_on) for f in found)
+
+    async def _withdraw(self, index: int, report_id: Any, withdrawn_on: Any) -> None:
+        r = await self.http.delete(
+            f"/submissionapi/v2/delete/report/{report_id}",
+            params={"withdrawn_on": str(withdrawn_on)},
+        )
+        if r.status_code == 200:
+            self._count("report_withdrawn")
+        else:
+            self.reject("report", index, _problem(r))
 
 
-def _batched(items: list[dict[str, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
+def _json(r: httpx.Response) -> dict[str, Any]:
+    try:
+        found = r.json()
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _problem(r: httpx.Response) -> dict[str, Any]:
+    return _json(r) or {"status": r.status_code, "detail": r.text[:2000]}
+
+
+def _batched(items: list[tuple[int, Any]], size: int) -> Iterator[list[tuple[int, Any]]]:
     for start in range(0, len(items), size):
-        yield list(enumerate(items[start : start + size], start=start))
+        yield items[start : start + size]
+
+
+def _mapped(
+    importer: Importer, kind: str, records: list[Any], mapping: Callable[[Any], dict[str, Any]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each record's body, or its rejection with the reason it cannot be mapped."""
+    bodies: list[tuple[int, dict[str, Any]]] = []
+    for index, record in enumerate(records):
+        try:
+            bodies.append((index, mapping(record)))
+        except deqar.RecordError as exc:
+            importer.unmappable(kind, index, str(exc))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            importer.unmappable(kind, index, f"cannot read the record: {exc!r}")
+    return bodies
+
+
+def _report(record: Any) -> dict[str, Any]:
+    if not isinstance(record, dict):
+        raise deqar.RecordError("a report must be a Submission API object")
+    return dict(record)
 
 
 async def run_import(
     base_url: str,
     headers: dict[str, str],
-    agencies: list[dict[str, Any]],
-    institutions: list[dict[str, Any]],
-    reports: list[dict[str, Any]],
+    agencies: list[Any],
+    institutions: list[Any],
+    reports: list[Any],
     concurrency: int = 8,
     progress: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> tuple[dict[str, int], list[dict[str, Any]]]:
+    """Agencies and institutions as DEQAR's web API v2 serves them, then reports
+    as Submission API objects; a report may carry ``withdrawn_on`` (a history
+    import): it is submitted, then withdrawn with that date."""
     rejections: list[dict[str, Any]] = []
     async with httpx.AsyncClient(
         base_url=base_url, headers=headers, timeout=30, transport=transport
     ) as http:
         importer = Importer(http, rejections)
         plan = [
-            ("agency", "/v1/agencies", [deqar.agency_from_deqar(a) for a in agencies]),
-            (
-                "institution",
-                "/v1/institutions",
-                [deqar.institution_from_deqar(i) for i in institutions],
-            ),
-            ("report", "/submissionapi/v2/submit/report", reports),
+            ("agency", "/v1/agencies", agencies, deqar.agency_from_deqar),
+            ("institution", "/v1/institutions", institutions, deqar.institution_from_deqar),
+            ("report", "/submissionapi/v2/submit/report", reports, _report),
         ]
-        for kind, url, bodies in plan:
+        for kind, url, records, mapping in plan:
             # Agencies and institutions must exist before the reports naming them.
-            with tqdm(total=len(bodies), desc=kind, unit="rec", disable=not progress) as bar:
+            bodies = _mapped(importer, kind, records, mapping)
+            with tqdm(total=len(records), desc=kind, unit="rec", disable=not progress) as bar:
+                bar.update(len(records) - len(bodies))
                 for batch in _batched(bodies, concurrency):
                     await asyncio.gather(*(importer.post(kind, url, i, b) for i, b in batch))
                     bar.update(len(batch))
+    rejections.sort(
+        key=lambda r: (["agency", "institution", "report"].index(r["kind"]), r["index"])
+    )
     return importer.counts, rejections
 
 
@@ -172,7 +263,7 @@ async def _token(base_url: str, creds: dict[str, str]) -> dict[str, str]:
 def _import_cmd(args: argparse.Namespace) -> int:
     creds = json.loads(Path(args.credentials).read_text())
 
-    def load(p: str | None) -> list[dict[str, Any]]:
+    def load(p: str | None) -> list[Any]:
         return deqar.records(Path(p)) if p else []
 
     async def go() -> tuple[dict[str, int], list[dict[str, Any]]]:
@@ -187,7 +278,12 @@ def _import_cmd(args: argparse.Namespace) -> int:
         )
 
     started = time.perf_counter()
-    counts, rejections = asyncio.run(go())
+    try:
+        counts, rejections = asyncio.run(go())
+    except (OSError, ValueError, httpx.HTTPError) as exc:
+        # A file that is not JSON, or a registry that cannot be reached: nothing was read.
+        print(json.dumps({"error": str(exc)}), file=sys.stderr)
+        return 2
     elapsed = time.perf_counter() - started
     Path(args.rejections).write_text(json.dumps(rejections, indent=2, ensure_ascii=False))
     summary = {"counts": counts, "rejected": len(rejections), "seconds": round(elapsed, 2)}
@@ -209,7 +305,11 @@ def add_commands(sub: Any) -> None:
     imp.add_argument("--credentials", default=".meriter/admin-client.json")
     imp.add_argument("--agencies", help="DEQAR web API v2 agencies JSON")
     imp.add_argument("--institutions", help="DEQAR web API v2 institutions JSON")
-    imp.add_argument("--reports", help="Submission API v2 report objects JSON")
+    imp.add_argument(
+        "--reports",
+        help="Submission API v2 report objects JSON; a history import may add withdrawn_on "
+        "(YYYY-MM-DD) to a report DEQAR shows withdrawn",
+    )
     imp.add_argument("--rejections", default="registry-import-rejections.json")
     imp.add_argument("--concurrency", type=int, default=8)
     imp.set_defaults(func=_import_cmd)

@@ -44,6 +44,9 @@ class Settings(ServiceSettings):
     # about days within qa_cache_window_days of today are kept.
     qa_cache_bytes: int = Field(default=16 * 2**20, ge=0)
     qa_cache_window_days: int = Field(default=1, ge=0, le=7)
+    # qa-status about any date, as known now, from an in-memory index per
+    # process (see qa_index.py); off: every such question asks the database.
+    qa_index_enabled: bool = True
 
     @field_validator("postgres", mode="before")
     @classmethod

@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI, Request
 from meriter_registry.clients.ratelimit import TokenEndpointLimits
 from meriter_registry.config import Settings
 from meriter_registry.qa_cache import QaStatusCache
+from meriter_registry.qa_index import QaIndex
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
 from meriter_shared.http import PoolDep
 from meriter_shared.secrets import MasterKeys
@@ -42,6 +43,7 @@ def utc_now() -> datetime:
 class RegistryState:
     settings: Settings
     qa_cache: QaStatusCache
+    qa_index: QaIndex
     master_keys: MasterKeys
     token_limits: TokenEndpointLimits
     # CSV submissions under way in this process (settings.csv_concurrent_submissions).
@@ -82,6 +84,13 @@ def get_state_of(request: Request) -> RegistryState:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 NowDep = Annotated[datetime, Depends(get_now)]
 QaCacheDep = Annotated[QaStatusCache, Depends(get_qa_cache)]
+
+
+def get_qa_index(request: Request) -> QaIndex:
+    return get_state(request.app).qa_index
+
+
+QaIndexDep = Annotated[QaIndex, Depends(get_qa_index)]
 MasterKeysDep = Annotated[MasterKeys, Depends(get_master_keys)]
 TokenLimitsDep = Annotated[TokenEndpointLimits, Depends(get_token_limits)]
 StateDep = Annotated[RegistryState, Depends(get_state_of)]

@@ -24,6 +24,7 @@ import csv
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -63,18 +64,110 @@ def submission_aliases(data: Any) -> Any:
         raw = data.pop(f"{name}_id", None)
         if raw is not None and name not in data:
             data[name] = ids.get(str(raw), str(raw))
+        # DEQAR takes the name or the id in the field itself too ("status": 1).
+        given = data.get(name)
+        if isinstance(given, int | str) and not isinstance(given, bool):
+            data[name] = ids.get(str(given).strip(), given)
     if "agency_id" in data and "agency" not in data:
         data["agency"] = str(data.pop("agency_id"))
+    for key in ("agency", "activity", "report_id"):
+        if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
+            data[key] = str(data[key])  # DEQAR ids are numbers in JSON
     if "activity_id" in data and "activity" not in data:
         data["activity"] = str(data.pop("activity_id"))
-    if "activity_type" not in data:
-        named = data.get("activity") or data.get("activity_local_identifier")
-        found = activity_type(str(named)) if named else None
-        if found is not None:
-            data["activity_type"] = found
+    if "deqar_id" in data and "report_id" not in data:
+        data["report_id"] = data.pop("deqar_id")
+    if isinstance(data.get("contributing_agencies"), list):
+        data["contributing_agencies"] = [
+            str(a) if isinstance(a, int) else a for a in data["contributing_agencies"]
+        ]
+    if isinstance(data.get("institutions"), list):
+        data["institutions"] = [_institution_ref(i) for i in data["institutions"]]
+    # The CSV template's link[n] / link_display_name[n] columns, as report_links.
+    links = data.get("report_links")
+    if isinstance(links, list) and all(isinstance(x, str) for x in links):
+        names = data.pop("link_display_name", None) or []
+        names = names if isinstance(names, list) else [names]
+        data["report_links"] = [
+            {"link": link, **({"link_display_name": names[i]} if i < len(names) else {})}
+            for i, link in enumerate(links)
+        ]
     if isinstance(data.get("date_format"), str):
         # DEQAR's %-d / %-m (no leading zero) are what strptime's %d / %m accept anyway.
         data["date_format"] = data["date_format"].replace("%-d", "%d").replace("%-m", "%m")
+    return data
+
+
+# Institution fields DEQAR still accepts in a submission but marks deprecated
+# ("please don't use"): the institution must exist, so they change nothing.
+_DEPRECATED_INSTITUTION_FIELDS = (
+    "name_official",
+    "name_official_transliterated",
+    "name_english",
+    "acronym",
+    "alternative_names",
+    "locations",
+    "qf_ehea_levels",
+    "website_link",
+)
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+def _institution_ref(ref: Any) -> Any:
+    """DEQAR's institution object (``identifiers[]``, or the CSV's ``identifier[1]``
+    / ``resource[1]``) as the registry's reference (one identifier)."""
+    if not isinstance(ref, dict):
+        return ref
+    ref = {k: v for k, v in ref.items() if k not in _DEPRECATED_INSTITUTION_FIELDS}
+    identifiers = ref.pop("identifiers", None)
+    if isinstance(identifiers, list) and identifiers and "identifier" not in ref:
+        chosen = next(
+            (i for i in identifiers if isinstance(i, dict) and i.get("resource")), identifiers[0]
+        )
+        if isinstance(chosen, dict):
+            ref["identifier"], ref["resource"] = chosen.get("identifier"), chosen.get("resource")
+    for key in ("identifier", "resource"):
+        if isinstance(ref.get(key), list):
+            ref[key] = _first(ref[key])
+    return ref
+
+
+def programme_aliases(data: Any) -> Any:
+    """A programme with the CSV template's names (``name_alternative[n]``,
+    ``qualification_alternative[n]``, ``country[n]``, ``identifier[n]`` /
+    ``resource[n]``, ``learning_outcome_esco[n]``) in the JSON shape."""
+    if not isinstance(data, dict):
+        return data
+    data = dict(data)
+    names = data.pop("name_alternative", None)
+    qualifications = data.pop("qualification_alternative", None)
+    if names is not None and "alternative_names" not in data:
+        names = names if isinstance(names, list) else [names]
+        quals = qualifications if isinstance(qualifications, list) else [qualifications]
+        data["alternative_names"] = [
+            {
+                "name_alternative": n,
+                **({"qualification_alternative": quals[i]} if i < len(quals) and quals[i] else {}),
+            }
+            for i, n in enumerate(names)
+        ]
+    if "country" in data and "countries" not in data:
+        country = data.pop("country")
+        data["countries"] = country if isinstance(country, list) else [country]
+    if "learning_outcome_esco" in data and "learning_outcomes" not in data:
+        esco = data.pop("learning_outcome_esco")
+        data["learning_outcomes"] = esco if isinstance(esco, list) else [esco]
+    identifier, resource = data.pop("identifier", None), data.pop("resource", None)
+    if identifier is not None and "identifiers" not in data:
+        ids = identifier if isinstance(identifier, list) else [identifier]
+        res = resource if isinstance(resource, list) else [resource]
+        data["identifiers"] = [
+            {"identifier": x, **({"resource": res[i]} if i < len(res) and res[i] else {})}
+            for i, x in enumerate(ids)
+        ]
     return data
 
 
@@ -240,63 +333,228 @@ async def without_bom(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
 
 
 # --- web API v2 records -------------------------------------------------------
+#
+# DEQAR's web API v2 serves institutions with ``names[]`` (name_official,
+# name_english, acronym, name_valid_to), ``countries[]`` (a nested ``country``
+# object with ``iso_3166_alpha2``, plus ``city`` and country_valid_from/to),
+# ``qf_ehea_levels[]`` as objects (``{"qf_ehea_level": "first cycle", ...}``),
+# ``identifiers[]`` (identifier, resource, agency, identifier_valid_from/to),
+# ``website_link`` and ``is_other_provider``; its detail view gives the
+# numeric ``id`` (DEQARINST + the id, zero-padded to four digits) and the list
+# view ``deqar_id``. Agencies come with ``acronym_primary``/``name_primary``
+# (list) or ``names[].name_versions[]`` (detail), a nested ``country``,
+# ``registration_start``/``registration_valid_to`` and ``activities[]``.
+# The registry keeps one current value where DEQAR keeps a history (names,
+# countries): the entry in force (no end date, else the latest end).
+
+QF_EHEA_LEVELS = {"short cycle": 0, "first cycle": 1, "second cycle": 2, "third cycle": 3}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def agency_from_deqar(rec: dict[str, Any]) -> dict[str, Any]:
-    """A DEQAR web API v2 agency to this registry's agency body."""
-    start = rec.get("registration_start")
-    end = rec.get("registration_valid_to")
-    body: dict[str, Any] = {
-        "acronym": rec.get("acronym_primary") or rec.get("acronym"),
-        "name": rec.get("name_primary") or rec.get("name"),
-        "deqar_id": str(rec["deqar_id"])
-        if rec.get("deqar_id")
-        else str(rec.get("id") or "") or None,
-        "eqar_registrations": [{"registered_from": start, "registered_to": end}] if start else [],
-    }
-    country = rec.get("country")
-    if isinstance(country, dict):
-        country = country.get("iso_3166_alpha2")
-    if country:
-        body["country"] = str(country).upper()
-    if rec.get("website_link"):
-        body["website"] = rec["website_link"]
-    return body
+class RecordError(ValueError):
+    """A web API record the import cannot map; the message says why."""
 
 
-def institution_from_deqar(rec: dict[str, Any]) -> dict[str, Any]:
-    """A DEQAR web API v2 institution to this registry's institution body."""
-    names = rec.get("names") or [{}]
-    countries = rec.get("countries") or [{}]
-    country = countries[0].get("country_iso") or countries[0].get("iso_3166_alpha2")
-    places = rec.get("places") or []
-    body: dict[str, Any] = {
-        "deqar_id": rec.get("deqar_id"),
-        "eter_id": rec.get("eter_id") or None,
-        "name_official": names[0].get("name_official") or rec.get("name_primary"),
-        "name_english": names[0].get("name_english") or None,
-        "country": (country or rec.get("country") or "").upper(),
-        "city": (places[0].get("city") if places else None) or rec.get("city"),
-        "website": rec.get("website_link") or None,
-        "qf_ehea_levels": [
-            int(q["code"] if isinstance(q, dict) else q) for q in rec.get("qf_ehea_levels") or []
-        ],
-        "is_other_provider": bool(rec.get("is_other_provider", False)),
-        "identifiers": [
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise RecordError(f"expected text, got {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+def _day(value: Any, field: str) -> str | None:
+    """A DEQAR date (``YYYY-MM-DD``, perhaps with a time) as ``YYYY-MM-DD``."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise RecordError(f"{field}: not a date: {value!r}")
+    return value[:10]
+
+
+def _objects(rec: dict[str, Any], field: str) -> list[dict[str, Any]]:
+    items = rec.get(field) or []
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        raise RecordError(f"{field}: expected a list of objects")
+    return items
+
+
+def _in_force(items: list[dict[str, Any]], valid_to: str) -> dict[str, Any] | None:
+    """The entry with no end date, else the one that ended last (DEQAR lists a history)."""
+    if not items:
+        return None
+    return max(items, key=lambda i: (i.get(valid_to) in (None, ""), str(i.get(valid_to) or "")))
+
+
+def _iso_country(value: Any, field: str) -> str | None:
+    if isinstance(value, dict):
+        value = value.get("iso_3166_alpha2")
+    code = _text(value)
+    if code is None:
+        return None
+    if len(code) != 2 or not code.isalpha():
+        raise RecordError(f"{field}: not an ISO 3166 alpha-2 code: {code!r}")
+    return code.upper()
+
+
+def _website(value: Any) -> str | None:
+    link = _text(value)
+    if link and "://" not in link:
+        link = "http://" + link  # DEQAR keeps some links without their scheme
+    return link
+
+
+def qf_ehea_level(value: Any) -> int:
+    """0..3 from a DEQAR level: an object, a name ("first cycle") or an id."""
+    if isinstance(value, dict):
+        value = value.get("qf_ehea_level", value.get("code", value.get("id")))
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 3:
+        return value
+    if isinstance(value, str):
+        name = value.strip().lower()
+        if name in QF_EHEA_LEVELS:
+            return QF_EHEA_LEVELS[name]
+        if name in {"0", "1", "2", "3"}:
+            return int(name)
+    raise RecordError(f"qf_ehea_levels: unknown QF-EHEA level {value!r}")
+
+
+def institution_deqar_id(rec: dict[str, Any]) -> str | None:
+    """``deqar_id`` as given, else DEQARINST and the numeric ``id`` (four digits at least)."""
+    given = _text(rec.get("deqar_id"))
+    if given:
+        return given
+    numeric = rec.get("id")
+    if isinstance(numeric, int) and not isinstance(numeric, bool) and numeric > 0:
+        return f"DEQARINST{numeric:04d}"
+    if isinstance(numeric, str) and numeric.isdigit():
+        return f"DEQARINST{int(numeric):04d}"
+    return None
+
+
+def institution_from_deqar(rec: Any, today: date | None = None) -> dict[str, Any]:
+    """A DEQAR web API v2 institution as this registry's institution body.
+
+    Raises :class:`RecordError` naming what cannot be mapped."""
+    if not isinstance(rec, dict):
+        raise RecordError("an institution record must be an object")
+    today = today or date.today()
+    name = _in_force(_objects(rec, "names"), "name_valid_to") or {}
+    official = _text(name.get("name_official")) or _text(rec.get("name_primary"))
+    if official is None:
+        raise RecordError("names: no name_official")
+    place = _in_force(_objects(rec, "countries"), "country_valid_to") or {}
+    country = _iso_country(place.get("country"), "countries") or _iso_country(
+        rec.get("country"), "country"
+    )
+    if country is None:
+        raise RecordError("countries: no country with an iso_3166_alpha2 code")
+    levels: list[int] = []
+    for level in rec.get("qf_ehea_levels") or []:
+        ended = (
+            _day(level.get("qf_ehea_level_valid_to"), "qf_ehea_levels")
+            if isinstance(level, dict)
+            else None
+        )
+        found = qf_ehea_level(level)
+        if (ended is None or ended >= today.isoformat()) and found not in levels:
+            levels.append(found)
+    identifiers = []
+    seen: set[tuple[str, str]] = set()
+    for i in _objects(rec, "identifiers"):
+        identifier = _text(i.get("identifier"))
+        agency = _text(i.get("agency"))
+        resource = _text(i.get("resource")) or ("local identifier" if agency else None)
+        if resource == "local identifier" and agency:
+            resource = f"{agency} local identifier"  # local identifiers are per agency
+        if identifier is None or resource is None or (resource, identifier) in seen:
+            continue
+        seen.add((resource, identifier))
+        identifiers.append(
             {
-                "resource": i.get("resource"),
-                "identifier": i.get("identifier"),
-                "valid_from": i.get("identifier_valid_from") or i.get("valid_from"),
-                "valid_to": i.get("identifier_valid_to") or i.get("valid_to"),
+                "resource": resource,
+                "identifier": identifier,
+                "valid_from": _day(i.get("identifier_valid_from"), "identifier_valid_from"),
+                "valid_to": _day(i.get("identifier_valid_to"), "identifier_valid_to"),
             }
-            for i in rec.get("identifiers") or []
-        ],
+        )
+    eter = rec.get("eter_id")
+    if isinstance(eter, dict):
+        eter = eter.get("eter_id")
+    body: dict[str, Any] = {
+        "deqar_id": institution_deqar_id(rec),
+        "eter_id": _text(eter),
+        "name_official": official,
+        "name_english": _text(name.get("name_english")),
+        "country": country,
+        "city": _text(place.get("city")) or _text(rec.get("city")),
+        "website": _website(rec.get("website_link")),
+        "qf_ehea_levels": sorted(levels),
+        "is_other_provider": bool(rec.get("is_other_provider", False)),
+        "identifiers": identifiers,
     }
     return {k: v for k, v in body.items() if v is not None}
 
 
-def records(path: Path) -> list[dict[str, Any]]:
+def agency_from_deqar(rec: Any) -> dict[str, Any]:
+    """A DEQAR web API v2 agency (list or detail view) as this registry's agency body.
+
+    Raises :class:`RecordError` naming what cannot be mapped."""
+    if not isinstance(rec, dict):
+        raise RecordError("an agency record must be an object")
+    acronym, name = _text(rec.get("acronym_primary")), _text(rec.get("name_primary"))
+    current = _in_force(_objects(rec, "names"), "name_valid_to") or {}
+    versions = [v for v in current.get("name_versions") or [] if isinstance(v, dict)]
+    for version in versions:
+        if acronym is None and version.get("acronym_is_primary"):
+            acronym = _text(version.get("acronym"))
+        if name is None and version.get("name_is_primary"):
+            name = _text(version.get("name"))
+    acronym = acronym or _text(rec.get("acronym"))
+    name = name or _text(rec.get("name"))
+    if acronym is None or name is None:
+        raise RecordError("no primary acronym and name (acronym_primary, name_primary)")
+    start = _day(rec.get("registration_start"), "registration_start")
+    end = _day(rec.get("registration_valid_to"), "registration_valid_to")
+    deqar_id = _text(rec.get("deqar_id")) or _text(rec.get("id"))
+    body: dict[str, Any] = {
+        "acronym": acronym,
+        "name": name,
+        "deqar_id": deqar_id,
+        "eqar_registrations": [{"registered_from": start, "registered_to": end}] if start else [],
+    }
+    country = _iso_country(rec.get("country"), "country")
+    if country:
+        body["country"] = country
+    website = _website(rec.get("website_link"))
+    if website:
+        body["website"] = website
+    activities = []
+    for a in _objects(rec, "activities"):
+        activity = _text(a.get("activity"))
+        kind = activity_type(str(a.get("activity_type") or "")) if a.get("activity_type") else None
+        if activity is None or kind is None:
+            continue
+        activities.append(
+            {
+                "deqar_id": _text(a.get("id")),
+                "activity": activity,
+                "activity_type": kind.value,
+                "local_identifier": _text(a.get("activity_local_identifier")),
+                "valid_to": _day(a.get("activity_valid_to"), "activity_valid_to"),
+            }
+        )
+    if activities:
+        body["activities"] = activities
+    return body
+
+
+def records(path: Path) -> list[Any]:
+    """The records of a web API answer saved to a file: a list, or a page (``results``)."""
     data = json.loads(path.read_text("utf-8"))
     if isinstance(data, dict):
         data = data.get("results", [data])
-    return list(data)
+    if not isinstance(data, list):
+        raise RecordError(f"{path}: expected a list of records or a page with results")
+    return data

@@ -30,7 +30,7 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
@@ -84,6 +84,7 @@ class QaStatusCache:
         self._stopping = False
         self.hits = 0
         self.misses = 0
+        self._followers: list[Callable[[], None]] = []
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -133,10 +134,16 @@ class QaStatusCache:
             await self._pool.release(conn)
         self.invalidate()
 
+    def on_invalidate(self, follower: Callable[[], None]) -> None:
+        """Call ``follower`` on every invalidation (the past-dates index follows the cache)."""
+        self._followers.append(follower)
+
     def invalidate(self) -> None:
         self.generation += 1
         self._entries.clear()
         self.size_bytes = 0
+        for follower in self._followers:
+            follower()
 
     def get(self, key: str, on: date, now: datetime) -> bytes | None:
         """The answer about institution ``key`` (platform or DEQAR id) on ``on``,
@@ -218,6 +225,12 @@ class ForgetOnWrites:
         await self.app(scope, receive, send_after_forgetting)
 
 
+class QaIndexLike(Protocol):
+    def answer(self, key: str, on: date, now: datetime) -> QaStatus | None: ...
+
+    def answer_json(self, key: str, on: date, now: datetime) -> bytes | None: ...
+
+
 class _QaStatusRoute:
     """Stands in for the route in the request scope, so metrics label the hit like a miss."""
 
@@ -226,7 +239,8 @@ class _QaStatusRoute:
 
 class ServeCachedQaStatus:
     """ASGI, innermost: answer ``GET /v1/institutions/{id}/qa-status[?on=YYYY-MM-DD]``
-    from the cache before routing, when the answer is there.
+    from the cache before routing, when the answer is there, else from the
+    past-dates index (:mod:`.qa_index`) when it is ready.
 
     A hit costs two dictionary lookups and one byte join instead of routing,
     dependency resolution and parameter validation — the difference between
@@ -240,10 +254,17 @@ class ServeCachedQaStatus:
     _SUFFIX = "/qa-status"
     _HEADERS = ((b"content-type", b"application/json"),)
 
-    def __init__(self, app: ASGIApp, cache: QaStatusCache, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        cache: QaStatusCache,
+        clock: Callable[[], datetime],
+        index: QaIndexLike | None = None,
+    ) -> None:
         self.app = app
         self.cache = cache
         self.clock = clock
+        self.index = index
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "GET":
@@ -272,4 +293,14 @@ class ServeCachedQaStatus:
                 return None  # the route answers with a problem naming the parameter
         else:
             return None
-        return self.cache.get(key, day, now)
+        found = self.cache.get(key, day, now)
+        if found is not None or self.index is None:
+            return found
+        if abs(day - now.date()) > self.cache.window:
+            return self.index.answer_json(key, day, now)  # about another day: not kept
+        generation = self.cache.generation
+        answer = self.index.answer(key, day, now)
+        if answer is None:
+            return None
+        self.cache.put(key, day, generation, answer, today=now.date())
+        return answer.model_dump_json().encode()

@@ -86,7 +86,11 @@ class AgencyState(_State):
 
 
 class ReportState(_State):
-    """``report.recorded`` / ``report.updated`` / ``report.withdrawn``: the version in force."""
+    """``report.recorded`` / ``report.updated`` / ``report.withdrawn``: the version in force.
+
+    A withdrawal keeps the version and sets ``withdrawn_at`` (when it was
+    recorded) and ``withdrawn_on`` (the day from which the report no longer
+    counts; absent in events older than that field: every day)."""
 
     subject_field: ClassVar[str] = "id"
 
@@ -103,6 +107,7 @@ class ReportState(_State):
     institution_ids: list[str]
     recorded_at: datetime
     withdrawn_at: datetime | None = None
+    withdrawn_on: date | None = None
 
 
 class ReportFlagState(_State):

@@ -259,6 +259,7 @@ async def qa_verdict(
             valid_to=r.valid_to,
             recorded_at=r.recorded_at,
             withdrawn_at=r.withdrawn_at,
+            withdrawn_on=r.withdrawn_on,
             high_flags=tuple(flags.get(r.id, ())),
         )
         for r in reports

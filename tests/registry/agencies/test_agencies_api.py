@@ -41,6 +41,7 @@ async def test_the_agency_list_shows_each_agency_with_its_registrations(
                 "country": None,
                 "website": None,
                 "eqar_registrations": [],
+                "activities": [],
             },
             {
                 "id": uka,
@@ -52,6 +53,7 @@ async def test_the_agency_list_shows_each_agency_with_its_registrations(
                 "eqar_registrations": [
                     {"registered_from": "2010-01-01", "registered_to": "2015-12-31"}
                 ],
+                "activities": [],
             },
         ]
     }

@@ -119,3 +119,29 @@ async def test_an_agency_client_created_by_acronym_submits_its_reports(registry:
         headers=headers,
     )
     assert r.status_code == 200, r.text
+
+
+async def test_clients_are_created_by_the_keys_deqar_users_know(registry: Registry) -> None:
+    r = await registry.http.post(
+        "/v1/agencies",
+        json={"acronym": "UKA", "name": "UKA", "deqar_id": "12"},
+        headers=registry.admin,
+    )
+    uka = r.json()["id"]
+    iid = await registry.institution("DEQARINST0382")
+    for role, key, expected in (
+        ("agency", 12, uka),  # DEQAR's agency id, a number in its JSON
+        ("agency", "12", uka),
+        ("agency", "uka", uka),  # an acronym in any case, as DEQAR matches it
+        ("agency", uka, uka),
+        ("institution", "DEQARINST0382", iid),
+        ("institution", 382, iid),  # DEQAR's numeric institution id
+        ("institution", iid, iid),
+    ):
+        created = await registry.http.post(
+            "/v1/clients",
+            json={"name": "x", "role": role, "tenant_id": key},
+            headers=registry.admin,
+        )
+        assert created.status_code == 201, (key, created.text)
+        assert created.json()["tenant_id"] == expected

@@ -132,7 +132,8 @@ async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Reg
     await asyncio.sleep(0.01)
     report_id = r.json()["submitted_report_id"]
     r = await registry.http.delete(
-        f"/submissionapi/v2/delete/report/{report_id}", headers=registry.admin
+        f"/submissionapi/v2/delete/report/{report_id}?withdrawn_on=2025-06-01",
+        headers=registry.admin,
     )
     assert r.status_code == 200
     params = {"on": "2025-12-31"}
@@ -141,6 +142,68 @@ async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Reg
         "/v1/institutions/DEQARINST0001/qa-status", params={**params, "as_of": before}
     )
     assert (now.json()["quality_assured"], then.json()["quality_assured"]) == (False, True)
+
+
+async def test_withdrawal_by_local_identifier_with_a_date_ends_qa_from_that_date(
+    registry: Registry,
+) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    _, headers = await registry.submitted_report(
+        aaa, "AAA", "AAA-2021-07", "DEQARINST0001", valid_to="2027-12-31"
+    )
+    url = "/v1/institutions/DEQARINST0001/qa-status"
+    before = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.01)
+    r = await registry.http.delete(
+        "/submissionapi/v2/delete/report/AAA-2021-07?withdrawn_on=2024-03-01", headers=headers
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["withdrawn_on"], r.json()["local_identifier"]) == ("2024-03-01", "AAA-2021-07")
+    answers = {
+        on: (await registry.http.get(url, params={"on": on})).json()
+        for on in ("2024-02-29", "2024-03-01", "2026-01-01")
+    }
+    assert answers["2024-02-29"]["quality_assured"] is True
+    assert answers["2024-03-01"]["quality_assured"] is False
+    assert list(answers["2024-03-01"]["not_counted"].values()) == ["withdrawn"]
+    assert answers["2026-01-01"]["quality_assured"] is False
+    # As the registry knew it before the withdrawal was recorded: covered.
+    then = await registry.http.get(url, params={"on": "2026-01-01", "as_of": before})
+    assert then.json()["quality_assured"] is True
+    again = await registry.http.delete(
+        "/submissionapi/v2/delete/report/AAA-2021-07", headers=headers
+    )
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_withdrawn_reports_stay_findable_and_local_identifier_filters(
+    registry: Registry,
+) -> None:
+    aaa = await registry.agency("AAA")
+    await registry.institution("DEQARINST0001")
+    gone, headers = await registry.submitted_report(aaa, "AAA", "gone", "DEQARINST0001")
+    await registry.submitted_report(aaa, "AAA", "kept", "DEQARINST0001")
+    r = await registry.http.delete(
+        "/submissionapi/v2/delete/report/gone?withdrawn_on=2023-01-01", headers=headers
+    )
+    assert r.status_code == 200, r.text
+    listed = (await registry.http.get("/v1/reports")).json()["results"]
+    assert [x["local_identifier"] for x in listed] == ["kept"]
+    found = (
+        await registry.http.get(
+            "/v1/reports", params={"local_identifier": "gone", "include_withdrawn": "true"}
+        )
+    ).json()["results"]
+    assert [(x["id"], x["withdrawn_on"]) for x in found] == [(gone, "2023-01-01")]
+    only_kept = await registry.http.get("/v1/reports", params={"local_identifier": "kept"})
+    assert [x["local_identifier"] for x in only_kept.json()["results"]] == ["kept"]
+    bad = await registry.http.delete(
+        "/submissionapi/v2/delete/report/kept?withdrawn_on=2023-02-30", headers=headers
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "withdrawn_on"
 
 
 async def test_agency_not_registered_on_the_date_does_not_assure(registry: Registry) -> None:
@@ -163,10 +226,11 @@ async def test_csv_submission_records_each_row(registry: Registry) -> None:
     csv_text = (
         "agency,local_identifier,activity,status,decision_id,valid_from,date_format,"
         "institution[1].deqar_id,institution[2].deqar_id,file[1].original_location,"
-        "file[1].report_language[1]\n"
+        "file[1].report_language[1],programme[1].name_primary\n"
         "AAA,c1,institutional audit,part of obligatory EQA system,1,15.1.2020,%-d.%-m.%Y,"
-        "DEQARINST0001,DEQARINST0002,https://a.example/r.pdf,sv\n"
-        "AAA,c2,programme accreditation,voluntary,2,2020-01-01,%Y-%m-%d,DEQARINST0002,,,\n"
+        "DEQARINST0001,DEQARINST0002,https://a.example/r.pdf,sv,\n"
+        "AAA,c2,programme accreditation,voluntary,2,2020-01-01,%Y-%m-%d,DEQARINST0002,,,,"
+        "Data science\n"
     )
     r = await registry.http.post(
         "/submissionapi/v2/submit/csv",

@@ -44,7 +44,7 @@ def submission(agency: str, local_id: str, *deqar_ids: str, **extra: Any) -> Rep
 async def stored_version(conn: Connection, report_id: str, version: int) -> dict[str, Any]:
     """The version as a reader finds it, shaped like the report.* payload."""
     row = await conn.fetchrow(
-        "SELECT v.*, r.local_identifier, r.withdrawn_at, array(SELECT institution_id "
+        "SELECT v.*, r.local_identifier, array(SELECT institution_id "
         "FROM report_institutions x WHERE x.report_id = v.report_id AND x.version = v.version "
         "ORDER BY 1) AS institution_ids FROM report_versions v JOIN reports r "
         "ON r.id = v.report_id WHERE v.report_id = $1 AND v.version = $2",
@@ -59,6 +59,7 @@ async def stored_version(conn: Connection, report_id: str, version: int) -> dict
         "institution_ids": list(row["institution_ids"]),
         "recorded_at": row["recorded_at"],
         "withdrawn_at": row["withdrawn_at"],
+        "withdrawn_on": row["withdrawn_on"],
     }
     return {
         k: v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else
@@ -173,9 +174,11 @@ async def test_withdrawal_by_its_agency_is_one_report_withdrawn_and_happens_once
         await service.withdraw_report(conn, rid, agency_client(bbb), at(5))
     assert await outbox_size(conn) == before
     async with new_events(conn) as events:
-        out = await service.withdraw_report(conn, rid, agency_client(aaa), at(10))
+        out = await service.withdraw_report(
+            conn, rid, agency_client(aaa), at(10), withdrawn_on=date(2025, 1, 1)
+        )
     assert events == [("report.withdrawn", rid)]
-    assert out.withdrawn_at == at(10)
+    assert (out.withdrawn_at, out.withdrawn_on, out.version) == (at(10), date(2025, 1, 1), 1)
     assert await event_data(conn, "report.withdrawn", rid) == await stored_version(conn, rid, 1)
     with pytest.raises(Conflict):
         await service.withdraw_report(conn, rid, ADMIN, at(11))
@@ -184,6 +187,37 @@ async def test_withdrawal_by_its_agency_is_one_report_withdrawn_and_happens_once
     on = date(2025, 12, 31)
     assert (await service.qa_status(conn, iid, on, at(20))).quality_assured is False
     assert (await service.qa_status(conn, iid, on, at(5))).quality_assured is True
+    # The days before the withdrawal takes effect are still covered.
+    earlier = await service.qa_status(conn, iid, date(2024, 12, 31), at(20))
+    assert earlier.quality_assured is True
+
+
+async def test_a_withdrawal_without_a_date_takes_effect_on_the_day_it_is_recorded(
+    conn: Connection,
+) -> None:
+    aaa, _, iid = await setup(conn)
+    sub = submission("AAA", "r1", "DEQARINST0001", valid_to="2099-12-31")
+    rid = (await service.submit_report(conn, sub, agency_client(aaa), at(0))).submitted_report_id
+    out = await service.withdraw_report(conn, rid, agency_client(aaa), at(10))
+    assert out.withdrawn_on == at(10).date()
+    day_before = at(10).date() - timedelta(days=1)
+    assert (await service.qa_status(conn, iid, day_before, at(20))).quality_assured is True
+    verdict = await service.qa_status(conn, iid, at(10).date(), at(20))
+    assert (verdict.quality_assured, list(verdict.not_counted.values())) == (False, ["withdrawn"])
+
+
+async def test_an_agency_withdraws_by_its_local_identifier_and_only_its_own(
+    conn: Connection,
+) -> None:
+    aaa, bbb, _ = await setup(conn)
+    own = submission("AAA", "shared-id", "DEQARINST0001")
+    rid = (await service.submit_report(conn, own, agency_client(aaa), at(0))).submitted_report_id
+    other = submission("BBB", "shared-id", "DEQARINST0001")
+    await service.submit_report(conn, other, agency_client(bbb), at(0))
+    with pytest.raises(Conflict):  # the admin must say whose
+        await service.withdraw_report(conn, "shared-id", ADMIN, at(1))
+    out = await service.withdraw_report(conn, "shared-id", agency_client(aaa), at(1))
+    assert out.id == rid
 
 
 async def test_resubmitting_a_withdrawn_report_reinstates_it(conn: Connection) -> None:

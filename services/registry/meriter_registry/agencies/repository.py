@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from meriter_registry.agencies.schemas import AgencyIn, RegistrationPeriod
+from meriter_registry.agencies.schemas import Activity, AgencyIn, RegistrationPeriod
 from meriter_shared.db.types import Connection
 
 
@@ -46,6 +46,31 @@ async def add_registrations(
     )
 
 
+async def replace_activities(conn: Connection, agency_id: str, activities: list[Activity]) -> None:
+    await conn.execute("DELETE FROM agency_activities WHERE agency_id = $1", agency_id)
+    await conn.executemany(
+        "INSERT INTO agency_activities (agency_id, position, deqar_id, activity, activity_type, "
+        "local_identifier, valid_to) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        [
+            (agency_id, i, a.deqar_id, a.activity, a.activity_type, a.local_identifier, a.valid_to)
+            for i, a in enumerate(activities)
+        ],
+    )
+
+
+async def find_activity(conn: Connection, agency_id: str, key: str, local: bool) -> str | None:
+    """The type of the agency's activity whose DEQAR id or name (``local``: local
+    identifier) is ``key``, as DEQAR matches them; None if it has none."""
+    where = "local_identifier = $2" if local else "(deqar_id = $2 OR lower(activity) = lower($2))"
+    found: str | None = await conn.fetchval(
+        f"SELECT activity_type FROM agency_activities WHERE agency_id = $1 AND {where} "  # noqa: S608 - fixed text
+        "ORDER BY deqar_id = $2 DESC NULLS LAST LIMIT 1",
+        agency_id,
+        key,
+    )
+    return found
+
+
 async def remove_registrations(conn: Connection, agency_id: str) -> None:
     await conn.execute("DELETE FROM agency_registrations WHERE agency_id = $1", agency_id)
 
@@ -59,11 +84,21 @@ async def append_version(conn: Connection, agency_id: str, body: dict[str, Any])
 
 
 async def resolve(conn: Connection, key: str) -> str | None:
-    """The id of the agency whose id, DEQAR id or acronym is ``key``."""
+    """The id of the agency whose id, DEQAR id or acronym (in any case, as DEQAR
+    matches acronyms) is ``key``."""
     found: str | None = await conn.fetchval(
-        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR acronym = $1 LIMIT 1", key
+        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR lower(acronym) = lower($1) "
+        "ORDER BY id = $1 DESC, deqar_id = $1 DESC NULLS LAST, acronym = $1 DESC LIMIT 1",
+        key,
     )
     return found
+
+
+async def acronyms(conn: Connection, agency_ids: list[str]) -> dict[str, str]:
+    rows = await conn.fetch(
+        "SELECT id, acronym FROM agencies WHERE id = ANY($1::text[])", agency_ids
+    )
+    return {r["id"]: r["acronym"] for r in rows}
 
 
 async def list_all(conn: Connection) -> list[dict[str, Any]]:
@@ -72,7 +107,10 @@ async def list_all(conn: Connection) -> list[dict[str, Any]]:
         "SELECT a.id, a.deqar_id, a.acronym, a.name, a.country, a.website, "
         "coalesce(json_agg(json_build_object('registered_from', r.registered_from, "
         "'registered_to', r.registered_to)) FILTER (WHERE r.agency_id IS NOT NULL), '[]') "
-        "AS eqar_registrations FROM agencies a "
+        "AS eqar_registrations, coalesce((SELECT json_agg(json_build_object("
+        "'deqar_id', x.deqar_id, 'activity', x.activity, 'activity_type', x.activity_type, "
+        "'local_identifier', x.local_identifier, 'valid_to', x.valid_to) ORDER BY x.position) "
+        "FROM agency_activities x WHERE x.agency_id = a.id), '[]') AS activities FROM agencies a "
         "LEFT JOIN agency_registrations r ON r.agency_id = a.id "
         "GROUP BY a.id ORDER BY a.acronym"
     )

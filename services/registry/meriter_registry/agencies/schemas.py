@@ -11,6 +11,7 @@ cannot start on the same day (422, naming the period).
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
@@ -18,6 +19,10 @@ from meriter_registry.fields import OptionalId
 from meriter_shared.validation import Date
 
 MAX_REGISTRATIONS = 50
+MAX_ACTIVITIES = 100
+ActivityTypeName = Literal[
+    "institutional", "programme", "joint programme", "institutional/programme"
+]
 
 
 class RegistrationPeriod(BaseModel):
@@ -32,6 +37,18 @@ class RegistrationPeriod(BaseModel):
         return self
 
 
+class Activity(BaseModel):
+    """One of the agency's ESG activities, as DEQAR lists them: submissions name
+    an activity by its DEQAR id, its name or the agency's local identifier."""
+
+    model_config = ConfigDict(extra="forbid")
+    deqar_id: OptionalId = Field(default=None, max_length=50, description="DEQAR activity id")
+    activity: str = Field(min_length=1, max_length=500)
+    activity_type: ActivityTypeName
+    local_identifier: OptionalId = Field(default=None, max_length=200)
+    valid_to: Date | None = None
+
+
 class AgencyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     deqar_id: OptionalId = Field(default=None, max_length=50, description="blank means none")
@@ -42,6 +59,19 @@ class AgencyIn(BaseModel):
     eqar_registrations: list[RegistrationPeriod] = Field(
         default_factory=list, max_length=MAX_REGISTRATIONS
     )
+    activities: list[Activity] = Field(default_factory=list, max_length=MAX_ACTIVITIES)
+
+    @field_validator("activities")
+    @classmethod
+    def _activities_named_once(cls, activities: list[Activity]) -> list[Activity]:
+        for key in ("deqar_id", "local_identifier"):
+            values = [getattr(a, key) for a in activities if getattr(a, key) is not None]
+            if len(set(values)) != len(values):
+                raise ValueError(f"two activities have the same {key}")
+        names = [a.activity.lower() for a in activities]
+        if len(set(names)) != len(names):
+            raise ValueError("two activities have the same name")
+        return activities
 
     @field_validator("eqar_registrations")
     @classmethod
@@ -64,6 +94,14 @@ class StoredPeriod(BaseModel):
     registered_to: date | None = None
 
 
+class StoredActivity(BaseModel):
+    deqar_id: str | None = None
+    activity: str
+    activity_type: str
+    local_identifier: str | None = None
+    valid_to: date | None = None
+
+
 class AgencyListed(BaseModel):
     """An agency as the list shows it, every value as stored: a listing never
     refuses what an older version of the registry accepted."""
@@ -75,6 +113,7 @@ class AgencyListed(BaseModel):
     country: str | None
     website: str | None
     eqar_registrations: list[StoredPeriod]
+    activities: list[StoredActivity] = Field(default_factory=list)
 
 
 class AgencyList(BaseModel):

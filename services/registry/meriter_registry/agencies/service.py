@@ -46,6 +46,7 @@ async def register_agency(conn: Connection, data: AgencyIn, principal: Principal
         except asyncpg.UniqueViolationError as exc:
             raise Conflict(f"an agency {data.acronym} exists") from exc
         await repository.add_registrations(conn, agency_id, data.eqar_registrations)
+        await repository.replace_activities(conn, agency_id, data.activities)
         out = AgencyOut(id=agency_id, **data.model_dump())
         await repository.append_version(conn, agency_id, out.model_dump(mode="json"))
         await emit(conn, AGENCY_REGISTERED, agency_id, _state(out))
@@ -67,6 +68,7 @@ async def update_agency(
             raise Conflict(f"an agency {data.acronym} exists") from exc
         await repository.remove_registrations(conn, agency_id)
         await repository.add_registrations(conn, agency_id, data.eqar_registrations)
+        await repository.replace_activities(conn, agency_id, data.activities)
         out = AgencyOut(id=agency_id, **data.model_dump())
         await repository.append_version(conn, agency_id, out.model_dump(mode="json"))
         await emit(conn, AGENCY_UPDATED, agency_id, _state(out))
@@ -76,6 +78,19 @@ async def update_agency(
 async def find_agency(conn: Connection, key: str) -> str | None:
     """The id of the agency named by id, DEQAR id or acronym; None if there is none."""
     return await repository.resolve(conn, key)
+
+
+async def activity_type(
+    conn: Connection, agency_id: str, key: str, local: bool = False
+) -> str | None:
+    """The type of the agency's activity named ``key`` (DEQAR id or name; ``local``:
+    the agency's local identifier); None if the agency lists no such activity."""
+    return await repository.find_activity(conn, agency_id, key, local)
+
+
+async def acronyms(conn: Connection, agency_ids: list[str]) -> dict[str, str]:
+    """id → acronym of each agency found."""
+    return await repository.acronyms(conn, agency_ids)
 
 
 async def list_agencies(conn: Connection) -> list[AgencyListed]:

@@ -3,23 +3,29 @@ never carry a secret)."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from meriter_registry.fields import OptionalId
 
 ClientRole = Literal["admin", "agency", "institution"]
 
 
+def _number_as_text(value: Any) -> Any:
+    """DEQAR's ids are numbers in its JSON: 33 names what "33" names."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
 class ClientIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     role: ClientRole
-    tenant_id: OptionalId = Field(
+    tenant_id: Annotated[OptionalId, BeforeValidator(_number_as_text)] = Field(
         default=None,
         max_length=200,
-        description="agency: its id, DEQAR id or acronym; institution: its id or DEQAR id "
+        description="agency: its id, DEQAR id (a number in DEQAR) or acronym (any case); "
+        "institution: its id, DEQAR id (DEQARINST0001) or DEQAR's numeric id (1) "
         "(stored as the platform id)",
     )
 

@@ -70,10 +70,16 @@ async def _tenant(conn: Connection, data: ClientIn) -> str | None:
     if data.role == "agency":
         found = await agencies.find_agency(conn, data.tenant_id)
     else:
-        try:
-            found = await institutions.resolve_institution(conn, data.tenant_id)
-        except NotFound:
-            found = None
+        found = None
+        keys = [data.tenant_id]
+        if data.tenant_id.isdigit():  # DEQAR's numeric institution id: DEQARINST + 4 digits
+            keys.append(f"DEQARINST{int(data.tenant_id):04d}")
+        for key in keys:
+            try:
+                found = await institutions.resolve_institution(conn, key)
+                break
+            except NotFound:
+                continue
     if found is None:
         message = f"unknown {data.role}"
         raise ValidationProblem(

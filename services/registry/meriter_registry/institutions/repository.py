@@ -13,6 +13,8 @@ from meriter_registry.institutions.schemas import InstitutionIn
 from meriter_shared.db.query import Where
 from meriter_shared.db.types import Connection
 
+Row = Any  # an asyncpg Record
+
 
 def _columns(data: InstitutionIn) -> tuple[Any, ...]:
     return (
@@ -97,6 +99,15 @@ async def resolve(conn: Connection, key: str) -> str | None:
         "SELECT id FROM institutions WHERE id = $1 OR deqar_id = $1 LIMIT 1", key
     )
     return found
+
+
+async def briefs(conn: Connection, institution_ids: list[str]) -> list[Row]:
+    """``id, deqar_id, eter_id, name_official, is_other_provider`` of each institution."""
+    return await conn.fetch(
+        "SELECT id, deqar_id, eter_id, name_official, is_other_provider FROM institutions "
+        "WHERE id = ANY($1::text[])",
+        institution_ids,
+    )
 
 
 async def find_by_deqar_id(conn: Connection, deqar_id: str) -> str | None:

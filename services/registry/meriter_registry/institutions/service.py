@@ -12,6 +12,7 @@ answered; the row itself changes in place for fast reads.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import asyncpg
 
@@ -95,6 +96,11 @@ async def resolve_institution(conn: Connection, key: str) -> str:
     if found is None:
         raise NotFound(f"no institution {key}")
     return found
+
+
+async def briefs(conn: Connection, institution_ids: list[str]) -> dict[str, Any]:
+    """id → ``deqar_id, eter_id, name_official, is_other_provider`` of each one found."""
+    return {r["id"]: r for r in await repository.briefs(conn, institution_ids)}
 
 
 async def find_by_ref(conn: Connection, ref: InstitutionRef) -> str | None:

@@ -12,7 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
@@ -22,6 +22,7 @@ from meriter_registry.deps import (
     NowDep,
     PoolDep,
     QaCacheDep,
+    QaIndexDep,
     StateDep,
 )
 from meriter_registry.errors import RequestTimeout
@@ -35,6 +36,7 @@ from meriter_registry.reports.schemas import (
     ReportPage,
     ReportSubmission,
     SubmissionResult,
+    SubmittedReport,
 )
 from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.errors import (
@@ -60,6 +62,7 @@ async def qa_status(
     institution_id: str,
     pool: PoolDep,
     cache: QaCacheDep,
+    index: QaIndexDep,
     now: NowDep,
     on: Date | None = None,
     as_of: Annotated[
@@ -72,8 +75,13 @@ async def qa_status(
     # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
     when = as_of or now
     generation = cache.generation
-    async with pool.acquire() as conn:
-        answer = await service.qa_status(conn, institution_id, day, when)
+    # About any date as known now: the in-memory index (qa_index.py), when ready.
+    found = index.answer(institution_id, day, now) if as_of is None else None
+    if found is not None:
+        answer = found
+    else:
+        async with pool.acquire() as conn:
+            answer = await service.qa_status(conn, institution_id, day, when)
     if as_of is None:
         cache.put(institution_id, day, generation, answer, today=now.date())
     # The hot path: the model is already valid, so skip FastAPI's second validation.
@@ -98,11 +106,14 @@ async def search_reports(
     status: Annotated[str | None, Query(max_length=100)] = None,
     decision: Annotated[str | None, Query(max_length=100)] = None,
     valid_on: Date | None = None,
+    local_identifier: Annotated[str | None, Query(max_length=255)] = None,
+    include_withdrawn: bool = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
 ) -> Response:
-    """DEQAR's report filters over current versions; ``format=csv`` exports the page."""
+    """DEQAR's report filters over current versions (withdrawn ones too with
+    ``include_withdrawn=true``); ``format=csv`` exports the page."""
     async with pool.acquire() as conn:
         reports, next_cursor = await service.search_reports(
             conn,
@@ -115,6 +126,8 @@ async def search_reports(
             valid_on=valid_on,
             cursor=cursor,
             limit=limit,
+            local_identifier=local_identifier,
+            include_withdrawn=include_withdrawn,
         )
     rows = [r.model_dump(mode="json") for r in reports]
     if format == "csv":
@@ -134,14 +147,55 @@ async def search_reports(
 async def submit_report(
     request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
 ) -> SubmissionResult:
-    """DEQAR Submission API v2, JSON: one report object."""
-    try:
-        body = await request.json()
-    except ValueError as exc:
-        raise BadRequest("the body is not JSON") from exc
-    submission = _submission(body)
+    """DEQAR Submission API v2, JSON: one report object. A report the agency has
+    already (same local_identifier or report_id) is updated, so a re-run import
+    changes nothing (DEQAR v2 refuses that POST and wants a PUT)."""
+    submission = _submission(await _json(request))
     async with pool.acquire() as conn:
         return await service.submit_report(conn, submission, agency, now)
+
+
+@submission_router.put(
+    "/submit/report",
+    response_model=SubmissionResult,
+    responses=problems(400, 422),
+    openapi_extra=requires(
+        "agency", json_body(ReportSubmission, "One DEQAR Submission API v2 report object.")
+    ),
+)
+async def update_report(
+    request: Request, pool: PoolDep, agency: AgencyDep, now: NowDep
+) -> SubmissionResult:
+    """DEQAR Submission API v2 update: the report named by report_id or
+    local_identifier must exist (422 naming the key otherwise)."""
+    submission = _submission(await _json(request))
+    async with pool.acquire() as conn:
+        return await service.submit_report(conn, submission, agency, now, update_only=True)
+
+
+async def _json(request: Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError as exc:
+        raise BadRequest("the body is not JSON") from exc
+
+
+@submission_router.get(
+    "/check/local-identifier",
+    response_model=SubmittedReport,
+    responses=problems(404),
+    openapi_extra=requires("agency"),
+)
+async def check_local_identifier(
+    pool: PoolDep,
+    _agency: AgencyDep,
+    agency: Annotated[str, Query(max_length=200, description="acronym or DEQAR id")],
+    local_identifier: Annotated[str, Query(max_length=255)],
+) -> SubmittedReport:
+    """DEQAR v2's check: the agency's report with this local identifier, in
+    DEQAR's report shape; 404 if it has none."""
+    async with pool.acquire() as conn:
+        return await service.check_local_identifier(conn, agency, local_identifier)
 
 
 # A CSV submission streams: its body may be this large, and memory holds one
@@ -244,15 +298,43 @@ async def lift_flag(
 
 
 @submission_router.delete(
+    "/delete/report/{report_id}/",
+    response_model=ReportOut,
+    responses=problems(404, 409, 422),
+    openapi_extra=requires("agency"),
+    include_in_schema=False,
+)
+@submission_router.delete(
     "/delete/report/{report_id}",
     response_model=ReportOut,
-    responses=problems(404, 409),
+    responses=problems(404, 409, 422),
     openapi_extra=requires("agency"),
 )
 async def withdraw_report(
-    report_id: str, pool: PoolDep, agency: AgencyDep, now: NowDep
+    report_id: Annotated[str, Path(max_length=255)],
+    pool: PoolDep,
+    agency: AgencyDep,
+    now: NowDep,
+    withdrawn_on: Annotated[
+        Date | None,
+        Query(description="the first day the report no longer counts for (default: today)"),
+    ] = None,
+    agency_key: Annotated[
+        str | None,
+        Query(
+            alias="agency",
+            max_length=200,
+            description="the admin naming a report by local identifier: whose",
+        ),
+    ] = None,
 ) -> ReportOut:
-    """Withdraw a report (its agency or the admin): it stops counting from now; 409 if
-    it is withdrawn already."""
+    """Withdraw a report (its agency or the admin), named by the registry's id,
+    DEQAR's report id or the agency's local identifier. It no longer counts for
+    dates from ``withdrawn_on`` on (default today) and still counts before; the
+    withdrawal is recorded now, so answers as of earlier instants are unchanged.
+    409 if it is withdrawn already, or if a local identifier names several
+    agencies' reports (give ``agency``)."""
     async with pool.acquire() as conn:
-        return await service.withdraw_report(conn, report_id, agency, now)
+        return await service.withdraw_report(
+            conn, report_id, agency, now, withdrawn_on=withdrawn_on, agency=agency_key
+        )

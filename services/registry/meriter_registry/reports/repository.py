@@ -1,12 +1,15 @@
 """Every SQL statement about reports (tables ``reports``, ``report_versions``,
 ``report_institutions``, ``report_flags``) and the qa-status question.
 
-The temporal model (see migration 0002): a report's facts are never updated
-in place. A resubmission closes the current version (``superseded_at``) and
-adds the next; a withdrawal closes the current version without a successor.
-"As of T" reads the versions with ``recorded_at <= T < superseded_at``.
-Rows that describe a report version carry the version's columns plus
-``local_identifier``, ``withdrawn_at`` and ``institution_ids`` (sorted).
+The temporal model (see migrations 0002 and 0009): a report's facts are never
+updated in place. A resubmission closes the current version
+(``superseded_at``) and adds the next; a withdrawal marks the current version,
+once, with ``withdrawn_at`` (the instant it was recorded) and ``withdrawn_on``
+(the day it takes effect). "As of T" reads the versions with
+``recorded_at <= T < superseded_at``, and knows a withdrawal when
+``withdrawn_at <= T``. ``superseded_at IS NULL`` is the current version,
+withdrawn or not. Rows that describe a report version carry the version's
+columns plus ``local_identifier`` and ``institution_ids`` (sorted).
 """
 
 from __future__ import annotations
@@ -31,6 +34,42 @@ async def lock_by_local_identifier(
         "WHERE agency_id = $1 AND local_identifier = $2 FOR UPDATE",
         agency_id,
         local_identifier,
+    )
+
+
+async def find_by_report_id(conn: Connection, key: str) -> Row | None:
+    """``id, agency_id, local_identifier`` of the report whose id or DEQAR report id is ``key``."""
+    return await conn.fetchrow(
+        "SELECT id, agency_id, local_identifier FROM reports WHERE id = $1 "
+        "UNION ALL SELECT id, agency_id, local_identifier FROM reports WHERE deqar_report_id = $1 "
+        "LIMIT 1",
+        key,
+    )
+
+
+async def current_by_local_identifier(
+    conn: Connection, agency_id: str, local_identifier: str
+) -> Row | None:
+    """The agency's report's current version: ``report_id, body, activity_type,
+    valid_from, valid_to, deqar_report_id, institution_ids`` (as submitted)."""
+    return await conn.fetchrow(
+        "SELECT v.report_id, v.body, v.activity_type, v.valid_from, v.valid_to, "
+        "r.deqar_report_id, array(SELECT institution_id FROM report_institutions x "
+        "WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids "
+        "FROM reports r JOIN report_versions v ON v.report_id = r.id "
+        "AND v.version = r.current_version WHERE r.agency_id = $1 AND r.local_identifier = $2",
+        agency_id,
+        local_identifier,
+    )
+
+
+async def set_deqar_report_id(conn: Connection, report_id: str, deqar_report_id: str) -> None:
+    """Record DEQAR's id of the report, unless it has one or another report holds it."""
+    await conn.execute(
+        "UPDATE reports SET deqar_report_id = $2 WHERE id = $1 AND deqar_report_id IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM reports WHERE deqar_report_id = $2)",
+        report_id,
+        deqar_report_id,
     )
 
 
@@ -78,7 +117,8 @@ async def supersede_current(conn: Connection, report_id: str, now: datetime) -> 
 async def set_current_version(conn: Connection, report_id: str, version: int) -> None:
     """Point the report at ``version``; a resubmission after withdrawal reinstates it."""
     await conn.execute(
-        "UPDATE reports SET current_version = $2, withdrawn_at = NULL WHERE id = $1",
+        "UPDATE reports SET current_version = $2, withdrawn_at = NULL, withdrawn_on = NULL "
+        "WHERE id = $1",
         report_id,
         version,
     )
@@ -123,25 +163,45 @@ async def insert_version(
     )
 
 
-async def withdraw(conn: Connection, report_id: str, now: datetime) -> dict[str, Any] | None:
-    """Withdraw at ``now``; the version it closes, as a report version row, or None."""
+async def find_ids(conn: Connection, key: str, agency_id: str | None) -> list[str]:
+    """The reports ``key`` names: the registry's id, else DEQAR's report id, else a
+    local identifier (of ``agency_id``'s reports when given)."""
+    rows = await conn.fetch(
+        "SELECT id FROM reports WHERE id = $1 "
+        "UNION SELECT id FROM reports WHERE deqar_report_id = $1 "
+        "UNION SELECT id FROM reports WHERE local_identifier = $1 "
+        "  AND ($2::text IS NULL OR agency_id = $2) "
+        "  AND NOT EXISTS (SELECT 1 FROM reports WHERE id = $1 OR deqar_report_id = $1)",
+        key,
+        agency_id,
+    )
+    return sorted(r["id"] for r in rows)
+
+
+async def withdraw(
+    conn: Connection, report_id: str, now: datetime, withdrawn_on: date
+) -> dict[str, Any] | None:
+    """Withdraw at ``now`` with effect on ``withdrawn_on``: the version it marks, as a
+    report version row, or None."""
     report = await conn.fetchrow(
-        "UPDATE reports SET withdrawn_at = $2 WHERE id = $1 "
-        "RETURNING local_identifier, withdrawn_at",
+        "UPDATE reports SET withdrawn_at = $2, withdrawn_on = $3 WHERE id = $1 "
+        "RETURNING local_identifier",
         report_id,
         now,
+        withdrawn_on,
     )
-    closed = await conn.fetchrow(
-        "UPDATE report_versions v SET superseded_at = $2 "
-        "WHERE report_id = $1 AND superseded_at IS NULL RETURNING v.*, "
+    marked = await conn.fetchrow(
+        "UPDATE report_versions v SET withdrawn_at = $2, withdrawn_on = $3 "
+        "WHERE report_id = $1 AND superseded_at IS NULL AND withdrawn_at IS NULL RETURNING v.*, "
         "array(SELECT institution_id FROM report_institutions x "
         "WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids",
         report_id,
         now,
+        withdrawn_on,
     )
-    if report is None or closed is None:
+    if report is None or marked is None:
         return None
-    return {**dict(closed), **dict(report)}
+    return {**dict(marked), **dict(report)}
 
 
 # --- flags -----------------------------------------------------------------
@@ -195,9 +255,10 @@ WITH inst AS (
 SELECT inst.id AS institution_id, q.* FROM inst LEFT JOIN LATERAL (
     SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, v.decision,
            v.valid_from, v.valid_to, v.valid_until, v.recorded_at, v.superseded_at,
-           r.local_identifier, r.withdrawn_at,
+           v.withdrawn_at, v.withdrawn_on, r.local_identifier,
            array(SELECT institution_id FROM report_institutions x
-                 WHERE x.report_id = v.report_id AND x.version = v.version) AS institution_ids,
+                 WHERE x.report_id = v.report_id AND x.version = v.version ORDER BY 1)
+               AS institution_ids,
            (SELECT av.body -> 'eqar_registrations' FROM agency_versions av
              WHERE av.agency_id = v.agency_id AND av.recorded_at <= $2
              ORDER BY av.recorded_at DESC LIMIT 1) AS registrations,
@@ -223,6 +284,33 @@ async def qa_rows(conn: Connection, key: str, as_of: datetime, on: date) -> list
     return await conn.fetch(_QA_SQL, key, as_of, on)
 
 
+async def index_rows(conn: Connection) -> tuple[list[Row], list[Row], list[Row], list[Row]]:
+    """Everything qa-status needs as of now, read in one snapshot (see qa_index.py):
+    every current version (with ``local_identifier`` and sorted ``institution_ids``),
+    the high flags, each agency's latest recorded ``registrations``, and each
+    institution's ``id, deqar_id``."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        versions = await conn.fetch(
+            "SELECT v.report_id, v.version, v.agency_id, v.activity_type, v.status, "
+            "v.decision, v.valid_from, v.valid_to, v.valid_until, v.recorded_at, "
+            "v.withdrawn_at, v.withdrawn_on, r.local_identifier, "
+            "array(SELECT institution_id FROM report_institutions x WHERE x.report_id = "
+            "v.report_id AND x.version = v.version ORDER BY 1) AS institution_ids "
+            "FROM report_versions v JOIN reports r ON r.id = v.report_id "
+            "WHERE v.superseded_at IS NULL"
+        )
+        flags = await conn.fetch(
+            "SELECT report_id, raised_at, lifted_at FROM report_flags "
+            "WHERE level = 'high' ORDER BY id"
+        )
+        agencies = await conn.fetch(
+            "SELECT DISTINCT ON (agency_id) agency_id, body -> 'eqar_registrations' "
+            "AS registrations FROM agency_versions ORDER BY agency_id, recorded_at DESC"
+        )
+        institutions = await conn.fetch("SELECT id, deqar_id FROM institutions")
+    return versions, flags, agencies, institutions
+
+
 # --- search ------------------------------------------------------------------
 
 
@@ -238,10 +326,16 @@ async def search(
     valid_on: date | None,
     cursor: str | None,
     limit: int,
+    local_identifier: str | None = None,
+    include_withdrawn: bool = False,
 ) -> list[Row]:
-    """Versions in force (not superseded, not withdrawn) by DEQAR's filters, paged by id."""
+    """Current versions (withdrawn ones too with ``include_withdrawn``) by DEQAR's
+    filters, paged by id."""
     where = Where("v.superseded_at IS NULL")
+    if not include_withdrawn:
+        where.add("v.withdrawn_at IS NULL")
     where.add_if(agency_id, "v.agency_id = {}")
+    where.add_if(local_identifier, "r.local_identifier = {}")
     where.add_if(
         institution_id,
         "EXISTS (SELECT 1 FROM report_institutions x WHERE x.report_id = v.report_id "
@@ -259,7 +353,7 @@ async def search(
     where.add_if(valid_on, "v.valid_from <= {0} AND v.valid_until >= {0}")
     where.after("v.report_id", cursor)
     sql, args = where.select(
-        "SELECT v.*, r.local_identifier, r.withdrawn_at, array(SELECT institution_id FROM "
+        "SELECT v.*, r.local_identifier, array(SELECT institution_id FROM "
         "report_institutions x WHERE x.report_id = v.report_id AND x.version = v.version "
         "ORDER BY 1) AS institution_ids FROM report_versions v JOIN reports r "
         "ON r.id = v.report_id",
