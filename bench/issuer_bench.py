@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from meriter_local.procs import free_port  # noqa: E402
 from meriter_local.stack import SERVICES, Stack, StackConfig  # noqa: E402
-from support.driver import Platform, result  # noqa: E402
+from support.driver import Platform, result, token  # noqa: E402
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -46,8 +46,19 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def summary(platform: Platform, headers: dict[str, str]) -> dict[str, int]:
+async def renew(platform: Platform, client: dict[str, str]) -> dict[str, str]:
+    return await token(platform.urls["registry"], client["client_id"], client["client_secret"])
+
+
+async def summary(
+    platform: Platform, headers: dict[str, str], client: dict[str, str]
+) -> dict[str, int]:
+    """The institution's counts; its token renewed when it expired (a run outlasts one)."""
     r = await platform.call("issuer", "GET", "/v1/results/summary", headers)
+    if r.status_code == 401:
+        headers.update(await renew(platform, client))
+        r = await platform.call("issuer", "GET", "/v1/results/summary", headers)
+    r.raise_for_status()
     return dict(r.json())
 
 
@@ -89,7 +100,8 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
             agency, acronym = await platform.agency()
             institution, deqar = await platform.institution()
             await platform.report(agency, acronym, deqar)
-            headers = await platform.client_for("institution", institution)
+            client = await platform.new_client("institution", institution)
+            headers = await renew(platform, client)
             offering = await platform.offering(institution, headers)
 
             # Burst. The end is read from the issuer's own clock (the last
@@ -106,7 +118,7 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
                 accept_seconds += time.perf_counter() - t0
                 assert r.status_code == 202, r.text
                 assert r.json()["accepted"] == len(batch), r.text[:500]
-            while (await summary(platform, headers))["issued"] < burst:
+            while (await summary(platform, headers, client))["issued"] < burst:
                 await asyncio.sleep(1.0)
             assert stack.pg is not None
             conn = await asyncpg.connect(stack.pg.dsn("issuer"))
@@ -120,7 +132,8 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
             burst_seconds = float(ended) - started
             breakdown = await worker_breakdown(cfg.worker_url("issuer"))
 
-            # Steady rate.
+            # Steady rate, with a fresh token.
+            headers.update(await renew(platform, client))
             per_tick = max(1, rate // 10)
             ids: list[str] = []
             next_tick = time.perf_counter()
@@ -131,7 +144,7 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
                 assert r.status_code == 202, r.text
                 next_tick += 0.1
                 await asyncio.sleep(max(0.0, next_tick - time.perf_counter()))
-            while (await summary(platform, headers))["issued"] < burst + len(ids):
+            while (await summary(platform, headers, client))["issued"] < burst + len(ids):
                 await asyncio.sleep(0.5)
             conn = await asyncpg.connect(stack.pg.dsn("issuer"))
             try:
