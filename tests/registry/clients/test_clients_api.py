@@ -128,11 +128,16 @@ async def test_clients_are_created_by_the_keys_deqar_users_know(registry: Regist
         headers=registry.admin,
     )
     uka = r.json()["id"]
+    r = await registry.http.post(
+        "/v1/agencies", json={"acronym": "UKÄ", "name": "UKÄ"}, headers=registry.admin
+    )
+    ukae = r.json()["id"]
     iid = await registry.institution("DEQARINST0382")
     for role, key, expected in (
         ("agency", 12, uka),  # DEQAR's agency id, a number in its JSON
         ("agency", "12", uka),
         ("agency", "uka", uka),  # an acronym in any case, as DEQAR matches it
+        ("agency", "uKä", ukae),  # beyond ASCII too (the database's locale lowers ASCII only)
         ("agency", uka, uka),
         ("institution", "DEQARINST0382", iid),
         ("institution", 382, iid),  # DEQAR's numeric institution id

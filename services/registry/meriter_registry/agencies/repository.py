@@ -87,11 +87,17 @@ async def resolve(conn: Connection, key: str) -> str | None:
     """The id of the agency whose id, DEQAR id or acronym (in any case, as DEQAR
     matches acronyms) is ``key``."""
     found: str | None = await conn.fetchval(
-        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR lower(acronym) = lower($1) "
-        "ORDER BY id = $1 DESC, deqar_id = $1 DESC NULLS LAST, acronym = $1 DESC LIMIT 1",
+        "SELECT id FROM agencies WHERE id = $1 OR deqar_id = $1 OR acronym = $1 "
+        "ORDER BY id = $1 DESC, deqar_id = $1 DESC NULLS LAST LIMIT 1",
         key,
     )
-    return found
+    if found is not None:
+        return found
+    # In any case, Unicode's (UKÄ, ukä): the database's C locale lowers ASCII
+    # only, so the comparison is made here; agencies are a few hundred at most.
+    wanted = key.casefold()
+    rows = await conn.fetch("SELECT id, acronym FROM agencies ORDER BY id")
+    return next((str(r["id"]) for r in rows if r["acronym"].casefold() == wanted), None)
 
 
 async def acronyms(conn: Connection, agency_ids: list[str]) -> dict[str, str]:
