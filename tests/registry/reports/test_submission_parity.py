@@ -40,6 +40,11 @@ async def agencies(registry: Registry) -> tuple[str, str]:
                     "local_identifier": "prog_eval",
                 },
                 {"deqar_id": "23", "activity": "joint degrees", "activity_type": "joint programme"},
+                {
+                    "deqar_id": "24",
+                    "activity": "Utvärdering av utbildning",
+                    "activity_type": "programme",
+                },
             ],
         },
         headers=registry.admin,
@@ -283,3 +288,16 @@ async def test_deqar_v2_tooling_calls_work_unchanged(registry: Registry) -> None
     assert unknown.status_code == 404
     gone = await registry.http.delete("/submissionapi/v2/delete/report/000786/", headers=headers)
     assert gone.status_code == 200, gone.text
+
+
+async def test_an_activity_is_found_by_its_name_in_any_case_beyond_ascii(
+    registry: Registry,
+) -> None:
+    uka, _ = await agencies(registry)
+    await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("agency", uka)
+    body = full_report(activity="UTVÄRDERING AV UTBILDNING", report_id=None)
+    r = await registry.http.post(SUBMIT, json=body, headers=headers)
+    assert r.status_code == 200, r.text
+    submitted = r.json()["submitted_report"]
+    assert submitted["activity_type"] == "programme"  # the type of UKA's activity 24

@@ -61,14 +61,19 @@ async def replace_activities(conn: Connection, agency_id: str, activities: list[
 async def find_activity(conn: Connection, agency_id: str, key: str, local: bool) -> str | None:
     """The type of the agency's activity whose DEQAR id or name (``local``: local
     identifier) is ``key``, as DEQAR matches them; None if it has none."""
-    where = "local_identifier = $2" if local else "(deqar_id = $2 OR lower(activity) = lower($2))"
-    found: str | None = await conn.fetchval(
-        f"SELECT activity_type FROM agency_activities WHERE agency_id = $1 AND {where} "  # noqa: S608 - fixed text
-        "ORDER BY deqar_id = $2 DESC NULLS LAST LIMIT 1",
+    rows = await conn.fetch(
+        "SELECT deqar_id, activity, activity_type, local_identifier FROM agency_activities "
+        "WHERE agency_id = $1 ORDER BY position",
         agency_id,
-        key,
     )
-    return found
+    if local:
+        return next((r["activity_type"] for r in rows if r["local_identifier"] == key), None)
+    by_id = next((r["activity_type"] for r in rows if r["deqar_id"] == key), None)
+    if by_id is not None:
+        return str(by_id)
+    # Names in any case, Unicode's: the database's C locale lowers ASCII only.
+    wanted = key.casefold()
+    return next((r["activity_type"] for r in rows if r["activity"].casefold() == wanted), None)
 
 
 async def remove_registrations(conn: Connection, agency_id: str) -> None:
