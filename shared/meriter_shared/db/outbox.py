@@ -165,6 +165,7 @@ class OutboxRelay:
         self._stopping = False
         self._high: dict[tuple[str, int], int] = {}
         self._offsets_consumer: AIOKafkaConsumer | None = None
+        self._reader_consumer: AIOKafkaConsumer | None = None
         self.is_leader = False
 
     async def start(self) -> None:
@@ -361,7 +362,13 @@ class OutboxRelay:
         self._high = {}
         for r in rows:
             tp = (r["topic"], r["p"])
-            end = ends.get(tp, 0)
+            if tp not in ends:
+                # Not in the broker's metadata (yet): nothing to tell; the next
+                # check sees it, or the broker's loss shows in the offsets it
+                # hands out (``publish_batch``).
+                self._high[tp] = r["high"]
+                continue
+            end = ends[tp]
             if end > r["high"]:
                 self._high[tp] = r["high"]
                 continue
@@ -393,21 +400,26 @@ class OutboxRelay:
             )
 
     async def _end_offsets(self, tps: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
-        # One consumer (no group) serves every check while this relay leads:
-        # starting one costs a bootstrap and a stall of the service's event
-        # loop every ``broker_check_interval_s``. Dropped on any error.
-        consumer = self._offsets_consumer
-        if consumer is None:
-            consumer = AIOKafkaConsumer(
-                bootstrap_servers=self.kafka.bootstrap_servers,
-                client_id=f"{self.kafka.client_id}-{self.service}-outbox-check",
-                enable_auto_commit=False,
-                request_timeout_ms=self.kafka.request_timeout_ms,
-            )
-            await consumer.start()
-            self._offsets_consumer = consumer
+        """Each partition's log end, for those the broker's metadata knows.
+
+        Two consumers (no group) serve every check while this relay leads:
+        starting them costs a bootstrap and a stall of the service's event loop
+        every ``broker_check_interval_s``. The one asking for end offsets is
+        never assigned a partition, so its metadata tracks every topic; the one
+        reading a partition's last batch (``_log_end``) is assigned each in
+        turn, which narrows its own metadata to that topic. Both are dropped
+        on any error.
+        """
+        if self._offsets_consumer is None:
+            self._offsets_consumer = await self._new_check_consumer("outbox-check")
+        if self._reader_consumer is None:
+            self._reader_consumer = await self._new_check_consumer("outbox-check-reader")
+        consumer, reader = self._offsets_consumer, self._reader_consumer
         try:
-            await consumer.topics()  # refresh metadata for every topic
+            # Current metadata of every topic (a broker that restarted may hold
+            # other partitions); aiokafka's consumer has no public call that
+            # refreshes what ``partitions_for_topic`` reads (``topics()`` does not).
+            await consumer._client.force_metadata_update()
             known: list[TopicPartition] = []
             for topic, partition in tps:
                 parts = consumer.partitions_for_topic(topic) or set()
@@ -415,18 +427,29 @@ class OutboxRelay:
                     known.append(TopicPartition(topic, partition))
             ends = await consumer.end_offsets(known) if known else {}
             return {
-                (tp.topic, tp.partition): await _log_end(consumer, tp, reported)
+                (tp.topic, tp.partition): await _log_end(reader, tp, reported)
                 for tp, reported in ends.items()
             }
         except BaseException:
             await self._close_offsets_consumer()
             raise
 
+    async def _new_check_consumer(self, role: str) -> AIOKafkaConsumer:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.kafka.bootstrap_servers,
+            client_id=f"{self.kafka.client_id}-{self.service}-{role}",
+            enable_auto_commit=False,
+            request_timeout_ms=self.kafka.request_timeout_ms,
+        )
+        await consumer.start()
+        return consumer
+
     async def _close_offsets_consumer(self) -> None:
-        consumer, self._offsets_consumer = self._offsets_consumer, None
-        if consumer is not None:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+        for consumer in (self._offsets_consumer, self._reader_consumer):
+            if consumer is not None:
+                with contextlib.suppress(Exception):
+                    await consumer.stop()
+        self._offsets_consumer = self._reader_consumer = None
 
 
 async def _log_end(consumer: AIOKafkaConsumer, tp: TopicPartition, reported: int) -> int:
