@@ -310,13 +310,16 @@ async def test_a_batch_continues_its_first_events_trace_and_links_every_events(
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from meriter_shared.observability.tracing import inject_headers, setup_tracing
+    from meriter_shared.observability.tracing import (
+        add_span_processor,
+        inject_headers,
+        setup_tracing,
+    )
 
     setup_tracing("kernel-test", None)
-    provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
+    assert isinstance(trace.get_tracer_provider(), TracerProvider)
     spans = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(spans))
+    add_span_processor(SimpleSpanProcessor(spans))
     await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=1)
     tracer = trace.get_tracer("test")
     sent: list[str] = []
