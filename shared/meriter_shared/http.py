@@ -10,8 +10,12 @@ the ``RuntimeDep`` / ``PoolDep`` dependencies.
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import logging
 import os
+import signal
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -33,6 +37,8 @@ from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI, Runtime], Awaitable[None]]
+_log = logging.getLogger(__name__)
+_PR_SET_PDEATHSIG = 1
 
 # FastAPI's native OpenTelemetry makes each request's server span (continuing
 # the caller's traceparent, named by route template). Per-dependency spans
@@ -142,29 +148,104 @@ PoolDep = Annotated[Pool, Depends(get_pool)]
 def serve(app_factory: str, settings: ServiceSettings) -> None:
     """Run the app ``module:factory`` makes under uvicorn until SIGINT/SIGTERM.
 
-    With ``workers`` > 1, uvicorn's supervisor runs that many processes on the
-    one socket, each calling the factory (which reads its settings from the
-    environment); shutdown is graceful in each.
+    With ``workers`` > 1, that many uvicorn processes serve the port, each
+    calling the factory (which reads its settings from the environment) and
+    each with its own listening socket (``SO_REUSEPORT``), so the kernel
+    spreads connections evenly among them. (One socket shared by all, as
+    uvicorn's own ``--workers`` does, lets whichever process wakes first
+    accept a whole burst of new connections: with keep-alive clients one
+    process then did all the work while the other core idled.) A process
+    that dies is started again; shutdown is graceful in each.
     """
     import importlib
 
     import uvicorn
 
     common: dict[str, Any] = {
-        "host": settings.host,
-        "port": settings.port,
         "log_config": None,
         "access_log": False,
         "lifespan": "on",
         "timeout_graceful_shutdown": 10,
     }
     if settings.workers > 1:
-        # Each uvicorn process calls the factory, which reads its settings from
-        # the environment: the role chosen on the command line must go there.
+        # Each process calls the factory, which reads its settings from the
+        # environment: the role chosen on the command line must go there.
         prefix = str(settings.model_config.get("env_prefix", ""))
         os.environ[f"{prefix}PROCESS_ROLE"] = settings.process_role
-        uvicorn.run(app_factory, factory=True, workers=settings.workers, **common)
+        _supervise_http(app_factory, settings.host, settings.port, settings.workers, common)
         return
     module, _, name = app_factory.partition(":")
     factory: Callable[[ServiceSettings], FastAPI] = getattr(importlib.import_module(module), name)
-    uvicorn.run(factory(settings), **common)
+    uvicorn.run(factory(settings), host=settings.host, port=settings.port, **common)
+
+
+def _serve_http_process(app_factory: str, host: str, port: int, common: dict[str, Any]) -> None:
+    """One HTTP process of several: its own socket on the shared port."""
+    import socket
+
+    import uvicorn
+
+    if sys.platform.startswith("linux"):  # end with the supervisor, however it ends
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    config = uvicorn.Config(app_factory, factory=True, **common)
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _supervise_http(
+    app_factory: str, host: str, port: int, workers: int, common: dict[str, Any]
+) -> None:
+    import multiprocessing
+    import time
+
+    context = multiprocessing.get_context("spawn")
+    processes: dict[int, multiprocessing.process.BaseProcess] = {}
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+
+    def start(slot: int) -> None:
+        process = context.Process(
+            target=_serve_http_process,
+            args=(app_factory, host, port, common),
+            name=f"http-{slot}",
+        )
+        process.start()
+        processes[slot] = process
+
+    for slot in range(workers):
+        start(slot)
+    restarted_at: dict[int, float] = {}
+    while not stopping:
+        time.sleep(0.2)
+        for slot, process in list(processes.items()):
+            if stopping or process.is_alive():
+                continue
+            # At most one restart a second per slot: a process that cannot
+            # start (a port taken, a broken setting) must not spin.
+            if time.monotonic() - restarted_at.get(slot, 0.0) < 1.0:
+                continue
+            _log.warning(
+                "HTTP process exited; starting it again",
+                extra={"pid": process.pid, "exitcode": process.exitcode},
+            )
+            restarted_at[slot] = time.monotonic()
+            start(slot)
+    for process in processes.values():
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + float(common["timeout_graceful_shutdown"]) + 5
+    for process in processes.values():
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
