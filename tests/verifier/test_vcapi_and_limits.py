@@ -15,6 +15,8 @@ from meriter_shared.events.credentials import CredentialRevoked
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.messaging.consumer import Delivery
 from meriter_verifier.app import create_app
+from meriter_verifier.checks import service
+from meriter_verifier.checks.document import examine
 from meriter_verifier.consumers import issuer_consumer
 from support.webserver import WebServer
 from verifier.conftest import NOW, World, check, settings_for
@@ -148,7 +150,7 @@ async def test_past_the_burst_a_client_gets_429_with_retry_after(
 async def test_verification_in_the_cpu_pool_gives_the_same_answer(
     fresh_db: str, web: WebServer
 ) -> None:
-    settings = settings_for(fresh_db, web, verify_in_pool=True, cpu_processes=1)
+    settings = settings_for(fresh_db, web, verify_in_pool=True, cpu_processes=1, inline_max_chars=0)
     app = create_app(settings, clock=lambda: NOW)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -160,6 +162,40 @@ async def test_verification_in_the_cpu_pool_gives_the_same_answer(
             tampered = world.issue(issuer)
             tampered["name"] = "x"
             assert (await world.verify({"credential": tampered}))["verdict"] == "not_verified"
+
+
+async def test_a_small_credential_is_checked_inline_and_a_big_one_in_the_pool(
+    fresh_db: str, web: WebServer
+) -> None:
+    settings = settings_for(
+        fresh_db, web, verify_in_pool=True, cpu_processes=1, inline_max_chars=16 * 1024
+    )
+    app = create_app(settings, clock=lambda: NOW)
+    async with app.router.lifespan_context(app):
+        verifier = app.state.components.verifier
+        through_pool: list[str] = []
+        run_cpu = verifier.run_cpu
+
+        async def recording(fn: Any, *args: Any) -> Any:
+            through_pool.append(fn.__name__)
+            return await run_cpu(fn, *args)
+
+        verifier.run_cpu = recording
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
+            world = World(app, http, web)
+            issuer = await world.institution()
+            small = await world.verify({"credential": world.issue(issuer)})
+            assert small["verdict"] == "verified", small
+            assert "examine" not in through_pool
+            big = world.issue(issuer, description="Ett långt kursinnehåll. " * 1000)
+            answer = await world.verify({"credential": big})
+            assert answer["verdict"] == "verified", answer
+            assert through_pool.count("examine") == 1
+            big["description"] += "!"
+            tampered = await world.verify({"credential": big})
+            assert check(tampered, "proof")["status"] == "fail"
+            assert through_pool.count("examine") == 2
 
 
 async def test_the_page_is_served_with_a_strict_content_security_policy(world: World) -> None:
@@ -222,17 +258,18 @@ async def test_a_revocation_event_makes_the_http_process_fetch_the_list_again(
     assert check(answer, "status")["message"] == "The issuer has revoked this credential."
 
 
-async def test_a_credential_seen_again_is_not_canonicalized_again(world: World) -> None:
+async def test_a_credential_seen_again_is_not_canonicalized_again(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
     issuer = await world.institution()
     verifier = world.app.state.components.verifier
     calls: list[str] = []
-    run_cpu = verifier.run_cpu
 
-    async def counting(fn: Any, *args: Any) -> Any:
-        calls.append(fn.__name__)
-        return await run_cpu(fn, *args)
+    def counting(*args: Any) -> Any:
+        calls.append("examine")
+        return examine(*args)
 
-    verifier.run_cpu = counting
+    monkeypatch.setattr(service, "examine", counting)
     signed = world.issue(issuer)
     first = await world.verify({"credential": signed})
     again = await world.verify({"credential": signed})

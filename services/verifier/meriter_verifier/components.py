@@ -94,6 +94,7 @@ class Components:
             clock=clock,
             max_presentation_credentials=settings.max_presentation_credentials,
             result_cache_bytes=settings.result_cache_bytes,
+            inline_max_chars=settings.inline_max_chars if cpu is not None else 2**62,
         )
         buckets = TokenBuckets(settings.rate_limit_per_s, settings.rate_limit_burst)
         return cls(settings, fetcher, resolver, status_lists, verifier, buckets, cpu)

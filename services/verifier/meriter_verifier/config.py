@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -43,9 +45,16 @@ class Settings(ServiceSettings):
     rate_limit_burst: int = Field(default=4000, ge=1)
     # Credentials in one presentation.
     max_presentation_credentials: int = Field(default=20, ge=1, le=1000)
-    # Canonicalization, signature and schema checks run in the CPU pool
-    # (``cpu_processes`` processes); off: on the request's event loop.
+    # HTTP processes: the checks are CPU work, so one per core by default.
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
+    # Canonicalization, signature and schema checks of a document larger than
+    # ``inline_max_chars`` characters of JSON run in the CPU pool (``cpu_processes``
+    # processes), so a big or hostile document never holds the event loop;
+    # a smaller one (a micro-credential is about 4 KB) is checked on the
+    # request's event loop, where it costs less than the hop to the pool.
+    # ``verify_in_pool`` off: every document on the event loop.
     verify_in_pool: bool = True
+    inline_max_chars: int = Field(default=64 * 1024, ge=0)
     # What a credential's own checks found (format, proofs, Annex I) is kept,
     # per HTTP process, up to this many bytes: a credential verified again is
     # not canonicalized again. 0: nothing kept.

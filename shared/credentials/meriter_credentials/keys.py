@@ -26,12 +26,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
-    Ed25519PublicKey,
 )
+from nacl import bindings as nacl_bindings
+from nacl.exceptions import BadSignatureError
 
 from meriter_credentials.multibase import (
     ED25519_PRIV_PREFIX,
@@ -91,10 +91,17 @@ def seed_from_secret_multibase(value: str) -> bytes:
 
 
 def verify_signature(public_key: bytes, signature: bytes, data: bytes) -> bool:
-    """Ed25519 verification that returns False on any malformed input."""
+    """Ed25519 verification that returns False on any malformed input.
+
+    libsodium's (PyNaCl) rather than OpenSSL's: it verifies in about half the
+    time here, and it refuses what RFC 8032 leaves open more strictly
+    (small-order keys, non-canonical encodings).
+    """
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
     try:
-        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, data)
-    except (InvalidSignature, ValueError):
+        nacl_bindings.crypto_sign_open(signature + data, public_key)
+    except (BadSignatureError, ValueError, TypeError):
         return False
     return True
 

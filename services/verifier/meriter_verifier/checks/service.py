@@ -14,8 +14,12 @@ Invariants:
   micro-credential missing Annex I elements: the credential is authentic,
   and the answer says what it lacks.
 - What needs I/O (DID documents, status lists, the projections) is gathered
-  here on the event loop, from caches when warm; what needs CPU (``examine``,
-  a list's proof) runs through ``run_cpu`` (the CPU pool, or inline).
+  here on the event loop, from caches when warm. What needs CPU (``examine``,
+  a list's proof) runs through ``run_cpu`` (the CPU pool, or inline) — except
+  a document of at most ``inline_max_chars`` characters of JSON, examined on
+  the event loop: for a credential of a few kilobytes the hop to another
+  process costs more than the check, while a big (or hostile) document, whose
+  canonicalization may take its whole work limit, still leaves the loop free.
 - What ``examine`` finds is a pure function of the document, the DID
   documents it was given, the holder identifier and the purpose, so it is
   kept (bounded by bytes) under a digest of all four: a credential seen
@@ -157,8 +161,10 @@ class Verifier:
         clock: Clock = utc_now,
         max_presentation_credentials: int = 20,
         result_cache_bytes: int = 64 * 1024 * 1024,
+        inline_max_chars: int = 64 * 1024,
     ) -> None:
         self.resolver = resolver
+        self.inline_max_chars = inline_max_chars
         self.status_lists = status_lists
         self.run_cpu = run_cpu
         self.clock = clock
@@ -178,31 +184,45 @@ class Verifier:
         at: datetime,
         holder_identifier: str | None = None,
         purpose: str = "assertionMethod",
+        body: bytes | None = None,
     ) -> dict[str, Any]:
-        """``examine`` through the result cache (see the module docstring)."""
+        """``examine`` through the result cache, inline or in the CPU pool by size
+        (see the module docstring). ``body``: the request's JSON text that holds
+        ``document`` and decides nothing else examine reads, when the caller has
+        it: hashing it spares encoding the document again."""
+        rest = [did_docs, holder_identifier, purpose]
+        size: int | None
+        try:
+            if body is not None:
+                text = json.dumps(rest, separators=(",", ":")).encode("utf-8", "surrogatepass")
+                material: bytes | None = body + b"\n" + text
+                size = len(body)
+            else:
+                # Key order is kept as sent: the same credential sent with its keys in
+                # another order is only a cache miss, and not sorting is cheaper.
+                text = json.dumps([document, *rest], separators=(",", ":")).encode(
+                    "utf-8", "surrogatepass"
+                )
+                material, size = text, len(text)
+        except (TypeError, ValueError):
+            material, size = None, None
         expires = any(
             isinstance(p, dict) and "expires" in p for p in as_list(document.get("proof"))
         )
         key = None
-        if not expires and self.examined.max_bytes:
-            try:
-                text = json.dumps(
-                    [document, did_docs, holder_identifier, purpose],
-                    sort_keys=True,
-                    separators=(",", ":"),
-                )
-            except (TypeError, ValueError):
-                text = None
-            if text is not None:
-                key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
-                found = self.examined.get(key)
-                if found is not None:
-                    return found
-        result: dict[str, Any] = await self.run_cpu(
-            examine, document, did_docs, at, holder_identifier, purpose
-        )
+        if material is not None and not expires and self.examined.max_bytes:
+            key = hashlib.sha256(material).digest()
+            found = self.examined.get(key)
+            if found is not None:
+                return found
+        args = (document, did_docs, at, holder_identifier, purpose)
+        result: dict[str, Any]
+        if size is not None and size <= self.inline_max_chars:
+            result = examine(*args)
+        else:
+            result = await self.run_cpu(examine, *args)
         if key is not None:
-            self.examined.put(key, result, ttl_s=3600, size=len(text or "") + 1024)
+            self.examined.put(key, result, ttl_s=3600, size=(size or 0) + 1024)
         return result
 
     def forget_projections(self) -> None:
@@ -221,7 +241,10 @@ class Verifier:
         *,
         at: datetime | None = None,
         holder_identifier: str | None = None,
+        body: bytes | None = None,
     ) -> Report:
+        """``body``: the request's JSON text, when ``document`` is all it holds
+        besides ``at`` and the holder (see ``examine``)."""
         now = self.clock()
         at = at or now
         if not isinstance(document, dict):
@@ -246,7 +269,7 @@ class Verifier:
             for d, r in resolved.items()
             if r.document is not None and r.source != "key"
         }
-        examined = await self.examine(document, did_docs, at, holder_identifier)
+        examined = await self.examine(document, did_docs, at, holder_identifier, body=body)
         issuer_resolved = resolved.get(issuer) if issuer else None
         institution = await self._institution(pool, issuer_resolved)
         checks = [
