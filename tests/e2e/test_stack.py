@@ -112,6 +112,71 @@ def test_tokens_name_the_registry_at_its_actual_address(stack: RunningStack) -> 
     assert claims["iss"] == stack.url("registry")
 
 
+def _connections_per_process(pids: list[int], port: int) -> dict[int, int]:
+    """How many established TCP connections to ``port`` each of ``pids`` holds (/proc)."""
+    inodes: set[str] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                local_port = int(fields[1].rsplit(":", 1)[1], 16)
+                if local_port == port and fields[3] == "01":  # ESTABLISHED
+                    inodes.add(fields[9])
+    found: dict[int, int] = {}
+    for pid in pids:
+        held = 0
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                held += 1
+        found[pid] = held
+    return found
+
+
+def _http_processes(service_pid: int) -> list[int]:
+    children = Path(f"/proc/{service_pid}/task/{service_pid}/children").read_text().split()
+    # multiprocessing's spawned processes (not its resource tracker)
+    return [int(c) for c in children if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text()]
+
+
+async def test_the_verifiers_http_processes_share_connections_and_come_back_when_killed(
+    stack: RunningStack,
+) -> None:
+    """One HTTP process per core, each on its own SO_REUSEPORT socket: a burst of
+    keep-alive connections is spread over them, and a killed one is replaced."""
+    # stack.json as it is now: an earlier test may have had a service restarted
+    pids = json.loads((stack.state_dir / "stack.json").read_text())["pids"]
+    processes = _http_processes(pids["verifier"])
+    if len(processes) < 2:
+        pytest.skip("one core: the verifier runs one HTTP process")
+    port = int(stack.url("verifier").rsplit(":", 1)[1])
+    clients = [httpx.AsyncClient(base_url=stack.url("verifier")) for _ in range(32)]
+    try:
+        await asyncio.gather(*(c.get("/healthz") for c in clients))
+        held = _connections_per_process(processes, port)
+        assert sum(held.values()) == 32
+        assert all(n > 0 for n in held.values()), held
+    finally:
+        for c in clients:
+            await c.aclose()
+    os.kill(processes[0], signal.SIGKILL)
+
+    async def replaced() -> list[int]:
+        return _http_processes(pids["verifier"])
+
+    again = await eventually(
+        replaced, lambda now: len(now) == len(processes) and processes[0] not in now
+    )
+    assert processes[1] in again
+    assert await eventually(
+        lambda: asyncio.to_thread(http_status, stack.url("verifier") + "/healthz"),
+        lambda status: status == 200,
+    )
+
+
 async def test_a_service_process_that_dies_is_started_again(stack: RunningStack) -> None:
     pids = dict(stack.info["pids"])  # type: ignore[call-overload]
     os.kill(pids["issuer-worker"], signal.SIGKILL)
