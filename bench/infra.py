@@ -38,3 +38,70 @@ def bench_infra(*databases: str) -> Iterator[BenchInfra]:
             if broker:
                 stop_tansu(broker)
             stop_postgres(pg)
+
+
+def process_tree(root: int) -> list[int]:
+    """``root`` and every process below it (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _part(pid: int, parents: dict[int, str]) -> str:
+    """Which part of the platform a process is: by its command line, or its parent's."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return "gone"
+    if "tansu" in command:
+        return "broker (Tansu)"
+    if command.startswith("postgres") or "/postgres" in command:
+        return "postgres"
+    for service in ("registry", "issuer", "verifier", "notifier"):
+        if f"meriter_{service} serve" in command:
+            return f"{service} HTTP"
+        if f"meriter_{service} worker" in command:
+            return f"{service} worker"
+    if "bench." in command:
+        return "benchmark client + mail sink"
+    return parents.get(pid, "other")
+
+
+def cpu_by_part(root: int) -> dict[str, float]:
+    """CPU seconds so far of every process below ``root``, summed by platform part
+    (a service's CPU-pool and HTTP processes count with the process that started them)."""
+    tree = process_tree(root)
+    parents: dict[int, str] = {}
+    parts: dict[str, float] = {}
+    for pid in tree:  # parents come before their children in process_tree's order
+        part = _part(pid, parents)
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            children = []
+        for child in children:
+            parents[int(child)] = part
+        parts[part] = parts.get(part, 0.0) + cpu_seconds([pid])
+    return parts

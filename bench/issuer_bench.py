@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,6 +37,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
+from bench.infra import cpu_by_part  # noqa: E402
 from meriter_local.procs import free_port  # noqa: E402
 from meriter_local.stack import SERVICES, Stack, StackConfig  # noqa: E402
 from support.driver import Platform, result, token  # noqa: E402
@@ -107,6 +109,7 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
             # Burst. The end is read from the issuer's own clock (the last
             # result marked issued), so polling once a second costs no precision.
             started = time.time()
+            cpu_before = await asyncio.to_thread(cpu_by_part, os.getpid())
             accept_seconds = 0.0
             for start in range(0, burst, 10_000):
                 batch = [
@@ -120,6 +123,12 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
                 assert r.json()["accepted"] == len(batch), r.text[:500]
             while (await summary(platform, headers, client))["issued"] < burst:
                 await asyncio.sleep(1.0)
+            cpu_after = await asyncio.to_thread(cpu_by_part, os.getpid())
+            cpu_burst = {
+                part: round(cpu_after[part] - cpu_before.get(part, 0.0), 1)
+                for part in sorted(cpu_after, key=lambda p: cpu_before.get(p, 0.0) - cpu_after[p])
+                if cpu_after[part] - cpu_before.get(part, 0.0) >= 0.1
+            }
             assert stack.pg is not None
             conn = await asyncpg.connect(stack.pg.dsn("issuer"))
             try:
@@ -173,6 +182,9 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
         "credentials_issued_per_s_end_to_end": round(burst / burst_seconds),
         "burst_seconds": round(burst_seconds, 1),
         "issuer_worker_during_burst": breakdown,
+        # Where the machine's CPU went from the first post to the last credential
+        # (its two cores give 2 CPU seconds a second).
+        "cpu_seconds_during_burst_by_part": cpu_burst,
         "steady_rate_per_s": rate,
         "steady_results": len(latencies),
         "intake_to_issued_p50_s": round(percentile(latencies, 50), 3),

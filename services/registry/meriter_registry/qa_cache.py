@@ -32,6 +32,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
+import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -91,7 +92,7 @@ class QaStatusCache:
 
     @property
     def active(self) -> bool:
-        return self._listener is not None and not self._listener.is_closed()
+        return self._listener is not None and _usable(self._listener)
 
     async def start(self, pool: Pool) -> None:
         self._pool = pool
@@ -127,7 +128,7 @@ class QaStatusCache:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._reconnecting
         conn, self._listener = self._listener, None
-        if conn is not None and not conn.is_closed():
+        if conn is not None and _usable(conn):
             conn.remove_termination_listener(self._on_terminated)
             with contextlib.suppress(Exception):
                 await conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
@@ -194,6 +195,16 @@ class QaStatusCache:
         self.invalidate()
         if not self._stopping:
             self._reconnecting = asyncio.get_running_loop().create_task(self._reconnect())
+
+
+def _usable(conn: PoolConnectionProxy[Any]) -> bool:
+    """Whether the listening connection is still open. When the server ends it, the
+    pool may take the connection back before our termination callback runs; its
+    proxy then refuses every call, ``is_closed`` included."""
+    try:
+        return not conn.is_closed()
+    except asyncpg.InterfaceError:
+        return False
 
 
 class ForgetOnWrites:
