@@ -18,11 +18,9 @@ Rules for what goes in:
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import multiprocessing
 import os
 import signal
-import sys
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -30,18 +28,17 @@ from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from meriter_shared.messaging.consumer import TransientError
+from meriter_shared.procs import die_with_parent
 
 P = ParamSpec("P")
 T = TypeVar("T")
 A = TypeVar("A")
-_PR_SET_PDEATHSIG = 1
 
 
 def _start_child(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
     """In each pool process: die with the process that owns the pool (a killed
     worker leaves no orphans), then the caller's initializer."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    die_with_parent(signal.SIGKILL)
     if initializer is not None:
         initializer(*initargs)
 

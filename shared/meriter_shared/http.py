@@ -10,12 +10,10 @@ the ``RuntimeDep`` / ``PoolDep`` dependencies.
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
@@ -33,12 +31,12 @@ from meriter_shared.observability.metrics import install_metrics_endpoint
 from meriter_shared.observability.requests import ObserveRequests
 from meriter_shared.observability.tracing import setup_tracing
 from meriter_shared.openapi import install_openapi
+from meriter_shared.procs import die_with_parent
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 
 Hook = Callable[[FastAPI, Runtime], Awaitable[None]]
 _log = logging.getLogger(__name__)
-_PR_SET_PDEATHSIG = 1
 
 # FastAPI's native OpenTelemetry makes each request's server span (continuing
 # the caller's traceparent, named by route template). Per-dependency spans
@@ -185,8 +183,7 @@ def _serve_http_process(app_factory: str, host: str, port: int, common: dict[str
 
     import uvicorn
 
-    if sys.platform.startswith("linux"):  # end with the supervisor, however it ends
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    die_with_parent()  # end with the supervisor, however it ends
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -4,6 +4,7 @@ headers, the claim-link route, and the projections' consumers."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -147,32 +148,34 @@ async def test_past_the_burst_a_client_gets_429_with_retry_after(
     assert (await limited.get("/healthz")).status_code == 200  # only verify routes count
 
 
-async def test_verification_in_the_cpu_pool_gives_the_same_answer(
-    fresh_db: str, web: WebServer
-) -> None:
-    settings = settings_for(fresh_db, web, verify_in_pool=True, cpu_processes=1, inline_max_chars=0)
+@asynccontextmanager
+async def world_with_pool(fresh_db: str, web: WebServer, **changes: Any) -> AsyncIterator[World]:
+    """A verifier whose checks may go to a CPU pool of one process."""
+    settings = settings_for(fresh_db, web, verify_in_pool=True, cpu_processes=1, **changes)
     app = create_app(settings, clock=lambda: NOW)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
-            world = World(app, http, web)
-            issuer = await world.institution()
-            answer = await world.verify({"credential": world.issue(issuer)})
-            assert answer["verdict"] == "verified", answer
-            tampered = world.issue(issuer)
-            tampered["name"] = "x"
-            assert (await world.verify({"credential": tampered}))["verdict"] == "not_verified"
+            yield World(app, http, web)
+
+
+async def test_verification_in_the_cpu_pool_gives_the_same_answer(
+    fresh_db: str, web: WebServer
+) -> None:
+    async with world_with_pool(fresh_db, web, inline_max_chars=0) as world:
+        issuer = await world.institution()
+        answer = await world.verify({"credential": world.issue(issuer)})
+        assert answer["verdict"] == "verified", answer
+        tampered = world.issue(issuer)
+        tampered["name"] = "x"
+        assert (await world.verify({"credential": tampered}))["verdict"] == "not_verified"
 
 
 async def test_a_small_credential_is_checked_inline_and_a_big_one_in_the_pool(
     fresh_db: str, web: WebServer
 ) -> None:
-    settings = settings_for(
-        fresh_db, web, verify_in_pool=True, cpu_processes=1, inline_max_chars=16 * 1024
-    )
-    app = create_app(settings, clock=lambda: NOW)
-    async with app.router.lifespan_context(app):
-        verifier = app.state.components.verifier
+    async with world_with_pool(fresh_db, web, inline_max_chars=16 * 1024) as world:
+        verifier = world.app.state.components.verifier
         through_pool: list[str] = []
         run_cpu = verifier.run_cpu
 
@@ -181,21 +184,18 @@ async def test_a_small_credential_is_checked_inline_and_a_big_one_in_the_pool(
             return await run_cpu(fn, *args)
 
         verifier.run_cpu = recording
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://v") as http:
-            world = World(app, http, web)
-            issuer = await world.institution()
-            small = await world.verify({"credential": world.issue(issuer)})
-            assert small["verdict"] == "verified", small
-            assert "examine" not in through_pool
-            big = world.issue(issuer, description="Ett långt kursinnehåll. " * 1000)
-            answer = await world.verify({"credential": big})
-            assert answer["verdict"] == "verified", answer
-            assert through_pool.count("examine") == 1
-            big["description"] += "!"
-            tampered = await world.verify({"credential": big})
-            assert check(tampered, "proof")["status"] == "fail"
-            assert through_pool.count("examine") == 2
+        issuer = await world.institution()
+        small = await world.verify({"credential": world.issue(issuer)})
+        assert small["verdict"] == "verified", small
+        assert "examine" not in through_pool
+        big = world.issue(issuer, description="Ett långt kursinnehåll. " * 1000)
+        answer = await world.verify({"credential": big})
+        assert answer["verdict"] == "verified", answer
+        assert through_pool.count("examine") == 1
+        big["description"] += "!"
+        tampered = await world.verify({"credential": big})
+        assert check(tampered, "proof")["status"] == "fail"
+        assert through_pool.count("examine") == 2
 
 
 async def test_the_page_is_served_with_a_strict_content_security_policy(world: World) -> None:

@@ -8,19 +8,11 @@ nothing behind.
 
 from __future__ import annotations
 
-import ctypes
-import signal
 import socket
-import sys
 
-_PR_SET_PDEATHSIG = 1
+from meriter_shared.procs import die_with_parent
 
-
-def die_with_parent() -> None:
-    """preexec_fn: SIGTERM this child when its parent exits (Linux)."""
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+__all__ = ["die_with_parent", "ensure_port_free"]
 
 
 def ensure_port_free(port: int, what: str) -> None:
