@@ -12,7 +12,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from meriter_local.procs import free_port
+from meriter_local.procs import free_ports
 
 SERVICES = ("registry", "issuer", "verifier", "notifier")
 ROOT = Path(__file__).resolve().parents[2]
@@ -100,13 +100,16 @@ class RunningStack:
 
 def new_stack(state_dir: Path, kafka_bootstrap: str | None = None) -> RunningStack:
     """A stack on free ports; with ``kafka_bootstrap``, on that broker instead of Tansu."""
-    env = {
-        "MERITER_PG_PORT": str(free_port()),
-        "MERITER_KAFKA_PORT": str(free_port()),
-        "MERITER_SMTP_PORT": str(free_port()),
-        **{f"MERITER_{s.upper()}_PORT": str(free_port()) for s in SERVICES},
-        **{f"MERITER_{s.upper()}_WORKER_PORT": str(free_port()) for s in SERVICES},
-    }
+    # All picked at once: separate picks once gave the mail sink and a service one port.
+    names = [
+        "PG",
+        "KAFKA",
+        "SMTP",
+        *(s.upper() for s in SERVICES),
+        *(f"{s.upper()}_WORKER" for s in SERVICES),
+    ]
+    ports = free_ports(len(names))
+    env = {f"MERITER_{name}_PORT": str(port) for name, port in zip(names, ports, strict=True)}
     if kafka_bootstrap:
         env["MERITER_KAFKA_BOOTSTRAP"] = kafka_bootstrap
     state_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import socket
 
 from meriter_shared.procs import die_with_parent
 
-__all__ = ["die_with_parent", "ensure_port_free"]
+__all__ = ["die_with_parent", "ensure_port_free", "free_port", "free_ports"]
 
 
 def ensure_port_free(port: int, what: str) -> None:
@@ -27,7 +27,17 @@ def ensure_port_free(port: int, what: str) -> None:
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: each stays bound until all are chosen, so
+    two picks cannot return the same port (separate picks may)."""
+    held = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in range(count)]
+    try:
+        for s in held:
+            s.bind(("127.0.0.1", 0))
+        return [int(s.getsockname()[1]) for s in held]
+    finally:
+        for s in held:
+            s.close()
