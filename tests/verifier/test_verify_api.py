@@ -9,6 +9,7 @@ Credentials from an independent implementation: ``test_interop.py``.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from typing import Any
 
@@ -305,6 +306,34 @@ async def test_a_malformed_request_is_a_problem_listing_the_fields(
     response = await world.http.post("/v1/verify", json=body)
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_body_that_is_not_json_is_a_400_problem(world: World) -> None:
+    for text in ('{"credential": ', '{"credential": {}},', "credential"):
+        response = await world.http.post(
+            "/v1/verify", content=text, headers={"Content-Type": "application/json"}
+        )
+        assert response.status_code == 400, text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "not JSON" in response.json()["detail"]
+
+
+async def test_numbers_are_read_exactly_as_signed(world: World) -> None:
+    """A credential is read as the standard library reads it: an integer beyond 64
+    bits stays an integer (its signature still matches), NaN is an answer, not a 5xx."""
+    issuer = await world.institution()
+    credential = world.credential(issuer)
+    credential["credentialSubject"]["achievement"]["creditsAvailable"] = 10**25
+    signed = world.sign(credential, issuer.key)
+    answer = await world.verify({"credential": signed})
+    assert check(answer, "proof")["status"] == "pass", answer
+    assert answer["credential"]["ects"] == 10**25
+    text = json.dumps({"credential": signed}).replace(str(10**25), "NaN")
+    response = await world.http.post(
+        "/v1/verify", content=text, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200
+    assert response.json()["verdict"] == "not_verified"
 
 
 async def test_deeply_nested_or_huge_json_is_refused_cleanly(world: World) -> None:

@@ -19,6 +19,7 @@ from meriter_shared.projections.registry import PROJECTION_MIGRATIONS
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 from meriter_verifier.checks.api import router as verify_router
+from meriter_verifier.checks.schemas import VerifyRequest
 from meriter_verifier.checks.service import Clock, utc_now
 from meriter_verifier.components import Components
 from meriter_verifier.config import Settings
@@ -63,10 +64,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         settings,
         build_runtime(settings),
         title="Meriter verifier",
-        routers=[page_router, verify_router, vcapi_router],
+        routers=[verify_router, vcapi_router, page_router],  # the hottest first: matched in order
         on_startup=[start],
         on_shutdown=[stop],
         middleware=[Middleware(RateLimit, buckets=components.buckets, paths=LIMITED)],
     )
     app.state.components = components
+    app.state.openapi_models = (VerifyRequest,)  # its route reads the body itself
     return app

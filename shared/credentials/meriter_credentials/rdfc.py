@@ -107,6 +107,10 @@ def _iri_sub(match: re.Match[str]) -> str:
 
 def escape_literal(value: str) -> str:
     """Canonical N-Quads escaping of a literal's lexical form (no quotes)."""
+    # Printable text (no control characters) without a quote or a backslash
+    # needs no escape; str's own tests say so faster than the expression.
+    if value.isprintable() and '"' not in value and "\\" not in value:
+        return value
     if _LITERAL_ESCAPE_RE.search(value) is None:
         return value
     return _LITERAL_ESCAPE_RE.sub(_literal_sub, value)

@@ -6,8 +6,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
+from meriter_shared.errors import BadRequest
 from meriter_shared.hygiene import body_limit
+from meriter_shared.jsonio import FastJSONResponse, loads
 from meriter_shared.openapi import problems
 from meriter_verifier.checks.messages import language
 from meriter_verifier.checks.schemas import VerifyRequest, VerifyResponse
@@ -24,6 +27,13 @@ MAX_BODY = 1024 * 1024
     responses={**problems(429), **RATE_LIMITED},
     openapi_extra={
         **body_limit(MAX_BODY),
+        # The body is read by the route itself (see below); its schema is documented here.
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/VerifyRequest"}}
+            },
+        },
         "parameters": [
             {
                 "name": "Accept-Language",
@@ -35,15 +45,23 @@ MAX_BODY = 1024 * 1024
         ],
     },
 )
-async def verify(http: Request, request: VerifyRequest) -> JSONResponse:
+async def verify(http: Request) -> JSONResponse:
     """Check a credential (or a presentation and its credentials) and explain every check.
 
     Always 200 when the input is a JSON object of the right shape: the verdict
     says whether the credential verified; messages follow ``Accept-Language``
     (English or Swedish).
     """
-    # The hottest route: its parts are read from the app's state, not through
-    # dependencies, whose resolution per request costs more than these reads.
+    # The hottest route: its body is parsed by orjson (a fifth of the standard
+    # library's time) and validated here, and its parts are read from the app's
+    # state, not through dependencies, whose resolution costs more than the reads.
+    body = await http.body()
+    try:
+        request = VerifyRequest.model_validate(loads(body))
+    except ValueError as exc:  # ValidationError is one: a 422 with its fields
+        if isinstance(exc, ValidationError):
+            raise
+        raise BadRequest(f"the body is not JSON: {exc}") from None
     components: Components = http.app.state.components
     verifier = components.verifier
     pool = http.app.state.runtime.pool
@@ -55,7 +73,7 @@ async def verify(http: Request, request: VerifyRequest) -> JSONResponse:
             request.credential,
             at=request.at,
             holder_identifier=holder,
-            body=await http.body(),
+            body=body,
         )
     else:
         report = await verifier.verify_presentation(
@@ -67,5 +85,7 @@ async def verify(http: Request, request: VerifyRequest) -> JSONResponse:
             domain=request.domain,
         )
     lang = language(accept_language)
-    body: dict[str, Any] = report.render(lang)
-    return JSONResponse(body, headers={"Content-Language": lang, "Cache-Control": "no-store"})
+    rendered: dict[str, Any] = report.render(lang)
+    return FastJSONResponse(
+        rendered, headers={"Content-Language": lang, "Cache-Control": "no-store"}
+    )

@@ -67,6 +67,10 @@ class StatusLists:
     def is_own(self, url: str) -> bool:
         return url.startswith(self.issuer_url + "/")
 
+    def holds(self, url: str) -> bool:
+        """Whether the checked list at ``url`` is in the cache (and fresh)."""
+        return self.cache.get(url) is not None
+
     def forget_own(self) -> None:
         for url in self.cache.snapshot():
             if self.is_own(url):

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from meriter_shared.errors import PROBLEM_BASE, PROBLEM_JSON
 from meriter_shared.hygiene import body_limit
+from meriter_shared.jsonio import FastJSONResponse
 from meriter_shared.openapi import problems
 from meriter_verifier.checks.messages import language
 from meriter_verifier.checks.service import Report
@@ -78,7 +79,7 @@ def answer(report: Report, accept_language: str | None) -> JSONResponse:
         "errors": errors,
     }
     if not errors:
-        return JSONResponse(body)
+        return FastJSONResponse(body)
     problem = {
         "type": f"{PROBLEM_BASE}verification-failed",
         "title": "Verification failed",
@@ -86,7 +87,7 @@ def answer(report: Report, accept_language: str | None) -> JSONResponse:
         "detail": errors[0]["detail"],
         **body,
     }
-    return JSONResponse(problem, status_code=400, media_type=PROBLEM_JSON)
+    return FastJSONResponse(problem, status_code=400, media_type=PROBLEM_JSON)
 
 
 @router.post(

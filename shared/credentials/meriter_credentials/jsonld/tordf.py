@@ -723,11 +723,22 @@ class _Walker:
                 self.emit(subject, predicate, name, graph)
             return
         items = value if isinstance(value, list) else [value]
+        value_aliases: frozenset[Any] | None = None
         for i, item in enumerate(items):
             if suffix is not None and type(item) is str:
                 self.emit(subject, predicate, f'"{escape_literal(item)}"{suffix}', graph)
                 continue
             where = f"{path}[{i}]" if isinstance(value, list) else path
+            if type(item) is dict and "@value" not in item and "@list" not in item:
+                # A node object (the common case, inline): what expand and
+                # object_term would conclude for it, without their tests.
+                if value_aliases is None:
+                    value_aliases = ctx.aliases("@value")
+                if "@set" not in item and value_aliases.isdisjoint(item):
+                    node = self.node(ctx, item, graph, where)
+                    if node is not None:
+                        self.emit(subject, predicate, node, graph)
+                    continue
             for obj, is_list in self.expand(ctx, term, item, graph, where, inside=False):
                 if is_list:
                     self.quads.append((subject, predicate, obj, graph))
