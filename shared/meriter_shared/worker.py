@@ -106,7 +106,18 @@ def _worker_process(factory: str, settings: ServiceSettings, index: int) -> None
     setup_tracing(settings.service_name, settings.otlp_endpoint)
     build = cast(RuntimeFactory, _load(factory))
     port = settings.worker_port + index if settings.worker_port else 0
-    asyncio.run(run_worker(build(settings), port=port))
+    with asyncio.Runner(loop_factory=event_loop_factory()) as runner:
+        runner.run(run_worker(build(settings), port=port))
+
+
+def event_loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    """uvloop's event loop where it is installed (as the HTTP processes run under
+    uvicorn): the consumers, the outbox relay and asyncpg spend less there."""
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - every supported platform has it
+        return None
+    return uvloop.new_event_loop
 
 
 def run_workers(factory: str, settings: ServiceSettings) -> None:

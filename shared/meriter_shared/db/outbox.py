@@ -101,7 +101,7 @@ async def enqueue_many(conn: Connection, payloads: Sequence[EventPayload]) -> No
             raise PayloadTooLarge(
                 f"a {event.type} event of {size} bytes; events are limited to {MAX_EVENT_BYTES}"
             )
-        rows.append((event.id, payload.topic, event.subject, json.loads(event.model_dump_json())))
+        rows.append((event.id, payload.topic, event.subject, event.model_dump(mode="json")))
     await conn.executemany(
         "INSERT INTO outbox (event_id, topic, key, event) VALUES ($1, $2, $3, $4)", rows
     )

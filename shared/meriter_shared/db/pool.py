@@ -1,19 +1,19 @@
-"""The asyncpg pool: JSON codecs installed on every connection."""
+"""The asyncpg pool: JSON codecs installed on every connection (orjson where it
+means what ``json`` means: ``meriter_shared.jsonio``)."""
 
 from __future__ import annotations
-
-import json
 
 import asyncpg
 
 from meriter_shared.db.types import Connection, Pool
+from meriter_shared.jsonio import dumps_text, loads
 from meriter_shared.settings import PostgresSettings
 
 
 async def _init(conn: Connection) -> None:
     for typ in ("json", "jsonb"):
         await conn.set_type_codec(
-            typ, encoder=json.dumps, decoder=json.loads, schema="pg_catalog", format="text"
+            typ, encoder=dumps_text, decoder=loads, schema="pg_catalog", format="text"
         )
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from meriter_shared import jsonio
 from meriter_shared.events.contracts import (
     EventPayload,
     contract_for,
@@ -67,11 +68,11 @@ class CloudEvent(BaseModel):
     ) -> CloudEvent:
         """The event a typed payload announces: type, version, source and subject
         come from its contract; every field is serialized, ``None`` included."""
-        return cls.new(
+        return cls._made(
             type=payload.event_type,
             source=payload.source,
             subject=payload.subject,
-            data=payload.to_data(),
+            data=payload.to_data(),  # JSON already: no round trip to normalize it
             version=payload.event_version,
             id=id,
             time=time,
@@ -91,6 +92,28 @@ class CloudEvent(BaseModel):
     ) -> CloudEvent:
         """An event from an untyped payload (tests, tools); services use :meth:`of`."""
         payload = json.loads(json.dumps(dict(data), default=str))
+        return cls._made(
+            type=type,
+            source=source,
+            subject=subject,
+            data=payload,
+            version=version,
+            id=id,
+            time=time,
+        )
+
+    @classmethod
+    def _made(
+        cls,
+        *,
+        type: str,
+        source: str,
+        subject: str,
+        data: dict[str, Any],
+        version: int | None,
+        id: str | None,
+        time: datetime | None,
+    ) -> CloudEvent:
         known = contract_for(type)
         v = version or (known.event_version if known is not None else 1)
         kwargs: dict[str, Any] = {}
@@ -102,7 +125,7 @@ class CloudEvent(BaseModel):
             type=type,
             source=source,
             subject=subject,
-            data=payload,
+            data=data,
             dataschema=schema_urn(type, v),
             **kwargs,
         )
@@ -126,7 +149,7 @@ def encode(event: CloudEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     if event.dataschema:
         headers.append(("ce_dataschema", event.dataschema.encode()))
     headers.extend((k, v.encode()) for k, v in event.extensions.items())
-    value = json.dumps(event.data, separators=(",", ":"), ensure_ascii=False).encode()
+    value = jsonio.dumps(event.data)
     return event.subject.encode(), value, headers
 
 
@@ -154,7 +177,7 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> CloudEv
         raise ValueError(f"unsupported CloudEvents specversion {attrs['specversion']}")
     if not content_type.startswith(JSON):
         raise ValueError(f"unsupported datacontenttype {content_type}")
-    data = json.loads(value or b"null")
+    data = jsonio.loads(value or b"null")
     if not isinstance(data, dict):
         raise ValueError("CloudEvent data must be a JSON object")
     event_type = attrs["type"]

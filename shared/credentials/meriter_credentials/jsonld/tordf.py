@@ -31,6 +31,8 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
+import orjson
+
 from meriter_credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
 from meriter_credentials.jsonld.loader import load_context
 from meriter_credentials.rdfc import Quad, escape_iri, escape_literal
@@ -211,8 +213,19 @@ def _key(value: Any) -> Any:
     if isinstance(value, str):
         return value
     if isinstance(value, list):
-        return tuple(v if isinstance(v, str) else json.dumps(v, sort_keys=True) for v in value)
-    return json.dumps(value, sort_keys=True)
+        return tuple(v if isinstance(v, str) else _text(v) for v in value)
+    return _text(value)
+
+
+def _text(value: Any) -> str | bytes:
+    """An inline context's JSON, keys sorted: orjson's (a tenth of the time) unless it
+    could be ambiguous — it writes NaN as null and refuses integers beyond 64 bits —
+    then ``json``'s. (bytes and str keys never meet: each is unambiguous alone.)"""
+    try:
+        text = orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return json.dumps(value, sort_keys=True)
+    return text if b"null" not in text else json.dumps(value, sort_keys=True)
 
 
 def _process(
