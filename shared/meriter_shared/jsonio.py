@@ -27,13 +27,13 @@ from fastapi.responses import JSONResponse
 
 # Every digit made "0", then 19 of them looked for: a tenth of the time a
 # regular expression takes over a few kilobytes.
+# (Text is encoded first: str.translate looks each character up in a dict.)
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
-_TEXT_DIGITS_AS_ZERO = str.maketrans("0123456789", "0" * 10)
 
 
 def _has_long_digit_run(body: bytes | str) -> bool:
     if isinstance(body, str):
-        return "0" * 19 in body.translate(_TEXT_DIGITS_AS_ZERO)
+        body = body.encode("utf-8", "surrogatepass")
     return b"0" * 19 in body.translate(_DIGITS_AS_ZERO)
 
 

@@ -42,6 +42,7 @@ def same(a: Any, b: Any) -> bool:
 def test_reading_gives_what_the_standard_library_gives(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False).encode("utf-8")
     assert same(loads(text), json.loads(text))
+    assert same(loads(text.decode("utf-8")), json.loads(text))  # as a jsonb column gives it
 
 
 @settings(max_examples=300, deadline=None)
@@ -65,6 +66,8 @@ def test_writing_gives_what_the_standard_library_writes_back(value: Any) -> None
 )
 def test_the_edges_are_read_as_the_standard_library_reads_them(text: bytes) -> None:
     assert repr(loads(text)) == repr(json.loads(text))
+    if text.isascii():
+        assert repr(loads(text.decode())) == repr(json.loads(text.decode()))
 
 
 @pytest.mark.parametrize("text", [b"", b"{", b'{"a": 1,}', b"\xff"])
