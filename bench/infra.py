@@ -84,8 +84,10 @@ def _part(pid: int, parents: dict[int, str]) -> str:
             return f"{service} HTTP"
         if f"meriter_{service} worker" in command:
             return f"{service} worker"
+    if "meriter_local.mailsink" in command:
+        return "mail sink (stands in for mail servers)"
     if "bench." in command:
-        return "benchmark client + mail sink"
+        return "benchmark client"
     return parents.get(pid, "other")
 
 

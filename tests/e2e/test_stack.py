@@ -53,6 +53,20 @@ def test_each_service_runs_its_workers_in_a_process_of_their_own(stack: RunningS
         assert http_status(stack.worker_url(service) + "/metrics") == 200, service
 
 
+def test_on_one_machine_the_mail_worker_yields_the_cores_to_issuance(stack: RunningStack) -> None:
+    """The notifier's worker and the SMTP sink run at nice 10 (mail may trail a
+    burst; credentials may not); every other process at the stack's own priority."""
+    pids = json.loads((stack.state_dir / "stack.json").read_text())["pids"]
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    for name in (*SERVICES, *(f"{s}-worker" for s in SERVICES), "mail-sink"):
+        lags = name in ("notifier-worker", "mail-sink")
+        expected = min(19, mine + 10) if lags else mine
+        assert os.getpriority(os.PRIO_PROCESS, pids[name]) == expected, name
+        autogroup = Path(f"/proc/{pids[name]}/autogroup")
+        if lags and autogroup.exists():  # the kernel groups each session: the group yields
+            assert autogroup.read_text().split()[-1] == "10", name
+
+
 def test_the_http_process_is_ready_only_with_a_live_worker(stack: RunningStack) -> None:
     with httpx.Client(base_url=stack.url("issuer")) as client:
         checks = client.get("/readyz").json()["checks"]
@@ -208,7 +222,13 @@ def test_sigterm_stops_every_process_the_stack_started(stack: RunningStack) -> N
     info = json.loads((stack.state_dir / "stack.json").read_text())  # current, after restarts
     pids = dict(info["pids"])
     workers = {f"{s}-worker" for s in SERVICES}
-    assert set(pids) == {*SERVICES, *workers, "postgres", *(["kafka"] if stack.on_tansu else [])}
+    assert set(pids) == {
+        *SERVICES,
+        *workers,
+        "mail-sink",
+        "postgres",
+        *(["kafka"] if stack.on_tansu else []),
+    }
     assert all(pid_alive(p) for p in pids.values())
     assert stack.stop(signal.SIGTERM)
     assert [name for name, pid in pids.items() if pid_alive(pid)] == []

@@ -8,13 +8,18 @@ recognises a copy, it keeps one message per Message-ID: a message sent
 again because its first acceptance was never confirmed (RFC 1047's
 synchronization gap) is accepted and counted, not stored twice.
 ``accepted`` counts every message accepted, ``stored`` those kept.
+
+``python -m meriter_local.mailsink MAILDIR HOST PORT`` serves it in a process
+of its own (as the one-machine stack runs it) until SIGTERM or SIGINT.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import socket
+import sys
 import threading
 import time
 from email.parser import BytesHeaderParser
@@ -103,3 +108,23 @@ class SmtpSink:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve a Maildir sink on HOST:PORT until SIGTERM or SIGINT."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 3:
+        print("usage: python -m meriter_local.mailsink MAILDIR HOST PORT", file=sys.stderr)
+        return 2
+    root, host, port = Path(args[0]), args[1], int(args[2])
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    sink = SmtpSink(MaildirSink(root), host, port).start()
+    try:
+        signal.sigwait({signal.SIGTERM, signal.SIGINT})
+    finally:
+        sink.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -17,9 +17,11 @@ committed offsets make that safe.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -28,7 +30,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from meriter_local.mailsink import MaildirSink, SmtpSink
 from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
 from meriter_local.procs import die_with_parent, ensure_port_free
 from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
@@ -64,6 +65,10 @@ class StackConfig:
     smtp_port: int = 1025
     # An existing Kafka to use instead of starting Tansu (e.g. Apache Kafka).
     kafka_bootstrap: str | None = None
+    # CPU priority (nice) of what may lag: on one machine the notifier's worker
+    # and the SMTP sink (mail) yield the cores to issuance during a burst and
+    # catch up after it; deployed, each would have CPUs of its own.
+    nice: dict[str, int] = field(default_factory=lambda: {"notifier-worker": 10, "mail-sink": 10})
 
     @classmethod
     def from_env(cls, state_dir: Path) -> StackConfig:
@@ -73,6 +78,9 @@ class StackConfig:
         cfg.kafka_port = int(env.get("MERITER_KAFKA_PORT", cfg.kafka_port))
         cfg.kafka_bootstrap = env.get("MERITER_KAFKA_BOOTSTRAP") or None
         cfg.smtp_port = int(env.get("MERITER_SMTP_PORT", cfg.smtp_port))
+        cfg.nice["notifier-worker"] = int(
+            env.get("MERITER_NOTIFIER_WORKER_NICE", cfg.nice["notifier-worker"])
+        )
         for name in SERVICES:
             cfg.ports[name] = int(env.get(f"MERITER_{name.upper()}_PORT", cfg.ports[name]))
             cfg.worker_ports[name] = int(
@@ -130,13 +138,30 @@ class Stack:
         self._restart_at: dict[str, float] = {}
         self.bootstrap = ""
         self.logs = cfg.state_dir / "logs"
-        self.mail: SmtpSink | None = None
 
     def start_mail_sink(self) -> dict[str, str]:
         """Start the SMTP sink; the notifier's settings for sending to it and listing it."""
         mail_dir = self.cfg.state_dir / "mail"
         ensure_port_free(self.cfg.smtp_port, "SMTP sink")
-        self.mail = SmtpSink(MaildirSink(mail_dir), self.cfg.host, self.cfg.smtp_port).start()
+        # A process of its own, like the services: it stands in for the learners'
+        # mail servers, and its CPU priority is its own (StackConfig.nice).
+        self.commands["mail-sink"] = (
+            [
+                sys.executable,
+                "-m",
+                "meriter_local.mailsink",
+                str(mail_dir),
+                self.cfg.host,
+                str(self.cfg.smtp_port),
+            ],
+            dict(os.environ),
+        )
+        self.launch("mail-sink")
+        deadline = time.monotonic() + 30
+        while not _accepts(self.cfg.host, self.cfg.smtp_port):
+            if time.monotonic() > deadline or self.services["mail-sink"].poll() is not None:
+                raise RuntimeError(f"the SMTP sink did not start (see {self.logs}/mail-sink.log)")
+            time.sleep(0.05)
         return {
             "NOTIFIER_SMTP__HOST": self.cfg.host,
             "NOTIFIER_SMTP__PORT": str(self.cfg.smtp_port),
@@ -178,7 +203,7 @@ class Stack:
                 stdout=log,
                 stderr=log,
                 start_new_session=True,
-                preexec_fn=die_with_parent,
+                preexec_fn=functools.partial(_child, self.cfg.nice.get(name, 0)),
             )
         self._started_at[name] = time.monotonic()
 
@@ -278,9 +303,6 @@ class Stack:
                 _signal(proc, signal.SIGKILL)
                 proc.wait()
         self.services.clear()
-        if self.mail:
-            self.mail.stop()
-            self.mail = None
         if self.kafka:
             stop_tansu(self.kafka)
             self.kafka = None
@@ -295,6 +317,25 @@ class Stack:
         if self.kafka:
             pids["kafka"] = self.kafka.process.pid
         return pids
+
+
+def _child(nice: int) -> None:
+    """In a service's process before it runs: it ends with the stack, at its priority.
+
+    Each process leads a session of its own, and where the kernel groups a
+    session's processes for scheduling (autogroup), a process's nice only
+    ranks it inside its group: the group's own nice is what yields to others."""
+    die_with_parent()
+    if nice:
+        os.nice(nice)
+        with contextlib.suppress(OSError):
+            Path("/proc/self/autogroup").write_text(f"{nice}\n")
+
+
+def _accepts(host: str, port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
