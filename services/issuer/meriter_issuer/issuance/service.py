@@ -33,8 +33,9 @@ from prometheus_client import Counter, Histogram
 from meriter_issuer.identities.service import Identities
 from meriter_issuer.issuance import repository
 from meriter_issuer.issuance.build import CannotIssue, build, quality_assurance
-from meriter_issuer.issuance.signing import Signer, SignJob
+from meriter_issuer.issuance.signing import Signer, SignText
 from meriter_issuer.status.service import StatusLists
+from meriter_shared import jsonio
 from meriter_shared.db.outbox import enqueue_many
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.contracts import EventPayload
@@ -96,7 +97,7 @@ class Issuance:
         now = self.clock()
         changes: list[tuple[str, str, str, str | None]] = []
         events: list[EventPayload] = []
-        jobs: list[SignJob] = []
+        jobs: list[SignText] = []
         drafts: list[dict[str, Any]] = []
         offerings: dict[str, OfferingState | None] = {}
         by_institution: dict[str, list[Any]] = {}
@@ -182,7 +183,7 @@ class Issuance:
                 except CannotIssue as exc:
                     reject(row, str(exc))
                     continue
-                jobs.append(SignJob(identity.signing, document))
+                jobs.append(SignText(identity.signing, jsonio.dumps(document)))
                 drafts.append(
                     {
                         "credential_id": f"urn:uuid:{credential_id}",
@@ -195,14 +196,17 @@ class Issuance:
                         "status_index": index,
                         "learner": row["learner"],
                         "learner_ref": row["learner_ref"],
+                        "status_list_credential": document["credentialStatus"][
+                            "statusListCredential"
+                        ],
                     }
                 )
         if jobs:
             started = time.perf_counter()
-            signed = await self.signer.sign(jobs)
+            signed = await self.signer.sign_texts(jobs)
             SIGNING.observe(time.perf_counter() - started)
-            for draft, document in zip(drafts, signed, strict=True):
-                draft["document"] = document
+            for draft, text in zip(drafts, signed, strict=True):
+                draft["document"] = text
             await repository.store_issued(conn, drafts)
             claims = []
             for draft in drafts:
@@ -218,9 +222,7 @@ class Issuance:
                         issued_at=draft["issued_at"],
                         title=draft["title"],
                         institution_name=draft["institution_name"],
-                        status_list_credentials=[
-                            draft["document"]["credentialStatus"]["statusListCredential"]
-                        ],
+                        status_list_credentials=[draft["status_list_credential"]],
                         delivery=Delivery(
                             name=learner["name"],
                             email=learner["email"],

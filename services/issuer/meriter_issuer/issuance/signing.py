@@ -17,6 +17,7 @@ from typing import Any
 from meriter_credentials.keys import Ed25519KeyPair
 from meriter_credentials.proofs import RDFC, add_proof
 from meriter_issuer.identities.keystore import KeyStore, SigningKey
+from meriter_shared import jsonio
 from meriter_shared.cpu import CpuPool
 from meriter_shared.settings import ServiceSettings
 
@@ -58,6 +59,24 @@ def sign(jobs: list[SignJob]) -> list[dict[str, Any]]:
     return [add_proof(job.document, _pair(job.key), suite=job.suite) for job in jobs]
 
 
+@dataclass(frozen=True, slots=True)
+class SignText:
+    """A document to sign, as JSON: one string crosses to the pool process and
+    back, where a document's nested dicts took longer to pickle than to sign."""
+
+    key: SigningKey = field(repr=False)
+    text: bytes = field(repr=False)
+    suite: str = RDFC
+
+
+def sign_texts(jobs: list[SignText]) -> list[str]:
+    """Each JSON document signed, as JSON text (runs in a pool process)."""
+    return [
+        jsonio.dumps_text(add_proof(jsonio.loads(job.text), _pair(job.key), suite=job.suite))
+        for job in jobs
+    ]
+
+
 class Signer:
     """Signs batches of documents: in the worker's CPU pool, or (for the rare status
     change an HTTP request makes) in a thread of this process."""
@@ -67,6 +86,15 @@ class Signer:
             raise ValueError("give a CPU pool or a key store")
         self._pool = pool
         self._keystore = keystore
+
+    async def sign_texts(self, jobs: list[SignText]) -> list[str]:
+        """Many documents, as JSON text both ways, in the CPU pool (see ``SignText``)."""
+        if not jobs:
+            return []
+        if self._pool is None:
+            signed = await self.sign([SignJob(j.key, jsonio.loads(j.text), j.suite) for j in jobs])
+            return [jsonio.dumps_text(d) for d in signed]
+        return await self._pool.map(sign_texts, jobs)
 
     async def sign(self, jobs: list[SignJob]) -> list[dict[str, Any]]:
         if not jobs:
