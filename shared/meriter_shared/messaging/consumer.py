@@ -137,8 +137,13 @@ class ConsumerRunner:
         backoff_max_s: float = 10.0,
         on_durable: Callable[[CloudEvent], None] | None = None,
         batch_transactions: bool = True,
+        max_poll_records: int | None = None,
     ) -> None:
+        """``max_poll_records``: records a fetch hands over at most, for a consumer
+        whose work per batch is cheaper per record the bigger the batch (else
+        ``kafka.max_poll_records``)."""
         self.name = name
+        self.max_poll_records = max_poll_records or kafka.max_poll_records
         self.topics = topics
         self.subscriptions: dict[str, Subscription[Any]] = {}
         for sub in handlers:
@@ -177,7 +182,7 @@ class ConsumerRunner:
             session_timeout_ms=self.kafka.session_timeout_ms,
             heartbeat_interval_ms=self.kafka.heartbeat_interval_ms,
             rebalance_timeout_ms=self.kafka.rebalance_timeout_ms,
-            max_poll_records=self.kafka.max_poll_records,
+            max_poll_records=self.max_poll_records,
             request_timeout_ms=self.kafka.request_timeout_ms,
         )
         self.consumer.subscribe(self.topics, listener=_Listener())
