@@ -9,10 +9,13 @@ nothing behind.
 from __future__ import annotations
 
 import socket
+import subprocess
+import time
+from pathlib import Path
 
 from meriter_shared.procs import die_with_parent
 
-__all__ = ["die_with_parent", "ensure_port_free", "free_port", "free_ports"]
+__all__ = ["die_with_parent", "ensure_port_free", "free_port", "free_ports", "wait_listening"]
 
 
 def ensure_port_free(port: int, what: str) -> None:
@@ -41,3 +44,27 @@ def free_ports(count: int) -> list[int]:
     finally:
         for s in held:
             s.close()
+
+
+def wait_listening(
+    process: subprocess.Popen[bytes],
+    port: int,
+    what: str,
+    log_file: Path,
+    *,
+    host: str = "127.0.0.1",
+    timeout_s: float = 15.0,
+) -> None:
+    """Until ``process`` accepts connections on ``host:port``; if it exits first
+    or the time runs out (it is then killed), RuntimeError naming ``log_file``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}; see {log_file}")
+        try:
+            with socket.create_connection((host, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.03)
+    process.kill()
+    raise RuntimeError(f"{what} did not start listening in time; see {log_file}")

@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from meriter_local.postgres import PostgresServer, create_databases, start_postgres, stop_postgres
-from meriter_local.procs import die_with_parent, ensure_port_free
+from meriter_local.procs import die_with_parent, ensure_port_free, wait_listening
 from meriter_local.tansu import TansuBroker, start_tansu, stop_tansu
 from meriter_shared.secrets import ensure_master_key_file
 
@@ -157,11 +156,14 @@ class Stack:
             dict(os.environ),
         )
         self.launch("mail-sink")
-        deadline = time.monotonic() + 30
-        while not _accepts(self.cfg.host, self.cfg.smtp_port):
-            if time.monotonic() > deadline or self.services["mail-sink"].poll() is not None:
-                raise RuntimeError(f"the SMTP sink did not start (see {self.logs}/mail-sink.log)")
-            time.sleep(0.05)
+        wait_listening(
+            self.services["mail-sink"],
+            self.cfg.smtp_port,
+            "the SMTP sink",
+            self.logs / "mail-sink.log",
+            host=self.cfg.host,
+            timeout_s=30,
+        )
         return {
             "NOTIFIER_SMTP__HOST": self.cfg.host,
             "NOTIFIER_SMTP__PORT": str(self.cfg.smtp_port),
@@ -330,12 +332,6 @@ def _child(nice: int) -> None:
         os.nice(nice)
         with contextlib.suppress(OSError):
             Path("/proc/self/autogroup").write_text(f"{nice}\n")
-
-
-def _accepts(host: str, port: int) -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:

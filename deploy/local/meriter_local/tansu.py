@@ -11,15 +11,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import socket
 import stat
 import subprocess
-import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from meriter_local.procs import die_with_parent, ensure_port_free
+from meriter_local.procs import die_with_parent, ensure_port_free, wait_listening
 
 
 @dataclass
@@ -69,17 +67,8 @@ def start_tansu(port: int, log_file: Path) -> TansuBroker:
         preexec_fn=die_with_parent,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"tansu exited with {process.returncode}; see {log_file}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return TansuBroker(port=port, process=process)
-        except OSError:
-            time.sleep(0.03)
-    process.kill()
-    raise RuntimeError("tansu did not start listening in time")
+    wait_listening(process, port, "tansu", log_file)
+    return TansuBroker(port=port, process=process)
 
 
 def stop_tansu(broker: TansuBroker) -> None:

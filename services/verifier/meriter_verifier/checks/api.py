@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
 
 from meriter_shared.errors import BadRequest
 from meriter_shared.hygiene import body_limit
@@ -57,11 +56,10 @@ async def verify(http: Request) -> JSONResponse:
     # state, not through dependencies, whose resolution costs more than the reads.
     body = await http.body()
     try:
-        request = VerifyRequest.model_validate(loads(body))
-    except ValueError as exc:  # ValidationError is one: a 422 with its fields
-        if isinstance(exc, ValidationError):
-            raise
+        parsed = loads(body)
+    except ValueError as exc:
         raise BadRequest(f"the body is not JSON: {exc}") from None
+    request = VerifyRequest.model_validate(parsed)  # a ValidationError is a 422 problem
     components: Components = http.app.state.components
     verifier = components.verifier
     pool = http.app.state.runtime.pool

@@ -540,13 +540,8 @@ class Verifier:
                     )
         # A list the cache holds is read without suspending: only the others are
         # fetched, side by side (no tasks to gather on the usual, warm path).
-        found: list[dict[str, Any] | None] = [None] * len(entries)
-        missing = []
-        for i, entry in enumerate(entries):
-            if self.status_lists.holds(entry.list_credential):
-                found[i] = await self.status_lists.status_of(pool, entry, at, issuer)
-            else:
-                missing.append(i)
+        found = [self.status_lists.cached_status_of(e, at, issuer) for e in entries]
+        missing = [i for i, outcome in enumerate(found) if outcome is None]
         fetched = await asyncio.gather(
             *(self.status_lists.status_of(pool, entries[i], at, issuer) for i in missing)
         )

@@ -67,10 +67,6 @@ class StatusLists:
     def is_own(self, url: str) -> bool:
         return url.startswith(self.issuer_url + "/")
 
-    def holds(self, url: str) -> bool:
-        """Whether the checked list at ``url`` is in the cache (and fresh)."""
-        return self.cache.get(url) is not None
-
     def forget_own(self) -> None:
         for url in self.cache.snapshot():
             if self.is_own(url):
@@ -111,14 +107,34 @@ class StatusLists:
         self, pool: Pool, entry: StatusEntry, now: datetime, credential_issuer: str | None
     ) -> dict[str, Any]:
         """One entry's outcome as evidence: purpose, list, index, outcome, message."""
-        evidence: dict[str, Any] = {
-            "purpose": entry.purpose,
-            "status_list": entry.list_credential,
-            "index": entry.index,
-        }
+        found = self.cached_status_of(entry, now, credential_issuer)
+        if found is not None:
+            return found
         try:
             verified = await self.verified(pool, entry.list_credential, now)
         except StatusListError as exc:
-            return {**evidence, "outcome": "error", "message": str(exc)}
-        result = verified.status(entry, now=now, credential_issuer=credential_issuer)
-        return {**evidence, "outcome": result.outcome, "message": result.message}
+            return {**_evidence(entry), "outcome": "error", "message": str(exc)}
+        return _outcome(entry, verified, now, credential_issuer)
+
+    def cached_status_of(
+        self, entry: StatusEntry, now: datetime, credential_issuer: str | None
+    ) -> dict[str, Any] | None:
+        """``status_of`` without suspending, when the cache holds the checked list."""
+        verified = self.cache.get(entry.list_credential)
+        if verified is None:
+            return None
+        return _outcome(entry, verified, now, credential_issuer)
+
+
+def _evidence(entry: StatusEntry) -> dict[str, Any]:
+    return {"purpose": entry.purpose, "status_list": entry.list_credential, "index": entry.index}
+
+
+def _outcome(
+    entry: StatusEntry,
+    verified: VerifiedStatusList,
+    now: datetime,
+    credential_issuer: str | None,
+) -> dict[str, Any]:
+    result = verified.status(entry, now=now, credential_issuer=credential_issuer)
+    return {**_evidence(entry), "outcome": result.outcome, "message": result.message}
