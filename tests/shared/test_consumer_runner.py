@@ -368,3 +368,47 @@ async def test_a_batch_claims_its_events_at_once_and_a_copy_in_the_same_batch_is
     assert await eventually(lambda: effects(pool), lambda e: sorted(e) == [1, 2])
     assert sorted(i for batch in seen for i in batch) == sorted([first.id, second.id])
     assert await pool.fetchval("SELECT count(*) FROM inbox") == 2
+
+
+async def test_a_partition_busy_with_a_batch_does_not_hold_back_another_partitions_records(
+    pool: Pool,
+    producer: AIOKafkaProducer,
+    kafka_bootstrap: str,
+    topic: str,
+    run_consumer: Callable[..., ConsumerRunner],
+) -> None:
+    """Each partition has its lane: records fetched after a slow batch of one
+    partition are applied (and committed) on another while it is still busy,
+    and the busy partition's offset is committed only once its batch is durable."""
+    from aiokafka import TopicPartition
+
+    await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=2)
+    release = asyncio.Event()
+    started = asyncio.Event()
+
+    async def slow_on_zero(conn: Connection, thing: ThingHappened, ev: CloudEvent) -> None:
+        if thing.n == 0:
+            started.set()
+            await release.wait()
+        await record_effect(conn, thing, ev)
+
+    async def send(n: int, partition: int) -> None:
+        key, value, headers = encode(event(n))
+        await producer.send_and_wait(
+            topic, value=value, key=key, headers=headers, partition=partition
+        )
+
+    await send(0, partition=0)
+    group = f"lanes-{uuid.uuid4().hex[:8]}"
+    runner = run_consumer(topic, [on(ThingHappened, slow_on_zero)], group=group)
+    await runner.start()
+    await asyncio.wait_for(started.wait(), 30)
+    await send(1, partition=1)  # fetched while partition 0's batch is still in its handler
+    assert await eventually(lambda: effects(pool), lambda e: e == [1])
+    assert runner.consumer is not None
+    zero, one = TopicPartition(topic, 0), TopicPartition(topic, 1)
+    assert await eventually(lambda: runner.consumer.committed(one), lambda c: c == 1)  # type: ignore[union-attr]
+    assert await runner.consumer.committed(zero) is None  # not durable yet, not committed
+    release.set()
+    assert await eventually(lambda: effects(pool), lambda e: sorted(e) == [0, 1])
+    assert await eventually(lambda: runner.consumer.committed(zero), lambda c: c == 1)  # type: ignore[union-attr]

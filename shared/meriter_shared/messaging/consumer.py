@@ -14,11 +14,13 @@ runner:
 4. retries transient failures (database or broker unreachable, serialization
    conflicts) with capped exponential backoff for as long as it takes, and
    any other failure up to ``max_attempts`` before dead-lettering it.
-A fetch's partitions are applied concurrently, each in its own order.
-Offsets are committed only after every record of the batch is durable —
-applied, recognised as a duplicate, skipped or safely on the dead-letter
-topic — so a crash at any point means redelivery, never loss; the inbox
-makes redelivery harmless. Trace context in the record's headers becomes the
+Each partition has a lane: a task applying its batches one after another,
+in order, while the lanes of other partitions and the next fetch go on
+beside it (a bounded number of records in flight), so no partition waits
+for another's batch. A lane commits its partition's offset only after the
+batch is durable — applied, recognised as a duplicate, skipped or safely on
+the dead-letter topic — so a crash at any point means redelivery, never
+loss; the inbox makes redelivery harmless. Trace context in the record's headers becomes the
 parent of the handler's span; a batch's span continues its first record's
 trace and links every record's.
 """
@@ -34,7 +36,13 @@ from dataclasses import dataclass
 from typing import Any, Generic, NamedTuple, TypeVar
 
 import asyncpg
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRebalanceListener, ConsumerRecord
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import KafkaConnectionError, KafkaError
 from opentelemetry import trace
 from pydantic import ValidationError
@@ -122,6 +130,16 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+class _Lane:
+    """A partition's batches, applied one after another by one task."""
+
+    def __init__(self) -> None:
+        self.queue: asyncio.Queue[list[ConsumerRecord[bytes, bytes]]] = asyncio.Queue()
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.task: asyncio.Task[None] | None = None
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -162,13 +180,19 @@ class ConsumerRunner:
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
         self.assigned = asyncio.Event()
+        self._lanes: dict[TopicPartition, _Lane] = {}
+        # Records fetched and not yet durable: the next fetch waits below this.
+        self._in_flight = 0
+        self._max_in_flight = 2 * self.max_poll_records
+        self._room = asyncio.Event()
+        self._room.set()
 
     async def start(self) -> None:
         runner = self
 
         class _Listener(ConsumerRebalanceListener):  # type: ignore[misc]
             async def on_partitions_revoked(self, revoked: object) -> None:
-                return None
+                await runner._drain(revoked)  # type: ignore[arg-type]
 
             async def on_partitions_assigned(self, assigned: object) -> None:
                 runner.assigned.set()
@@ -191,10 +215,15 @@ class ConsumerRunner:
 
     async def stop(self) -> None:
         self._stopping = True
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        tasks = [self._task, *(lane.task for lane in self._lanes.values())]
+        for task in tasks:
+            if task is not None:
+                task.cancel()
+        for task in tasks:
+            if task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._lanes.clear()
         if self.consumer:
             with contextlib.suppress(Exception):
                 await self.consumer.stop()
@@ -206,6 +235,7 @@ class ConsumerRunner:
     async def _run(self) -> None:
         assert self.consumer is not None
         while not self._stopping:
+            await self._room.wait()
             try:
                 batch = await self.consumer.getmany(timeout_ms=500)
             except KafkaError:
@@ -214,12 +244,66 @@ class ConsumerRunner:
                 continue
             if not batch:
                 continue
-            # Partitions are independent (an aggregate lives on one), so their
-            # batches are applied side by side: while one waits on the CPU pool
-            # another writes to the database. Within a partition, order holds.
-            await asyncio.gather(*(self._partition(records) for records in batch.values()))
-            await self._commit()
+            # Partitions are independent (an aggregate lives on one), so each
+            # goes on in its own lane: while one waits on the CPU pool another
+            # writes to the database, and none waits for the slowest.
+            for tp, records in batch.items():
+                self._lane(tp).queue.put_nowait(records)
+                self._in_flight += len(records)
+            if self._in_flight >= self._max_in_flight:
+                self._room.clear()
             await self._observe_lag()
+
+    def _lane(self, tp: TopicPartition) -> _Lane:
+        lane = self._lanes.get(tp)
+        if lane is None:
+            lane = self._lanes[tp] = _Lane()
+            lane.task = asyncio.create_task(
+                self._apply_lane(tp, lane), name=f"consumer-{self.name}-{tp.partition}"
+            )
+        return lane
+
+    async def _apply_lane(self, tp: TopicPartition, lane: _Lane) -> None:
+        while True:
+            records = await lane.queue.get()
+            lane.idle.clear()
+            # What arrived while the last batch was applied goes in one batch:
+            # under load batches grow, and their fixed costs shrink per record.
+            while not lane.queue.empty() and len(records) < self.max_poll_records:
+                records = records + lane.queue.get_nowait()
+            try:
+                await self._partition(records)
+                await self._commit({tp: records[-1].offset + 1})
+            except Exception:
+                # Not a record's failure (those are retried or dead-lettered):
+                # the runner itself is broken. It stops, and says so in /health.
+                log.exception("consumer lane failed", extra={"consumer": self.name})
+                if self._task is not None:
+                    self._task.cancel()
+                raise
+            finally:
+                self._in_flight -= len(records)
+                if self._in_flight < self._max_in_flight:
+                    self._room.set()
+                if lane.queue.empty():
+                    lane.idle.set()
+
+    async def _drain(self, revoked: Sequence[TopicPartition] | set[TopicPartition]) -> None:
+        """Partitions taken away: their waiting batches are dropped (the new owner
+        fetches them again), the batch being applied finishes and is committed."""
+        for tp in list(revoked):
+            lane = self._lanes.pop(tp, None)
+            if lane is None:
+                continue
+            while not lane.queue.empty():
+                self._in_flight -= len(lane.queue.get_nowait())
+            await lane.idle.wait()
+            if lane.task is not None:
+                lane.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await lane.task
+        if self._in_flight < self._max_in_flight:
+            self._room.set()
 
     async def _partition(self, records: list[ConsumerRecord[bytes, bytes]]) -> None:
         if self.batch_transactions and len(records) > 1:
@@ -228,12 +312,12 @@ class ConsumerRunner:
             for record in records:
                 await self._process(record)
 
-    async def _commit(self) -> None:
+    async def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         assert self.consumer is not None
         delay = self.backoff_initial_s
         while True:
             try:
-                await self.consumer.commit()
+                await self.consumer.commit(offsets)
                 return
             except KafkaError as exc:
                 # A rebalance may have moved the partitions; the records will be
