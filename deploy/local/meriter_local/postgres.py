@@ -143,7 +143,8 @@ def start_postgres(data_dir: Path, port: int, log_file: Path) -> PostgresServer:
         ],
         stdout=log,
         stderr=log,
-        start_new_session=True,
+        process_group=0,  # killpg reaches it; the stack's session (see stack._child)
+        stdin=subprocess.DEVNULL,
         preexec_fn=die_with_parent,
     )
     server = PostgresServer(data_dir=data_dir, port=port, process=process)

@@ -204,7 +204,8 @@ class Stack:
                 env=env,
                 stdout=log,
                 stderr=log,
-                start_new_session=True,
+                process_group=0,
+                stdin=subprocess.DEVNULL,
                 preexec_fn=functools.partial(_child, self.cfg.nice.get(name, 0)),
             )
         self._started_at[name] = time.monotonic()
@@ -324,14 +325,16 @@ class Stack:
 def _child(nice: int) -> None:
     """In a service's process before it runs: it ends with the stack, at its priority.
 
-    Each process leads a session of its own, and where the kernel groups a
-    session's processes for scheduling (autogroup), a process's nice only
-    ranks it inside its group: the group's own nice is what yields to others."""
+    Each process leads a process group of its own (so a signal reaches its
+    children too) but stays in the stack's session. Where the kernel groups a
+    session's processes for scheduling (autogroup), the whole stack is then
+    one group, inside which every process — the issuer worker's signing
+    processes, Postgres's backends — weighs the same and a nice ranks it; a
+    session per service made each service one group, so the three processes
+    of the issuer worker shared what one mail sink got."""
     die_with_parent()
     if nice:
         os.nice(nice)
-        with contextlib.suppress(OSError):
-            Path("/proc/self/autogroup").write_text(f"{nice}\n")
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:

@@ -63,7 +63,8 @@ def start_tansu(port: int, log_file: Path) -> TansuBroker:
         ],
         stdout=log,
         stderr=log,
-        start_new_session=True,
+        process_group=0,  # killpg reaches it; the stack's session (see stack._child)
+        stdin=subprocess.DEVNULL,
         preexec_fn=die_with_parent,
         env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
     )
