@@ -24,6 +24,7 @@ Invariants:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -533,16 +534,102 @@ def _string_suffix(ctx: _Context, term: _Term | None) -> str | None:
     return ""
 
 
+class _Subtree:
+    """A node object's quads, as a walker of its own made them: blank nodes as the
+    numbers the walker gave them (``_:b0`` is 0), to be renumbered where reused;
+    each with whether it is merged with an equal quad (lists' quads never are)."""
+
+    __slots__ = ("context", "count", "quads", "subject")
+
+    def __init__(self, context: _Context, walker: _Walker, subject: str) -> None:
+        self.context = context  # kept alive, so no other context takes its id()
+
+        def local(term: str) -> str | int:
+            return int(term[3:]) if term.startswith("_:b") else term
+
+        raw = set(walker.raw)
+        self.quads: list[tuple[str | int, str, str | int, bool]] = [
+            (local(s), p, local(o), i not in raw) for i, (s, p, o, _) in enumerate(walker.quads)
+        ]
+        self.subject = local(subject)
+        self.count = walker.counter
+
+
+class _Subtrees:
+    """Node objects met again in the same context, with the quads they gave.
+
+    Credentials of one offering share their achievement and their issuer's
+    profile word for word; their quads are walked once, then replayed. The
+    key is the node object's exact JSON (orjson's, unless NaN could pass for
+    null or orjson refuses it: then no memo) with its active context and
+    graph; only named nodes (an ``@id``) are kept, only once seen twice, and
+    only small ones, in a bounded memo — a hostile stream of distinct
+    documents gains nothing and grows nothing. A subtree is kept only when
+    replaying it is exactly walking it: no blank node label of the document's
+    own (those are shared document-wide).
+    """
+
+    LIMIT: Final = 256
+    SEEN_LIMIT: Final = 4096
+    MAX_TEXT: Final = 16_384
+
+    def __init__(self) -> None:
+        self.kept: dict[tuple[int, str, bytes], _Subtree] = {}
+        self.seen: set[int] = set()  # hashes: a collision only keeps a node sooner
+
+    @staticmethod
+    def key(ctx: _Context, obj: Any, graph: str) -> tuple[int, str, bytes] | None:
+        if type(obj) is not dict:
+            return None
+        try:
+            text = orjson.dumps(obj)
+        except TypeError:
+            return None
+        if len(text) > _Subtrees.MAX_TEXT or b"null" in text:
+            return None
+        return (id(ctx), graph, text)
+
+    def get(self, key: tuple[int, str, bytes], ctx: _Context) -> _Subtree | None:
+        found = self.kept.get(key)
+        if found is not None and found.context is ctx:
+            return found
+        return None
+
+    def admit(self, key: tuple[int, str, bytes]) -> bool:
+        """Whether this key was seen before (then it is worth keeping)."""
+        digest = hash(key)
+        if digest in self.seen:
+            return True
+        if len(self.seen) >= self.SEEN_LIMIT:
+            self.seen.clear()
+        self.seen.add(digest)
+        return False
+
+    def keep(self, key: tuple[int, str, bytes], subtree: _Subtree) -> None:
+        if len(self.kept) >= self.LIMIT:
+            # another thread may have got there first
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del self.kept[next(iter(self.kept))]
+        self.kept[key] = subtree
+
+
+_SUBTREES = _Subtrees()
+
+
 class _Walker:
     """One document's conversion state."""
 
-    __slots__ = ("bnodes", "counter", "quads", "seen")
+    __slots__ = ("bnodes", "counter", "named", "quads", "raw", "seen")
 
     def __init__(self) -> None:
         self.quads: list[Quad] = []
         self.seen: set[Quad] = set()
         self.bnodes: dict[str, str] = {}
         self.counter = 0
+        # Whether the walk met a document-wide blank node label (then its quads
+        # cannot be replayed elsewhere), and which quads are never merged (lists').
+        self.named = False
+        self.raw: list[int] = []
 
     def emit(self, s: str, p: str, o: str, g: str) -> None:
         quad = (s, p, o, g)
@@ -556,6 +643,7 @@ class _Walker:
         return label
 
     def bnode(self, label: str) -> str:
+        self.named = True
         found = self.bnodes.get(label)
         if found is None:
             found = self.bnodes[label] = self.fresh()
@@ -645,6 +733,41 @@ class _Walker:
         self.properties(ctx, obj, subject, graph, path, top=top)
         return subject
 
+    def named_node(self, ctx: _Context, obj: dict[str, Any], graph: str, path: str) -> str | None:
+        """``node`` for a named node object inside another: replayed from ``_SUBTREES``
+        when the same object was walked in the same context before."""
+        key = _SUBTREES.key(ctx, obj, graph)
+        if key is None:
+            return self.node(ctx, obj, graph, path)
+        subtree = _SUBTREES.get(key, ctx)
+        if subtree is None:
+            if not _SUBTREES.admit(key):
+                return self.node(ctx, obj, graph, path)
+            walker = _Walker()
+            subject = walker.node(ctx, obj, graph, path)
+            if walker.named or subject is None:
+                return self.node(ctx, obj, graph, path)
+            subtree = _Subtree(ctx, walker, subject)
+            _SUBTREES.keep(key, subtree)
+        base = self.counter
+        self.counter += subtree.count
+        seen, quads = self.seen, self.quads
+        for s, p, o, merged in subtree.quads:
+            quad = (
+                s if isinstance(s, str) else f"_:b{base + s}",
+                p,
+                o if isinstance(o, str) else f"_:b{base + o}",
+                graph,
+            )
+            if not merged:
+                self.raw.append(len(quads))
+                quads.append(quad)
+            elif quad not in seen:
+                seen.add(quad)
+                quads.append(quad)
+        label = subtree.subject
+        return label if isinstance(label, str) else f"_:b{base + label}"
+
     def _expands_to(self, ctx: _Context, key: str) -> str | None:
         if key in _KEYWORDS:
             return key
@@ -723,6 +846,7 @@ class _Walker:
                 ((obj, _),) = self.expand(ctx, term, value, graph, path, inside=False)
             else:
                 obj = self.chain(self.expand(ctx, term, value, graph, path, inside=False), graph)
+            self.raw.append(len(self.quads))
             self.quads.append((subject, predicate, obj, graph))  # a list: never merged
             return
         if "@graph" in container:
@@ -748,12 +872,16 @@ class _Walker:
                 if value_aliases is None:
                     value_aliases = ctx.aliases("@value")
                 if "@set" not in item and value_aliases.isdisjoint(item):
-                    node = self.node(ctx, item, graph, where)
+                    if ctx.aliases("@id").isdisjoint(item) or graph:
+                        node = self.node(ctx, item, graph, where)
+                    else:
+                        node = self.named_node(ctx, item, graph, where)
                     if node is not None:
                         self.emit(subject, predicate, node, graph)
                     continue
             for obj, is_list in self.expand(ctx, term, item, graph, where, inside=False):
                 if is_list:
+                    self.raw.append(len(self.quads))
                     self.quads.append((subject, predicate, obj, graph))
                 else:
                     self.emit(subject, predicate, obj, graph)
