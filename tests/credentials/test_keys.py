@@ -6,6 +6,7 @@ from pathlib import Path
 
 import base58
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from meriter_credentials.keys import (
     Ed25519KeyPair,
@@ -97,6 +98,10 @@ def test_base58btc_matches_the_base58_package() -> None:
     samples = [b"\0", b"\0\0\1", bytes(64), b"\xff" * 64]
     samples += [bytes(rng.getrandbits(8) for _ in range(rng.randrange(1, 70))) for _ in range(300)]
     samples += [b"\0" * rng.randrange(1, 4) + bytes(rng.randrange(256) for _ in range(33))]
+    # around the ten-digit chunks the encoder divides by
+    for n in (1, 57, 58, 3363, 3364, 58**10 - 1, 58**10, 58**10 + 1, 58**20 - 1, 58**20):
+        samples.append(n.to_bytes((n.bit_length() + 7) // 8, "big"))
+        samples.append(b"\0" + n.to_bytes((n.bit_length() + 7) // 8, "big"))
     for data in samples:
         encoded = encode_base58btc(data)
         assert encoded == "z" + base58.b58encode(data).decode()
@@ -105,3 +110,18 @@ def test_base58btc_matches_the_base58_package() -> None:
     for bad in ("z0", "zO", "zI", "zl", "z6Mk+", "zé", "x6Mk", "z"):
         with pytest.raises(MultibaseError):
             decode_base58btc(bad)
+
+
+def test_signatures_are_openssls_ed25519_signatures_byte_for_byte() -> None:
+    """Signing goes through libsodium; RFC 8032 signatures are deterministic, so
+    each equals what OpenSSL (the ``cryptography`` package) makes of the same key."""
+    import random
+
+    rng = random.Random(11)
+    for _ in range(50):
+        seed = rng.randbytes(32)
+        message = rng.randbytes(rng.randrange(0, 200))
+        pair = Ed25519KeyPair.from_seed(seed)
+        assert pair.sign(message) == Ed25519PrivateKey.from_private_bytes(seed).sign(message)
+        assert pair.sign(message) == pair.sign(message)  # the cached secret key, again
+        assert "_sodium" not in repr(pair)

@@ -31,16 +31,27 @@ _B58_TRAILING_SPACE = " \t\n\r\x0b\x0c"
 stripped here too, so the accepted inputs are exactly the package's."""
 
 
+_B58_PAIRS = [a + b for a in _B58_ALPHABET for b in _B58_ALPHABET]
+_B58_CHUNK = 58**10
+
+
 def encode_base58btc(data: bytes) -> str:
     # Same output as the ``base58`` package's b58encode (tests compare them),
-    # without its per-call overhead: proofs encode a signature each time.
+    # without its per-call overhead: proofs encode a signature each time. The
+    # big number is divided ten digits at a time, each chunk two at a time.
     body = data.lstrip(b"\0")
     number = int.from_bytes(body, "big")
-    digits = []
+    chunks = []
     while number:
-        number, digit = divmod(number, 58)
-        digits.append(_B58_ALPHABET[digit])
-    return "z" + "1" * (len(data) - len(body)) + "".join(reversed(digits))
+        number, chunk = divmod(number, _B58_CHUNK)
+        text = ""
+        for _ in range(5):
+            chunk, pair = divmod(chunk, 3364)
+            text = _B58_PAIRS[pair] + text
+        chunks.append(text)
+    if chunks:
+        chunks[-1] = chunks[-1].lstrip("1")  # the leading chunk's zero digits
+    return "z" + "1" * (len(data) - len(body)) + "".join(reversed(chunks))
 
 
 def decode_base58btc(value: str) -> bytes:
