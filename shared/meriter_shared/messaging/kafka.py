@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import random
+import struct
+from collections.abc import Sequence
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -19,6 +22,39 @@ from meriter_shared.settings import KafkaSettings
 log = logging.getLogger(__name__)
 
 
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 of a record key (the Java client's ``Utils.murmur2``, unsigned):
+    aiokafka's own, four bytes per step instead of one — the relay hashes every key."""
+    length = len(data)
+    m = 0x5BD1E995
+    h = 0x9747B28C ^ length
+    n4 = length & ~3
+    for (k,) in struct.iter_unpack("<I", memoryview(data)[:n4]):
+        k = (k * m) & 0xFFFFFFFF
+        k ^= k >> 24
+        h = ((h * m) & 0xFFFFFFFF) ^ ((k * m) & 0xFFFFFFFF)
+    extra = length & 3
+    if extra >= 3:
+        h ^= data[n4 + 2] << 16
+    if extra >= 2:
+        h ^= data[n4 + 1] << 8
+    if extra >= 1:
+        h = ((h ^ data[n4]) * m) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * m) & 0xFFFFFFFF
+    return h ^ (h >> 15)
+
+
+def partition_for(
+    key: bytes | None, all_partitions: Sequence[int], available: Sequence[int]
+) -> int:
+    """Kafka's default partitioner: a key's partition is the Java client's (so other
+    producers of a topic agree on where an aggregate lives); no key, any live one."""
+    if key is None:
+        return random.choice(available or all_partitions)
+    return all_partitions[(murmur2(key) & 0x7FFFFFFF) % len(all_partitions)]
+
+
 def create_producer(settings: KafkaSettings, *, client_suffix: str = "") -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=settings.bootstrap_servers,
@@ -27,6 +63,7 @@ def create_producer(settings: KafkaSettings, *, client_suffix: str = "") -> AIOK
         enable_idempotence=False,
         linger_ms=2,
         request_timeout_ms=settings.request_timeout_ms,
+        partitioner=partition_for,
     )
 
 
