@@ -20,9 +20,9 @@ beside it (a bounded number of records in flight), so no partition waits
 for another's batch. A lane commits its partition's offset only after the
 batch is durable — applied, recognised as a duplicate, skipped or safely on
 the dead-letter topic — so a crash at any point means redelivery, never
-loss; the inbox makes redelivery harmless. Trace context in the record's headers becomes the
-parent of the handler's span; a batch's span continues its first record's
-trace and links every record's.
+loss; the inbox makes redelivery harmless. Trace context in the record's
+headers becomes the parent of the handler's span; a batch's span continues
+its first record's trace and links every record's.
 """
 
 from __future__ import annotations
