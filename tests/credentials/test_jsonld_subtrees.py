@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from meriter_credentials.jsonld import SafeModeError, to_rdf, tordf
 from meriter_credentials.jsonld.tordf import _Subtrees
@@ -59,17 +60,9 @@ def test_every_corpus_document_gives_the_same_quads_walked_or_replayed() -> None
         _replays_exactly(document)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(credentials())
-def test_random_credentials_give_the_same_quads_walked_or_replayed(
-    document: dict[str, Any],
-) -> None:
-    _replays_exactly(document)
-
-
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(list_documents())
-def test_random_list_documents_give_the_same_quads_walked_or_replayed(
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(credentials(), list_documents()))
+def test_random_credentials_and_list_documents_give_the_same_quads_walked_or_replayed(
     document: dict[str, Any],
 ) -> None:
     _replays_exactly(document)

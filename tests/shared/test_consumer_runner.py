@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.envelope import CloudEvent, encode
@@ -37,9 +37,11 @@ async def record_effect(conn: Connection, thing: ThingHappened, ev: CloudEvent) 
     await conn.execute("INSERT INTO effects (event_id, body) VALUES ($1, $2)", ev.id, ev.data)
 
 
-async def publish(producer: AIOKafkaProducer, topic: str, ev: CloudEvent) -> None:
+async def publish(
+    producer: AIOKafkaProducer, topic: str, ev: CloudEvent, *, partition: int | None = None
+) -> None:
     key, value, headers = encode(ev)
-    await producer.send_and_wait(topic, value=value, key=key, headers=headers)
+    await producer.send_and_wait(topic, value=value, key=key, headers=headers, partition=partition)
 
 
 async def effects(pool: Pool) -> list[int]:
@@ -380,8 +382,6 @@ async def test_a_partition_busy_with_a_batch_does_not_hold_back_another_partitio
     """Each partition has its lane: records fetched after a slow batch of one
     partition are applied (and committed) on another while it is still busy,
     and the busy partition's offset is committed only once its batch is durable."""
-    from aiokafka import TopicPartition
-
     await ensure_topics(kafka_settings(kafka_bootstrap), [topic], partitions=2)
     release = asyncio.Event()
     started = asyncio.Event()
@@ -392,18 +392,13 @@ async def test_a_partition_busy_with_a_batch_does_not_hold_back_another_partitio
             await release.wait()
         await record_effect(conn, thing, ev)
 
-    async def send(n: int, partition: int) -> None:
-        key, value, headers = encode(event(n))
-        await producer.send_and_wait(
-            topic, value=value, key=key, headers=headers, partition=partition
-        )
-
-    await send(0, partition=0)
+    await publish(producer, topic, event(0), partition=0)
     group = f"lanes-{uuid.uuid4().hex[:8]}"
     runner = run_consumer(topic, [on(ThingHappened, slow_on_zero)], group=group)
     await runner.start()
     await asyncio.wait_for(started.wait(), 30)
-    await send(1, partition=1)  # fetched while partition 0's batch is still in its handler
+    # fetched while partition 0's batch is still in its handler:
+    await publish(producer, topic, event(1), partition=1)
     assert await eventually(lambda: effects(pool), lambda e: e == [1])
     assert runner.consumer is not None
     zero, one = TopicPartition(topic, 0), TopicPartition(topic, 1)
