@@ -18,6 +18,7 @@ import pytest
 from meriter_credentials.keys import Ed25519KeyPair
 from meriter_credentials.proofs import JCS, add_proof
 from meriter_credentials.samples import SAMPLE_LEARNER_IDENTIFIER
+from meriter_verifier.checks.service import CHECK_NAMES
 from verifier.conftest import World, check, checks
 
 GOOD = {
@@ -287,6 +288,27 @@ async def test_a_presentation_is_checked_with_its_holder_challenge_and_domain(
     tampered = copy.deepcopy(signed)
     tampered["holder"] = "did:example:someone"
     assert check(await world.verify({"presentation": tampered}), "holder")["status"] == "fail"
+
+
+async def test_a_presentation_holding_things_that_are_not_credentials_is_not_verified(
+    world: World,
+) -> None:
+    """Items that are not even objects have no checks besides their format: the
+    presentation's format fails with them (it once was a 500)."""
+    issuer = await world.institution()
+    good = world.issue(issuer)
+    cases: list[list[Any]] = [[None, "x", {}], [good, 5], ["x"]]
+    for items in cases:
+        presentation = {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "type": ["VerifiablePresentation"],
+            "verifiableCredential": items,
+        }
+        answer = await world.verify({"presentation": presentation})
+        assert answer["verdict"] == "not_verified", answer
+        assert check(answer, "format")["status"] == "fail"
+        assert len(answer["credentials"]) == len(items)
+        assert {c["name"] for c in answer["checks"]} == set(CHECK_NAMES)
 
 
 @pytest.mark.parametrize(

@@ -646,9 +646,14 @@ class Verifier:
                 for c in credentials
             )
         )
-        checks = [fmt]
+        # A credential that is not even an object has a format check only: its
+        # failure is the presentation's, and it has no other check to combine.
+        malformed = [
+            c for r in reports for c in r.checks if c.name == "format" and c.status == "fail"
+        ]
+        checks = [_combine("format", [fmt, *malformed], len(reports)) if malformed else fmt]
         for name in CHECK_NAMES[1:]:
-            per = [next(c for c in r.checks if c.name == name) for r in reports]
+            per = [c for r in reports for c in r.checks if c.name == name]
             if name == "holder":
                 per = [holder, *[c for c in per if c.status != "not_applicable"]]
             checks.append(_combine(name, per, len(reports)))
