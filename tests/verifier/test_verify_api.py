@@ -309,6 +309,11 @@ async def test_a_presentation_holding_things_that_are_not_credentials_is_not_ver
         assert check(answer, "format")["status"] == "fail"
         assert len(answer["credentials"]) == len(items)
         assert {c["name"] for c in answer["checks"]} == set(CHECK_NAMES)
+    vcapi = await world.http.post(
+        "/presentations/verify",
+        json={"verifiablePresentation": {"verifiableCredential": [None, 1]}},
+    )
+    assert vcapi.status_code == 400, vcapi.text
 
 
 @pytest.mark.parametrize(
