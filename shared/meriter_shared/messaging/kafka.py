@@ -62,6 +62,7 @@ def create_producer(settings: KafkaSettings, *, client_suffix: str = "") -> AIOK
         acks="all",
         enable_idempotence=False,
         linger_ms=2,
+        max_batch_size=settings.producer_batch_bytes,
         request_timeout_ms=settings.request_timeout_ms,
         partitioner=partition_for,
     )
