@@ -30,7 +30,8 @@ from typing import Any
 
 from prometheus_client import Counter, Histogram
 
-from meriter_issuer.identities.service import Identities
+from meriter_issuer.identities.keystore import SigningKey
+from meriter_issuer.identities.service import Identities, Identity
 from meriter_issuer.issuance import repository
 from meriter_issuer.issuance.build import CannotIssue, build, quality_assurance
 from meriter_issuer.issuance.signing import Signer, SignText
@@ -162,9 +163,8 @@ class Issuance:
                 ready.append((row, offering, qa))
             if not ready:
                 continue
-            identity = await self.identities.ensure(conn, institution_id)
-            slots = await self._allocate(conn, institution_id, len(ready))
-            await self.status_lists.publish_new(conn, institution_id, identity.signing, self.signer)
+            identity = await self._identity(conn, institution_id)
+            slots = await self._allocate(conn, institution_id, len(ready), identity.signing)
             for (row, offering, qa), (generation, index) in zip(ready, slots, strict=True):
                 credential_id = uuid.uuid4()
                 issued = _issued_at(row["issued_on"], now)
@@ -241,17 +241,38 @@ class Issuance:
                 DECIDED.labels(state).inc()
         await enqueue_many(conn, events)
 
-    async def _allocate(
-        self, conn: Connection, institution_id: str, count: int
-    ) -> list[tuple[int, int]]:
-        """Status-list slots, taken in a transaction of their own when a pool is at hand:
-        the institution's allocator row is then locked for an instant, not for the
-        whole batch, so batches of one institution on other partitions sign side by
-        side. Slots of a batch that rolls back stay unused — never handed out again."""
+    async def _identity(self, conn: Connection, institution_id: str) -> Identity:
+        """The institution's identity. A new one is created in a transaction of its own
+        when a pool is at hand: created in the batch's transaction, its unique key would
+        keep the batches of that institution on other partitions waiting until this whole
+        batch is signed and committed."""
         if self.pool is None:
-            return await self.status_lists.allocate(conn, institution_id, count)
+            return await self.identities.ensure(conn, institution_id)
+        found = await self.identities.load(conn, institution_id)
+        if found is not None:
+            return found
+        async with self.pool().acquire() as own:
+            await self.identities.ensure(own, institution_id)
+        found = await self.identities.load(conn, institution_id)
+        assert found is not None  # committed before this statement began
+        return found
+
+    async def _allocate(
+        self, conn: Connection, institution_id: str, count: int, key: SigningKey
+    ) -> list[tuple[int, int]]:
+        """Status-list slots, and the signed (empty) lists of a generation they open,
+        taken in a transaction of their own when a pool is at hand: the institution's
+        allocator and list rows are then locked for an instant, not for the whole
+        batch, so batches of one institution on other partitions sign side by side.
+        Slots of a batch that rolls back stay unused — never handed out again."""
+        if self.pool is None:
+            slots = await self.status_lists.allocate(conn, institution_id, count)
+            await self.status_lists.publish_new(conn, institution_id, key, self.signer)
+            return slots
         async with self.pool().acquire() as own, own.transaction():
-            return await self.status_lists.allocate(own, institution_id, count)
+            slots = await self.status_lists.allocate(own, institution_id, count)
+            await self.status_lists.publish_new(own, institution_id, key, self.signer)
+            return slots
 
     async def release(self, conn: Connection, institution_ids: Sequence[str]) -> None:
         """Held results of these institutions are decided again (a registry change)."""
