@@ -3,7 +3,7 @@
 Invariants:
 - Every credential holds one index in its institution's current list pair
   (``revocation`` and ``suspension`` share the index space; see ``entry``); indices come
-  from ``allocator.permute`` and are never reused; a full pair opens the next
+  from ``allocator.permute_many`` and are never reused; a full pair opens the next
   generation.
 - A list is published as a signed ``BitstringStatusListCredential`` under
   the institution's DID, rebuilt when a bit changes (and when first opened),
@@ -29,7 +29,7 @@ from meriter_credentials.statuslist import (
 from meriter_issuer.identities.keystore import SigningKey
 from meriter_issuer.issuance.signing import Signer, SignJob
 from meriter_issuer.status import repository
-from meriter_issuer.status.allocator import permute
+from meriter_issuer.status.allocator import permute_many
 from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
@@ -85,7 +85,7 @@ class StatusLists:
             taken = await repository.take_counters(conn, institution_id, count)
             if taken is not None:
                 generation, first, key = taken
-                return [(generation, permute(first + i, key, self.length)) for i in range(count)]
+                return [(generation, n) for n in permute_many(first, count, key, self.length)]
             generation = await repository.current_generation(conn, institution_id) + 1
             if await repository.new_generation(
                 conn, institution_id, generation, os.urandom(32), self.length
