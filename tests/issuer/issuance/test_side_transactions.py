@@ -4,29 +4,15 @@ transaction of its own, so they see it instead of waiting for this batch to comm
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from pydantic import SecretStr
 
-from meriter_issuer.app import MIGRATIONS
 from meriter_issuer.components import Components
 from meriter_issuer.config import Settings
 from meriter_issuer.issuance.service import Issuance
 from meriter_issuer.issuance.signing import Signer
-from meriter_shared.db.migrations import migrate
-from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool
 from meriter_shared.secrets import new_master_key_text
-from meriter_shared.settings import PostgresSettings
-
-
-@pytest.fixture
-async def pool(fresh_db: str) -> AsyncIterator[Pool]:
-    p = await create_pool(PostgresSettings(dsn=SecretStr(fresh_db)))
-    await migrate(p, *MIGRATIONS)
-    yield p
-    await p.close()
 
 
 def issuance(pool: Pool | None) -> Issuance:

@@ -38,6 +38,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from meriter_issuer.claims import repository
+from meriter_shared import jsonio
 from meriter_shared.db.types import Connection
 
 Language = Literal["sv", "en"]
@@ -69,7 +70,7 @@ async def find(conn: Connection, token: str, now: datetime) -> Claim:
     if row["expires_at"] <= now:
         return Claim("unknown")
     language: Language = "sv" if row["language"] == "sv" else "en"
-    return Claim("ok", language, row["document"])
+    return Claim("ok", language, jsonio.loads(row["document"]))
 
 
 def _as_list(value: Any) -> list[Any]:

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from meriter_issuer.credentials import repository
@@ -73,4 +73,4 @@ async def get_credential(credential_id: str, institution: InstitutionDep, pool: 
         row = await repository.one(conn, credential_id)
     if row is None or row["institution_id"] != institution or row["document"] is None:
         raise NotFound(f"no credential {credential_id}")
-    return JSONResponse(row["document"], media_type="application/vc+ld+json")
+    return Response(row["document"], media_type="application/vc+ld+json")

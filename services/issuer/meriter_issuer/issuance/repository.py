@@ -46,11 +46,11 @@ async def set_states(conn: Connection, changes: Sequence[tuple[str, str, str, st
 async def store_issued(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     """The credentials, and their results marked issued (one credential per result:
     the unique constraint refuses a second whatever happened before). Each
-    ``document`` is the signed credential's JSON text: Postgres reads it."""
+    ``document`` is the signed credential's JSON text, kept as it is."""
     await conn.execute(
         "INSERT INTO credentials (credential_id, institution_id, result_id, issued_at, title, "
         "generation, status_index, document, learner_ref) "
-        "SELECT c, i, r, t, title, g, n, d::jsonb, l FROM unnest($1::text[], $2::text[], "
+        "SELECT c, i, r, t, title, g, n, d, l FROM unnest($1::text[], $2::text[], "
         "$3::text[], $4::timestamptz[], $5::text[], $6::int[], $7::int[], $8::text[], "
         "$9::text[]) AS u(c, i, r, t, title, g, n, d, l)",
         [r["credential_id"] for r in rows],

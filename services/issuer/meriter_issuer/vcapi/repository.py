@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from meriter_shared import jsonio
 from meriter_shared.db.types import Connection
 
 
@@ -30,7 +31,7 @@ async def store(
         title,
         slot[0] if slot else None,
         slot[1] if slot else None,
-        document,
+        jsonio.dumps_text(document),
         vc_id,
         purposes,
     )
