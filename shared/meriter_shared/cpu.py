@@ -21,6 +21,7 @@ import asyncio
 import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +42,12 @@ def _start_child(initializer: Callable[..., object] | None, initargs: tuple[Any,
     die_with_parent(signal.SIGKILL)
     if initializer is not None:
         initializer(*initargs)
+
+
+def _pid() -> int:
+    """A moment's work that names the process doing it (see ``CpuPool.warm``)."""
+    time.sleep(0.05)  # held long enough that each call of a round takes its own process
+    return os.getpid()
 
 
 class CpuPool:
@@ -92,6 +99,19 @@ class CpuPool:
         slices = [items[i : i + size] for i in range(0, len(items), size)]
         results = await asyncio.gather(*(self.run(fn, part) for part in slices))
         return [item for part in results for item in part]
+
+    async def warm(self) -> list[int]:
+        """Start every pool process now, not when the first work arrives: each
+        imports what its work needs and runs the initializer (a second or two of
+        CPU apiece), which would otherwise land in the middle of the first burst.
+        Returns the processes' ids."""
+        seen: set[int] = set()
+        for _ in range(10):
+            pids = await asyncio.gather(*(self.run(_pid) for _ in range(self.processes)))
+            seen.update(pids)
+            if len(seen) >= self.processes:
+                break
+        return sorted(seen)
 
     def close(self) -> None:
         if self._executor is not None:

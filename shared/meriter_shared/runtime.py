@@ -83,6 +83,9 @@ class Runtime:
         self.consumers: list[ConsumerRunner] = []
         self.role = settings.process_role
         self.cpu = cpu or CpuPool(settings.cpu_processes)
+        # A pool the service brings is for work it always does (the issuer signs):
+        # started with the workers rather than by the first batch.
+        self._warm_cpu = cpu is not None
         self.worker_id = f"{settings.service_name}:{socket.gethostname()}:{os.getpid()}"
         self._heartbeat: asyncio.Task[None] | None = None
         self.task_specs = list(tasks)
@@ -128,6 +131,8 @@ class Runtime:
                 poll_interval_s=s.outbox_poll_interval_s,
             )
             await self.relay.start()
+        if self._warm_cpu:
+            await self.cpu.warm()
         for spec in self.consumer_specs:
             runner = ConsumerRunner(
                 name=spec.name,

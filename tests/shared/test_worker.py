@@ -20,7 +20,7 @@ from meriter_shared.runtime import ConsumerSpec, Runtime
 from meriter_shared.settings import PostgresSettings, ServiceSettings
 from meriter_shared.worker import probe_app, run_worker
 from support.contracts import ThingHappened
-from support.cpu_work import burn
+from support.cpu_work import burn, mark_started
 from support.kafka import kafka_settings
 from support.stack import pid_alive
 from support.waiting import eventually
@@ -121,6 +121,45 @@ async def test_cpu_bound_work_runs_in_another_process_while_the_loop_stays_free(
     assert pid != os.getpid()
     assert total == sum(i * i % 7 for i in range(3_000_000))
     assert ticks > 5  # the loop kept running while the pool worked
+
+
+async def test_a_warmed_pool_has_every_process_running_before_any_work() -> None:
+    pool = CpuPool(2)
+    try:
+        pids = await pool.warm()
+        assert len(pids) == 2
+        assert os.getpid() not in pids
+        # The work that follows finds them: no process is started for it.
+        done = {(await pool.run(burn, 10))[0] for _ in range(4)}
+        assert done <= set(pids)
+    finally:
+        pool.close()
+
+
+async def test_a_worker_starts_the_cpu_pool_its_service_brings_before_consuming(
+    fresh_db: str, kafka_bootstrap: str, tmp_path: Path
+) -> None:
+    brought = CpuPool(2, initializer=mark_started, initargs=(str(tmp_path),))
+    worker = Runtime(
+        settings(fresh_db, kafka_bootstrap, "worker"),
+        migrations="meriter_shared",
+        consumers=consumers(),
+        cpu=brought,
+    )
+    await worker.start()
+    try:
+        assert len(os.listdir(tmp_path)) == 2  # both processes up, no work sent yet
+    finally:
+        await worker.stop()
+    # An HTTP process does not start it.
+    serve = Runtime(
+        settings(fresh_db, kafka_bootstrap, "serve"),
+        migrations="meriter_shared",
+        cpu=CpuPool(1, initializer=mark_started, initargs=(str(tmp_path / "serve"),)),
+    )
+    await serve.start()
+    await serve.stop()
+    assert "serve" not in os.listdir(tmp_path)
 
 
 async def test_a_killed_pool_owner_leaves_no_pool_process_behind() -> None:
