@@ -12,6 +12,8 @@ from aiokafka import AIOKafkaProducer
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
 from meriter_shared.db.outbox import (
+    PENDING,
+    PENDING_PLAN,
     OutboxRelay,
     enqueue_event,
     parked_count,
@@ -386,3 +388,23 @@ async def test_parked_rows_make_readiness_degraded_but_still_serving(
         "checks": {"postgres": True},
         "degraded": {"outbox_parked": 1},
     }
+
+
+async def test_the_relay_reads_its_batch_along_the_index_whatever_the_statistics_say(
+    pool: Pool,
+) -> None:
+    # A burst lands between two ANALYZEs: thousands of rows the statistics do
+    # not know about, most of them already published.
+    await pool.execute(
+        "INSERT INTO outbox (event_id, topic, key, event, published_at) "
+        "SELECT 'e' || n, 't', 'k' || n, '{}'::jsonb, CASE WHEN n < 8000 THEN now() END "
+        "FROM generate_series(1, 10000) AS n"
+    )
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(PENDING_PLAN)
+        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + PENDING.replace("$1", "2000")))
+        first = await conn.fetch(PENDING, 5)
+    assert "Index Scan using outbox_unpublished on outbox o" in plan, plan
+    assert "Sort" not in plan, plan
+    assert "Bitmap" not in plan, plan
+    assert [r["key"] for r in first] == [f"k{n}" for n in range(8000, 8005)]
