@@ -16,6 +16,7 @@ from meriter_shared.db.outbox import (
     PENDING_PLAN,
     OutboxRelay,
     enqueue_event,
+    enqueue_many,
     parked_count,
     parked_rows,
     replay_parked,
@@ -25,6 +26,7 @@ from meriter_shared.errors import PayloadTooLarge
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
 from meriter_shared.observability.metrics import OUTBOX_PARKED, OUTBOX_PENDING
+from support.contracts import ThingHappened
 from support.kafka import kafka_settings, read_all
 from support.waiting import eventually
 
@@ -408,3 +410,23 @@ async def test_the_relay_reads_its_batch_along_the_index_whatever_the_statistics
     assert "Sort" not in plan, plan
     assert "Bitmap" not in plan, plan
     assert [r["key"] for r in first] == [f"k{n}" for n in range(8000, 8005)]
+
+
+async def test_many_events_enqueued_at_once_keep_their_order_and_their_content(
+    pool: Pool,
+) -> None:
+    things = [ThingHappened(n=n, agg=f"a{n % 3}") for n in range(50)]
+    async with pool.acquire() as conn, conn.transaction():
+        await enqueue_many(conn, things)
+    rows = await pool.fetch("SELECT topic, key, event FROM outbox ORDER BY seq")
+    assert [(r["topic"], r["key"]) for r in rows] == [("test.events", t.agg) for t in things]
+    events = [CloudEvent.model_validate(r["event"]) for r in rows]
+    assert [e.data for e in events] == [{"n": t.n, "agg": t.agg} for t in things]
+    assert {e.type for e in events} == {"thing.happened"}
+    assert len({e.id for e in events}) == 50
+
+
+async def test_enqueue_many_outside_a_transaction_is_refused(pool: Pool) -> None:
+    async with pool.acquire() as conn:
+        with pytest.raises(RuntimeError, match="inside the change's transaction"):
+            await enqueue_many(conn, [ThingHappened(n=1)])

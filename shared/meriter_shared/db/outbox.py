@@ -116,9 +116,14 @@ async def enqueue_many(conn: Connection, payloads: Sequence[EventPayload]) -> No
             raise PayloadTooLarge(
                 f"a {event.type} event of {size} bytes; events are limited to {MAX_EVENT_BYTES}"
             )
-        rows.append((event.id, payload.topic, event.subject, event.model_dump(mode="json")))
-    await conn.executemany(
-        "INSERT INTO outbox (event_id, topic, key, event) VALUES ($1, $2, $3, $4)", rows
+        rows.append((event.id, payload.topic, event.subject, event.model_dump_json()))
+    # One statement for all of them, in the order given (one aggregate's events
+    # keep their order through ``seq``).
+    await conn.execute(
+        "INSERT INTO outbox (event_id, topic, key, event) "
+        "SELECT i, t, k, e::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) "
+        "WITH ORDINALITY AS u(i, t, k, e, n) ORDER BY n",
+        *(list(column) for column in zip(*rows, strict=True)),
     )
     await conn.execute("SELECT pg_notify($1, '')", NOTIFY_CHANNEL)
 
