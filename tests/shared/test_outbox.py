@@ -13,6 +13,7 @@ from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
 from meriter_shared.db.outbox import (
     PENDING,
+    PENDING_EVENTS,
     PENDING_PLAN,
     OutboxRelay,
     enqueue_event,
@@ -406,10 +407,11 @@ async def test_the_relay_reads_its_batch_along_the_index_whatever_the_statistics
         await conn.execute(PENDING_PLAN)
         plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + PENDING.replace("$1", "2000")))
         first = await conn.fetch(PENDING, 5)
+        keys = await conn.fetch(PENDING_EVENTS, [r["seq"] for r in first])
     assert "Index Scan using outbox_unpublished on outbox o" in plan, plan
     assert "Sort" not in plan, plan
     assert "Bitmap" not in plan, plan
-    assert [r["key"] for r in first] == [f"k{n}" for n in range(8000, 8005)]
+    assert [r["key"] for r in keys] == [f"k{n}" for n in range(8000, 8005)]
 
 
 async def test_many_events_enqueued_at_once_keep_their_order_and_their_content(
@@ -430,3 +432,42 @@ async def test_enqueue_many_outside_a_transaction_is_refused(pool: Pool) -> None
     async with pool.acquire() as conn:
         with pytest.raises(RuntimeError, match="inside the change's transaction"):
             await enqueue_many(conn, [ThingHappened(n=1)])
+
+
+async def test_a_batch_takes_only_as_many_events_as_its_weight_allows_and_the_rest_follow(
+    pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    settings = kafka_settings(kafka_bootstrap)
+    await ensure_topics(settings, [topic], partitions=1)
+    await write_events(pool, topic, range(6))
+    size = await pool.fetchval("SELECT max(pg_column_size(event)) FROM outbox")
+    # Room for two events a batch (a batch always takes at least one).
+    relay = OutboxRelay(pool, producer, settings, service="test", max_batch_bytes=2 * size)
+    handled = [await relay.publish_batch() for _ in range(3)]
+    assert handled == [2, 2, 2]
+    assert await relay.publish_batch() == 0
+    records = await read_all(kafka_bootstrap, topic)
+    assert [json.loads(r.value or b"")["n"] for r in records] == [0, 1, 2, 3, 4, 5]
+    # One event heavier than the bound still goes, alone.
+    await write_events(pool, topic, [6, 7])
+    tiny = OutboxRelay(pool, producer, settings, service="test", max_batch_bytes=1)
+    assert [await tiny.publish_batch() for _ in range(2)] == [1, 1]
+    assert await published_count(pool) == 8
+
+
+async def test_a_relay_whose_batch_was_cut_by_weight_goes_on_without_waiting(
+    pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
+) -> None:
+    settings = kafka_settings(kafka_bootstrap)
+    await ensure_topics(settings, [topic], partitions=1)
+    await write_events(pool, topic, range(20))
+    # One event a batch and a poll interval far longer than the test's patience:
+    # only going on at once publishes them all.
+    relay = OutboxRelay(
+        pool, producer, settings, service="test", max_batch_bytes=1, poll_interval_s=3600
+    )
+    await relay.start()
+    try:
+        assert await eventually(lambda: published_count(pool), lambda c: c == 20, timeout_s=20)
+    finally:
+        await relay.stop()

@@ -16,6 +16,9 @@ Invariants:
   the broker's end are marked unpublished and go out again. Consumers are
   idempotent (inbox), so a replay changes nothing that was already applied.
   This assumes each topic has one producing service, which ``Topics`` keeps.
+- A relay batch holds at most ``batch_size`` rows and ``max_batch_bytes`` of
+  stored events (at least one row), so the relay's memory stays bounded
+  whatever the events weigh; a batch cut short is followed at once.
 - The outbox never jams. An event larger than ``MAX_EVENT_BYTES`` is refused
   by ``enqueue`` (413, the change rolls back). A row the broker refuses for
   a reason retrying will not cure (``KafkaError.retriable`` false, or larger
@@ -59,9 +62,10 @@ _RELAY_LOCK = 0x6F7574626F78  # "outbox"
 # Kafka's default message.max.bytes (1 MiB) with room for the batch framing.
 MAX_EVENT_BYTES = 1_000_000
 # The relay's next batch: the oldest unpublished rows not waiting behind a
-# parked row of their aggregate, locked so a second relay would skip them.
+# parked row of their aggregate, locked so a second relay would skip them;
+# their sizes first, the events of as many as fit in memory's bound after.
 PENDING = (
-    "SELECT o.seq, o.topic, o.key, o.event FROM outbox o "
+    "SELECT o.seq, pg_column_size(o.event) AS size FROM outbox o "
     "WHERE o.published_at IS NULL AND o.parked_at IS NULL AND NOT EXISTS ("
     "  SELECT 1 FROM outbox p WHERE p.parked_at IS NOT NULL "
     "  AND p.topic = o.topic AND p.key = o.key AND p.seq < o.seq) "
@@ -73,6 +77,9 @@ PENDING = (
 # and sorts them all for each batch: quadratic in a burst. An index scan also
 # marks the entries of rows published earlier as dead, so later scans skip them.
 PENDING_PLAN = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off"
+PENDING_EVENTS = (
+    "SELECT seq, topic, key, event FROM outbox WHERE seq = ANY($1::bigint[]) ORDER BY seq"
+)
 
 
 def wire_size(key: bytes, value: bytes, headers: list[tuple[str, bytes]]) -> int:
@@ -170,6 +177,7 @@ class OutboxRelay:
         retention: timedelta = timedelta(days=7),
         broker_check_interval_s: float = 30.0,
         max_event_bytes: int = MAX_EVENT_BYTES,
+        max_batch_bytes: int = 8 * 1024 * 1024,
     ) -> None:
         self.pool = pool
         self.producer = producer
@@ -180,6 +188,10 @@ class OutboxRelay:
         self.retention = retention
         self.broker_check_interval_s = broker_check_interval_s
         self.max_event_bytes = max_event_bytes
+        # What one batch's events may weigh as stored (at least one row goes):
+        # the relay's memory stays bounded whatever the events weigh.
+        self.max_batch_bytes = max_batch_bytes
+        self._cut = False  # the last batch left rows behind for its weight
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -234,7 +246,7 @@ class OutboxRelay:
                         await self.recover_lost()
                         await self.purge()
                         next_check = loop.time() + self.broker_check_interval_s
-                    if published < self.batch_size:
+                    if published < self.batch_size and not self._cut:
                         self._wake.clear()
                         with contextlib.suppress(TimeoutError):
                             await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
@@ -255,9 +267,18 @@ class OutboxRelay:
         """
         async with self.pool.acquire() as conn, conn.transaction():
             await conn.execute(PENDING_PLAN)
-            rows = await conn.fetch(PENDING, self.batch_size)
-            if not rows:
+            pending = await conn.fetch(PENDING, self.batch_size)
+            if not pending:
                 return 0
+            seqs: list[int] = []
+            weight = 0
+            for row in pending:
+                weight += row["size"]
+                if seqs and weight > self.max_batch_bytes:
+                    break  # the rest stay for the next batch
+                seqs.append(row["seq"])
+            self._cut = len(seqs) < len(pending)
+            rows = await conn.fetch(PENDING_EVENTS, seqs)
             parked: dict[int, str] = {}
             blocked: set[tuple[str, str]] = set()
             sent: list[tuple[Any, asyncio.Future[Any]]] = []
