@@ -36,10 +36,16 @@ T = TypeVar("T")
 A = TypeVar("A")
 
 
-def _start_child(initializer: Callable[..., object] | None, initargs: tuple[Any, ...]) -> None:
+def _start_child(
+    owner: int, initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+) -> None:
     """In each pool process: die with the process that owns the pool (a killed
-    worker leaves no orphans), then the caller's initializer."""
+    worker leaves no orphans), then the caller's initializer. An owner that
+    died while this process was still starting (its imports take a while) is
+    noticed here: the kernel's death signal only covers deaths after it is set."""
     die_with_parent(signal.SIGKILL)
+    if os.getppid() != owner:
+        os._exit(1)
     if initializer is not None:
         initializer(*initargs)
 
@@ -72,7 +78,7 @@ class CpuPool:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_child,
-                initargs=(self.initializer, self.initargs),
+                initargs=(os.getpid(), self.initializer, self.initargs),
             )
         return self._executor
 

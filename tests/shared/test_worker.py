@@ -180,6 +180,21 @@ async def test_a_killed_pool_owner_leaves_no_pool_process_behind() -> None:
     )
 
 
+async def test_a_pool_owner_that_dies_while_its_pool_process_starts_leaves_no_orphan() -> None:
+    owner = await asyncio.create_subprocess_exec(
+        sys.executable, str(SUPPORT / "cpu_owner.py"), "--die-early", stdout=asyncio.subprocess.PIPE
+    )
+    assert owner.stdout is not None
+    child = int((await asyncio.wait_for(owner.stdout.readline(), 60)).decode())
+    await owner.wait()
+    assert (
+        await eventually(
+            lambda: asyncio.sleep(0, result=pid_alive(child)), lambda alive: not alive, timeout_s=30
+        )
+        is False
+    )
+
+
 async def test_a_pool_that_lost_a_process_fails_as_transient_and_recovers() -> None:
     pool = CpuPool(1)
     try:
