@@ -27,6 +27,7 @@ from meriter_shared.errors import PayloadTooLarge
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
 from meriter_shared.observability.metrics import OUTBOX_PARKED, OUTBOX_PENDING
+from meriter_shared.settings import KafkaSettings
 from support.contracts import ThingHappened
 from support.kafka import kafka_settings, read_all
 from support.waiting import eventually
@@ -41,6 +42,16 @@ async def write_events(pool: Pool, topic: str, numbers: Iterable[int]) -> None:
     for n in numbers:
         async with pool.acquire() as conn, conn.transaction():
             await enqueue_event(conn, event(n), topic=topic)
+
+
+async def queued(
+    pool: Pool, kafka_bootstrap: str, topic: str, numbers: Iterable[int]
+) -> KafkaSettings:
+    """A one-partition ``topic`` and the events ``numbers`` waiting in the outbox for it."""
+    settings = kafka_settings(kafka_bootstrap)
+    await ensure_topics(settings, [topic], partitions=1)
+    await write_events(pool, topic, numbers)
+    return settings
 
 
 async def published_count(pool: Pool) -> int:
@@ -437,9 +448,7 @@ async def test_enqueue_many_outside_a_transaction_is_refused(pool: Pool) -> None
 async def test_a_batch_takes_only_as_many_events_as_its_weight_allows_and_the_rest_follow(
     pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
 ) -> None:
-    settings = kafka_settings(kafka_bootstrap)
-    await ensure_topics(settings, [topic], partitions=1)
-    await write_events(pool, topic, range(6))
+    settings = await queued(pool, kafka_bootstrap, topic, range(6))
     size = await pool.fetchval("SELECT max(pg_column_size(event)) FROM outbox")
     # Room for two events a batch (a batch always takes at least one).
     relay = OutboxRelay(pool, producer, settings, service="test", max_batch_bytes=2 * size)
@@ -458,9 +467,7 @@ async def test_a_batch_takes_only_as_many_events_as_its_weight_allows_and_the_re
 async def test_a_relay_whose_batch_was_cut_by_weight_goes_on_without_waiting(
     pool: Pool, producer: AIOKafkaProducer, kafka_bootstrap: str, topic: str
 ) -> None:
-    settings = kafka_settings(kafka_bootstrap)
-    await ensure_topics(settings, [topic], partitions=1)
-    await write_events(pool, topic, range(20))
+    settings = await queued(pool, kafka_bootstrap, topic, range(20))
     # One event a batch and a poll interval far longer than the test's patience:
     # only going on at once publishes them all.
     relay = OutboxRelay(
