@@ -14,6 +14,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from support.stack import SERVICES, RunningStack, http_status, new_stack, pid_alive
 from support.waiting import eventually
@@ -312,8 +313,5 @@ async def registry_counter(stack: RunningStack, name: str) -> float:
     """The sum over labels of a counter of the registry worker (0 when it has none yet)."""
     async with httpx.AsyncClient() as client:
         metrics = (await client.get(stack.worker_url("registry") + "/metrics")).text
-    return sum(
-        float(line.rsplit(" ", 1)[1])
-        for line in metrics.splitlines()
-        if line.startswith(name + "{")
-    )
+    families = text_string_to_metric_families(metrics)
+    return sum(s.value for family in families for s in family.samples if s.name == name)
