@@ -11,7 +11,6 @@ from meriter_credentials.jsonld import (
     ContextNotBundled,
     JsonLdError,
     SafeModeError,
-    UnsupportedJsonLd,
     bundled_context_urls,
     canonicalize,
     load_context,
@@ -114,14 +113,25 @@ def test_protected_term_redefinition_is_refused() -> None:
         )
 
 
-def test_unsupported_feature_raises_instead_of_dropping() -> None:
-    with pytest.raises(UnsupportedJsonLd, match="reverse"):
-        to_rdf(
-            {
-                "@context": [V2, {"parent": {"@reverse": "https://e.org/child"}}],
-                "parent": {"id": "urn:x"},
-            }
-        )
+def test_reverse_properties_are_processed_by_the_complete_processor() -> None:
+    quads = to_rdf(
+        {
+            "@context": [V2, {"parent": {"@reverse": "https://e.org/child"}}],
+            "id": "urn:x:1",
+            "parent": {"id": "urn:x:0"},
+        }
+    )
+    assert quads == [("<urn:x:0>", "<https://e.org/child>", "<urn:x:1>", "")]
+
+
+def test_language_maps_expand_to_language_tagged_strings() -> None:
+    doc = {
+        "@context": [V2, {"title": {"@id": "https://e.org/title", "@container": "@language"}}],
+        "id": "urn:x:1",
+        "title": {"en": "Data literacy", "sv": ["Datakunnighet"], "@none": "DL"},
+    }
+    objects = sorted(q[2] for q in to_rdf(doc))
+    assert objects == ['"DL"', '"Data literacy"@en', '"Datakunnighet"@sv']
 
 
 def test_integer_above_2_pow_53_stays_exact() -> None:

@@ -125,10 +125,13 @@ ODD_TEXT = st.text(
     ),
     max_size=12,
 )
+# Characters RFC 3987 allows in an IRI (one '#' at most): jsonld.js also writes IRIs
+# holding <>"{}|^`\ or a space, escaped as \u00XX, where the engine refuses them
+# (test_jsonld_injection covers those).
 IRI_TAIL = st.text(
-    alphabet=st.sampled_from(list("abcXYZ019-._~%!$&'()*+,;=:@/?#[]<>\"{}|^`\\é日\U0001f600")),
+    alphabet=st.sampled_from(list("abcXYZ019-._~%!$&'()*+,;=:@/?[]é日\U0001f600")),
     max_size=10,
-)
+).flatmap(lambda tail: st.sampled_from([tail, tail + "#", tail + "#f"]))
 IRI = st.builds(lambda tail: f"https://example.org/{tail}", IRI_TAIL)
 LANG = st.sampled_from(["en", "de-CH", "EN-gb", "sl", "fr"])
 JS_SAFE_INT = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)

@@ -49,6 +49,7 @@ from meriter_credentials.keys import (
     verify_signature,
 )
 from meriter_credentials.multibase import decode_base58btc, encode_base58btc
+from meriter_credentials.vcdm import value_problems
 
 RDFC = "eddsa-rdfc-2022"
 JCS = "eddsa-jcs-2022"
@@ -374,6 +375,9 @@ def add_proof(
     is refused (``ProofError``); one whose contexts do not define the proof's
     terms (VC 1.1) gains the Data Integrity context before it is signed.
     """
+    values = value_problems(document)
+    if values:
+        raise ProofError("; ".join(f"{p.path}: {p.message}" for p in values))
     blank = blank_node_subjects(document)
     if blank:
         raise ProofError(

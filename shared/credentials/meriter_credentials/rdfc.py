@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final
 
-from meriter_credentials.jsonld.errors import JsonLdError
+from meriter_credentials.errors import JsonLdError
 
 __all__ = [
     "DEFAULT_MAX_WORK",

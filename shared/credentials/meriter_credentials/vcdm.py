@@ -82,6 +82,67 @@ def _types(value: Any) -> list[str] | None:
     return [t for t in items if isinstance(t, str)]
 
 
+MAX_SAFE_INTEGER: Final = 2**53 - 1
+"""I-JSON (RFC 7493): integers beyond this are read rounded by JavaScript verifiers."""
+_DATE_PROPERTIES: Final = ("validFrom", "validUntil", "issuanceDate", "expirationDate")
+
+
+def _real_date(value: str) -> bool:
+    """The calendar date of a lexically valid stamp exists (no 2025-02-30)."""
+    sign = 1 if value.startswith("-") else 0
+    year, month, day = value[sign:].split("T", 1)[0].split("-")
+    if int(month) == 2 and int(day) == 29:
+        y = int(year)
+        return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+    return int(day) <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[int(month) - 1]
+
+
+def is_datetime_stamp(value: Any) -> bool:
+    """An XML Schema dateTimeStamp: date, time (no leap second) and a time zone."""
+    return isinstance(value, str) and bool(_DATETIME_STAMP.match(value)) and _real_date(value)
+
+
+def value_problems(document: Any) -> list[FormatProblem]:
+    """The VC value rules every signature depends on being read alike everywhere.
+
+    Integers beyond ±(2^53 − 1) anywhere (JavaScript verifiers read them
+    rounded, so the signature fails there); ``validFrom``/``validUntil`` (VC
+    2.0) and ``issuanceDate``/``expirationDate`` (VC 1.1) that are not
+    dateTimeStamps (``2025-01-15``, no time zone, ``T09:00Z``, ``23:59:60Z``).
+    """
+    problems: list[FormatProblem] = []
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(document, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and abs(value) > MAX_SAFE_INTEGER:
+            problems.append(
+                FormatProblem(
+                    "number-out-of-range",
+                    _pointer(*path),
+                    f"{value} is beyond ±(2^53 − 1): JavaScript verifiers read it rounded, so "
+                    "its signature would fail there (I-JSON, RFC 7493); write it as a string",
+                )
+            )
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    if isinstance(document, Mapping):
+        for prop in _DATE_PROPERTIES:
+            if prop in document and not is_datetime_stamp(document[prop]):
+                problems.append(
+                    FormatProblem(
+                        f"{prop}-invalid",
+                        _pointer(prop),
+                        f"{prop} must be an XML Schema dateTimeStamp with seconds and a time "
+                        f"zone, such as 2026-06-01T00:00:00Z (got {document[prop]!r})",
+                    )
+                )
+    return problems
+
+
 def _parse_stamp(value: Any) -> datetime | None:
     if not isinstance(value, str) or not _DATETIME_STAMP.match(value):
         return None
@@ -456,6 +517,8 @@ def validate(document: Any, *, jsonld: bool = True, allow_v1: bool = False) -> l
         checker.presentation(document)
     else:
         types = checker.credential(document)
+    reported = {p.path for p in checker.problems}
+    checker.problems.extend(p for p in value_problems(document) if p.path not in reported)
     if jsonld and ("@context" in document):
         checker.jsonld(document, ())
     if _OB_TYPES & set(types):

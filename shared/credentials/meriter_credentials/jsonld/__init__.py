@@ -1,18 +1,16 @@
 """Offline JSON-LD for credentials: bundled contexts, JSON-LD -> RDF, canonical N-Quads.
 
-Invariants: never touches the network (only hash-pinned bundled contexts are
-loaded); always in safe mode (anything that would be dropped or stay relative
-raises ``SafeModeError``); unsupported features raise ``UnsupportedJsonLd``.
+Invariants: never touches the network (the hash-pinned bundled contexts, or a
+caller's loader); a complete JSON-LD 1.1 toRdf processor, always in safe mode
+(anything that would be dropped, stay relative or be written ill-formed raises
+``SafeModeError``); every N-Quads term is written by ``terms`` after a check.
 All errors, including ``rdfc.CanonicalizationLimitExceeded``, derive from
 ``JsonLdError``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from meriter_credentials import rdfc
+from meriter_credentials.jsonld.api import canonicalize, full_to_rdf, to_rdf
 from meriter_credentials.jsonld.errors import (
     ContextNotBundled,
     JsonLdError,
@@ -20,7 +18,6 @@ from meriter_credentials.jsonld.errors import (
     UnsupportedJsonLd,
 )
 from meriter_credentials.jsonld.loader import bundled_context_urls, load_context
-from meriter_credentials.jsonld.tordf import to_rdf
 
 __all__ = [
     "ContextNotBundled",
@@ -29,18 +26,7 @@ __all__ = [
     "UnsupportedJsonLd",
     "bundled_context_urls",
     "canonicalize",
+    "full_to_rdf",
     "load_context",
     "to_rdf",
 ]
-
-
-def canonicalize(
-    document: Mapping[str, Any],
-    *,
-    hash_algorithm: str = "sha256",
-    max_work: int = rdfc.DEFAULT_MAX_WORK,
-) -> str:
-    """RDFC-1.0 canonical N-Quads of a JSON-LD document."""
-    return rdfc.canonicalize_quads(
-        to_rdf(document), hash_algorithm=hash_algorithm, max_work=max_work
-    ).nquads

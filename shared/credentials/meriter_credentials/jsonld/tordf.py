@@ -29,16 +29,18 @@ import json
 import math
 import re
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final
 
 import orjson
 
+from meriter_credentials.jsonld import terms
+from meriter_credentials.jsonld.context import valid_container as _valid_container
 from meriter_credentials.jsonld.errors import SafeModeError, UnsupportedJsonLd
 from meriter_credentials.jsonld.loader import load_context
-from meriter_credentials.rdfc import Quad, escape_iri, escape_literal
+from meriter_credentials.jsonld.terms import double_lexical as _double
+from meriter_credentials.rdfc import Quad, escape_literal
 
-__all__ = ["to_rdf"]
+__all__ = ["walk"]
 
 RDF: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD: Final = "http://www.w3.org/2001/XMLSchema#"
@@ -77,6 +79,21 @@ _KEYWORDS: Final = frozenset(
         "@value",
         "@version",
         "@vocab",
+    }
+)
+# Term definition entries this walker handles (@index, @reverse and others go to
+# the complete processor).
+_FAST_TERM_KEYS: Final = frozenset(
+    {
+        "@id",
+        "@type",
+        "@container",
+        "@context",
+        "@language",
+        "@direction",
+        "@nest",
+        "@prefix",
+        "@protected",
     }
 )
 _KEYWORD_LIKE: Final = re.compile(r"^@[A-Za-z]+$")
@@ -154,6 +171,7 @@ class _Context:
         "resolved",
         "scoped",
         "terms",
+        "type_def",
         "type_iris",
         "vocab",
     )
@@ -171,6 +189,7 @@ class _Context:
         self._aliases: dict[str, frozenset[Any]] | None = None
         self.resolved: dict[Any, _Resolved] = {}
         self.type_iris: dict[str, str] = {}
+        self.type_def: tuple[bool, bool] | None = None  # "@type" defined: (@set?, protected)
 
     def aliases(self, keyword: str) -> frozenset[Any]:
         """Keys that expand to ``keyword``: the keyword itself and its aliases."""
@@ -190,6 +209,7 @@ class _Context:
         c.language = self.language
         c.direction = self.direction
         c.previous = self.previous
+        c.type_def = self.type_def
         return c
 
 
@@ -305,8 +325,12 @@ def _process_object(ctx: _Context, item: dict[str, Any], override_protected: boo
             raise UnsupportedJsonLd(f"invalid @vocab {vocab!r}")
     if "@language" in item:
         lang = item["@language"]
+        if lang is not None and not (isinstance(lang, str) and terms.well_formed_language(lang)):
+            raise UnsupportedJsonLd(f"@language {lang!r}")  # the complete processor says why
         ctx.language = lang.lower() if isinstance(lang, str) else None
     if "@direction" in item:
+        if item["@direction"] not in (None, "ltr", "rtl"):
+            raise UnsupportedJsonLd(f"@direction {item['@direction']!r}")
         ctx.direction = item["@direction"]
     protected = bool(item.get("@protected", False))
     defined: dict[str, bool] = {}
@@ -334,8 +358,23 @@ def _define(
     value = local[term]
     if term in _KEYWORDS or _KEYWORD_LIKE.match(term):
         if term == "@type" and isinstance(value, dict):
+            # "@type": {"@container": "@set"} (VC v2) changes nothing in RDF, but a
+            # protected one may not be redefined differently
+            if not value or set(value) - {"@container", "@protected"}:
+                raise UnsupportedJsonLd("@type definition")
+            if value.get("@container", "@set") != "@set":
+                raise UnsupportedJsonLd("@type definition")
+            container = "@container" in value
+            before = ctx.type_def
+            if before is not None and before[1] and not override_protected:
+                if before[0] != container:
+                    raise SafeModeError(
+                        "protected term @type redefined", code="protected term redefinition"
+                    )
+                container = before[0]
+            ctx.type_def = (container, bool(value.get("@protected", protected_default)))
             defined[term] = True
-            return  # "@type": {"@container": "@set"} (VC v2) changes nothing in RDF
+            return
         raise SafeModeError(f"context defines keyword-like term {term!r}")
     previous = ctx.terms.pop(term, None)
     if value is None or (isinstance(value, dict) and "@id" in value and value["@id"] is None):
@@ -346,6 +385,17 @@ def _define(
         # must not catch it (and safe mode refuses it where used)
         null_term = _Term()
         null_term.source = term
+        if isinstance(value, dict) and set(value) - {"@id", "@protected"}:
+            raise UnsupportedJsonLd(f"null term definition of {term!r} with more entries")
+        null_term.protected = bool(
+            value.get("@protected", protected_default)
+            if isinstance(value, dict)
+            else protected_default
+        )
+        if previous is not None and previous.protected and not override_protected:
+            if not previous.same_as(null_term):
+                raise SafeModeError(f"protected term {term!r} redefined")
+            null_term = previous
         ctx.terms[term] = null_term
         return
     definition = _Term()
@@ -354,6 +404,10 @@ def _define(
         value = {"@id": value}
     elif not isinstance(value, dict):
         raise UnsupportedJsonLd(f"invalid term definition for {term!r}")
+    if set(value) - _FAST_TERM_KEYS:
+        raise UnsupportedJsonLd(
+            f"term definition of {term!r}: {sorted(set(value) - _FAST_TERM_KEYS)}"
+        )
     definition.protected = bool(value.get("@protected", protected_default))
     if "@reverse" in value:
         raise UnsupportedJsonLd(f"reverse property {term!r} is not supported")
@@ -380,6 +434,10 @@ def _define(
         definition.iri = _expand_iri(
             ctx, iri_value, vocab=True, document=False, defined=defined, local=local
         )
+        if (":" in term[1:-1] or "/" in term) and definition.iri != term:
+            # a term that reads as an IRI but maps elsewhere: the complete processor
+            # decides whether its own expansion agrees (else: invalid IRI mapping)
+            raise UnsupportedJsonLd(f"IRI-like term {term!r} mapped to another IRI")
     elif ":" in term[1:]:
         prefix, _, suffix = term.partition(":")
         if prefix in local:
@@ -403,6 +461,8 @@ def _define(
         c = frozenset(container if isinstance(container, list) else [container])
         if not c <= {"@set", "@list", "@graph", "@language", "@index", "@id", "@type"}:
             raise UnsupportedJsonLd(f"container {container!r} of {term!r}")
+        if not _valid_container(c, len(container) if isinstance(container, list) else 1):
+            raise UnsupportedJsonLd(f"container {container!r} of {term!r}")
         if c - {"@set", "@list", "@graph"}:
             raise UnsupportedJsonLd(f"container {sorted(c)!r} of {term!r} (maps) is not supported")
         definition.container = c
@@ -411,8 +471,12 @@ def _define(
         definition.context_key = _key(definition.context)
     if "@language" in value:
         lang = value["@language"]
+        if lang is not None and not (isinstance(lang, str) and terms.well_formed_language(lang)):
+            raise UnsupportedJsonLd(f"@language {lang!r} of {term!r}")
         definition.language = lang.lower() if isinstance(lang, str) else None
     if "@direction" in value:
+        if value["@direction"] not in (None, "ltr", "rtl"):
+            raise UnsupportedJsonLd(f"@direction {value['@direction']!r} of {term!r}")
         definition.direction = value["@direction"]
     if "@nest" in value:
         definition.nest = value["@nest"]
@@ -488,7 +552,9 @@ def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
             iri = _expand_iri(ctx, key, vocab=True, document=False, defined=None, local=None)
     if iri is None:
         raise SafeModeError(f"property {key!r} at {where} is not defined by the context")
-    if iri in ("@context", "@id", "@type", "@index"):
+    if iri == "@index":
+        raise UnsupportedJsonLd(f"@index at {where}")  # checked by the complete processor
+    if iri in ("@context", "@id", "@type"):
         return (_SKIP, term, iri, ctx, None)
     if iri == "@graph":
         return (_GRAPH, term, iri, ctx, None)
@@ -506,7 +572,7 @@ def _resolve_property(ctx: _Context, key: Any, where: str) -> _Resolved:
     return (
         _PROPERTY,
         term,
-        f"<{escape_iri(iri)}>",
+        terms.iri(iri, f"{where} ({key!r})"),
         value_ctx,
         _string_suffix(value_ctx, term),
     )
@@ -522,16 +588,12 @@ def _string_suffix(ctx: _Context, term: _Term | None) -> str | None:
         if term.type in ("@id", "@vocab", "@json") or term.container & {"@list", "@graph"}:
             return None
         if term.type is not None and term.type != "@none":
-            return f"^^<{escape_iri(term.type)}>"
+            return terms.datatype_suffix(term.type)
         if term.language is not _MISSING:
             language = term.language
         if term.direction is not _MISSING:
             direction = term.direction
-    if direction is not None:
-        return f"^^<https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}>"
-    if language is not None:
-        return f"@{language}"
-    return ""
+    return terms.language_suffix(language, direction)
 
 
 class _Subtree:
@@ -661,7 +723,7 @@ class _Walker:
             return self.bnode(expanded)
         if not _SCHEME.match(expanded):
             raise SafeModeError(f"{value!r} at {path} is a relative IRI (no base IRI in safe mode)")
-        return f"<{escape_iri(expanded)}>"
+        return terms.iri(expanded, path)
 
     # -- nodes -----------------------------------------------------------------
 
@@ -814,6 +876,9 @@ class _Walker:
                     else:
                         raise SafeModeError(f"non-object in @graph at {where}[{i}]")
             elif kind == _NEST:
+                # @nest (and scoped contexts on its aliases, @type inside it) is
+                # left to the complete processor
+                raise UnsupportedJsonLd(f"@nest at {path}.{key}")
                 where = f"{path}.{key}"
                 for item in value if isinstance(value, list) else [value]:
                     if not isinstance(item, dict):
@@ -964,7 +1029,7 @@ class _Walker:
             if type_mapping == "@vocab":
                 return self.iri_term(ctx, value, path, vocab=True)
             if type_mapping is not None and type_mapping != "@none":
-                return f'"{escape_literal(value)}"^^<{escape_iri(type_mapping)}>'
+                return terms.literal(value, terms.datatype_suffix(type_mapping, path))
             language = ctx.language
             direction = ctx.direction
             if term is not None:
@@ -985,6 +1050,17 @@ class _Walker:
             expanded[kw] = v
         raw = expanded.get("@value")
         dt = expanded.get("@type")
+        if (
+            "@index" in expanded
+            or ("@type" in expanded and ("@language" in expanded or "@direction" in expanded))
+            or ("@language" in expanded and not isinstance(expanded["@language"], str))
+            or (("@language" in expanded or "@direction" in expanded) and type(raw) is not str)
+            or ("@direction" in expanded and expanded["@direction"] not in ("ltr", "rtl"))
+            or (dt is not None and not isinstance(dt, str))
+            or (dt != "@json" and isinstance(raw, (list, dict)))
+        ):
+            # what is rare in credentials, and each way it can be invalid
+            raise UnsupportedJsonLd(f"value object at {path}")
         if dt == "@json":
             return f'"{escape_literal(jcs(raw))}"^^<{_JSON_DT}>'
         if raw is None:
@@ -993,10 +1069,15 @@ class _Walker:
         datatype = None
         if dt is not None:
             datatype_term = self.iri_term(ctx, dt, f"{path}.@type", vocab=True)
+            if not datatype_term.startswith("<"):
+                raise SafeModeError(
+                    f"@type {dt!r} of the value at {path} is not an IRI",
+                    code="invalid typed value",
+                )
             datatype = datatype_term[1:-1]
         if isinstance(raw, str):
             if datatype is not None:
-                return f'"{escape_literal(raw)}"^^<{datatype}>'
+                return terms.literal(raw, terms.datatype_suffix(datatype, path))
             lang = expanded.get("@language")
             return _string_literal(
                 raw, lang.lower() if isinstance(lang, str) else None, expanded.get("@direction")
@@ -1014,50 +1095,28 @@ def _is_container_object(value: Any, keyword: str, path: str) -> bool:
 
 
 def _string_literal(value: str, language: str | None, direction: str | None) -> str:
-    if direction is not None:
-        i18n = f"https://www.w3.org/ns/i18n#{(language or '').lower()}_{direction}"
-        return f'"{escape_literal(value)}"^^<{i18n}>'
-    if language is not None:
-        return f'"{escape_literal(value)}"@{language}'
-    return f'"{escape_literal(value)}"'
+    return terms.literal(value, terms.language_suffix(language, direction))
 
 
 def _scalar_literal(value: Any, datatype: str | None, path: str) -> str:
     if isinstance(value, bool):
-        return f'"{"true" if value else "false"}"^^<{datatype or _XSD_BOOLEAN}>'
+        lexical = "true" if value else "false"
+        return terms.literal(lexical, terms.datatype_suffix(datatype or _XSD_BOOLEAN, path))
     if isinstance(value, int):
         if datatype == _XSD_DOUBLE or abs(value) >= 10**21:
-            return f'"{_double(float(value))}"^^<{datatype or _XSD_DOUBLE}>'
-        return f'"{value}"^^<{datatype or _XSD_INTEGER}>'
+            return terms.literal(
+                _double(float(value)), terms.datatype_suffix(datatype or _XSD_DOUBLE, path)
+            )
+        return terms.literal(str(value), terms.datatype_suffix(datatype or _XSD_INTEGER, path))
     if isinstance(value, float):
         if not math.isfinite(value):
             raise SafeModeError(f"non-finite number at {path}")
         if value.is_integer() and abs(value) < 1e21 and datatype != _XSD_DOUBLE:
-            return f'"{int(value)}"^^<{datatype or _XSD_INTEGER}>'
-        return f'"{_double(value)}"^^<{datatype or _XSD_DOUBLE}>'
+            return terms.literal(
+                str(int(value)), terms.datatype_suffix(datatype or _XSD_INTEGER, path)
+            )
+        return terms.literal(_double(value), terms.datatype_suffix(datatype or _XSD_DOUBLE, path))
     raise SafeModeError(f"unsupported JSON value at {path}: {value!r}")
-
-
-def _double(value: float) -> str:
-    """XSD canonical double as JSON-LD (toExponential(15)) writes it: ``1.5E0``, ``1.0E-7``.
-
-    Rounds the exact binary value to 16 significant digits, ties away from
-    zero, as ECMAScript's toExponential does (Python's formatting rounds ties
-    to even).
-    """
-    if value == 0:
-        return "0.0E0"
-    exact = Decimal(value)
-    exponent = exact.adjusted()
-    mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
-    if abs(mantissa) >= 10:
-        exponent += 1
-        mantissa = exact.scaleb(-exponent).quantize(_SIXTEEN_DIGITS, ROUND_HALF_UP)
-    whole, _, fraction = str(mantissa).partition(".")
-    return f"{whole}.{fraction.rstrip('0') or '0'}E{exponent}"
-
-
-_SIXTEEN_DIGITS: Final = Decimal("1.000000000000000")
 
 
 def _js_number(value: int | float) -> str:
@@ -1115,8 +1174,13 @@ def jcs(value: Any) -> str:
     raise SafeModeError(f"value {value!r} is not JSON")
 
 
-def to_rdf(document: Mapping[str, Any]) -> list[Quad]:
-    """The RDF dataset of a JSON-LD document as serialized-term quads."""
+def walk(document: Mapping[str, Any]) -> list[Quad]:
+    """The RDF dataset of a JSON-LD document as serialized-term quads.
+
+    Raises ``UnsupportedJsonLd`` for whatever lies outside the subset this
+    walker handles; ``api.to_rdf`` then hands the document to the complete
+    processor (``expand`` + ``rdf``).
+    """
     if not isinstance(document, Mapping):
         raise UnsupportedJsonLd("only a single top-level JSON object is supported")
     walker = _Walker()
