@@ -649,3 +649,44 @@ async def test_no_private_key_appears_in_a_log_an_event_a_response_or_an_error(
         for text in texts:
             leaked = [form for form in forms if form in text]
             assert not leaked, f"a private key appears in {where}"
+
+
+INJECTED_LANGUAGE = "en .\n<http://ex/t> <http://ex/q> <http://ex/o>"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": {"@value": "Kandidatexamen", "@language": INJECTED_LANGUAGE}}, "language"),
+        (
+            {"name": {"@value": "Kandidatexamen", "@direction": "ltr .\n<a:b> <a:c> <a:d>"}},
+            "direction",
+        ),
+        ({"name": {"@value": "Kandidatexamen", "@language": "en GB"}}, "language"),
+        ({"id": "urn:uuid:x> <http://ex/q> <http://ex/o"}, "IRI"),
+        ({"validFrom": "2025-01-15"}, "validFrom"),
+        ({"validFrom": "2025-01-15T09:00Z"}, "validFrom"),
+        ({"validFrom": "2016-12-31T23:59:60Z"}, "validFrom"),
+        ({"validUntil": "2030-01-15T09:00:00"}, "validUntil"),
+    ],
+)
+async def test_vcapi_refuses_a_credential_whose_canonical_form_an_input_could_change(
+    world: World, change: dict[str, Any], field: str
+) -> None:
+    """An institution cannot have one document signed as another, nor a date other
+    verifiers read differently: 422 naming the field, nothing signed."""
+    r = await world.issue(world.key_headers, credential(**change))
+    assert r.status_code == 422, r.text
+    assert field in r.text
+
+
+async def test_vcapi_refuses_an_integer_javascript_verifiers_would_read_rounded(
+    world: World,
+) -> None:
+    body = credential()
+    body["credentialSubject"]["degree"]["name"] = 9007199254740993
+    r = await world.issue(world.key_headers, body)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert any(e.get("code") == "number-out-of-range" for e in problem["errors"]), problem
+    assert "/credentialSubject/degree/name" in r.text

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 
 from meriter_credentials.keys import Ed25519KeyPair
-from meriter_credentials.proofs import JCS, add_proof
+from meriter_credentials.proofs import (
+    JCS,
+    ProofError,
+    add_proof,
+    create_proof,
+    with_data_integrity_context,
+)
 from meriter_credentials.samples import SAMPLE_LEARNER_IDENTIFIER
 from meriter_verifier.checks.service import CHECK_NAMES
 from verifier.conftest import World, check, checks
@@ -347,13 +353,21 @@ async def test_a_body_that_is_not_json_is_a_400_problem(world: World) -> None:
 
 async def test_numbers_are_read_exactly_as_signed(world: World) -> None:
     """A credential is read as the standard library reads it: an integer beyond 64
-    bits stays an integer (its signature still matches), NaN is an answer, not a 5xx."""
+    bits stays an integer (its signature, made elsewhere, still matches) but fails
+    the format check, since JavaScript verifiers read it rounded; NaN is an answer,
+    not a 5xx. Meriter itself refuses to sign such a number."""
     issuer = await world.institution()
     credential = world.credential(issuer)
     credential["credentialSubject"]["achievement"]["creditsAvailable"] = 10**25
-    signed = world.sign(credential, issuer.key)
+    with pytest.raises(ProofError, match="JavaScript"):
+        world.sign(credential, issuer.key)
+    document = with_data_integrity_context(credential)
+    signed = {**document, "proof": [create_proof(document, issuer.key)]}
     answer = await world.verify({"credential": signed})
     assert check(answer, "proof")["status"] == "pass", answer
+    assert check(answer, "format")["status"] == "fail", answer
+    assert "2^53" in json.dumps(check(answer, "format"))
+    assert answer["verdict"] == "not_verified"
     assert answer["credential"]["ects"] == 10**25
     text = json.dumps({"credential": signed}).replace(str(10**25), "NaN")
     response = await world.http.post(
@@ -397,3 +411,20 @@ async def test_garbage_in_every_field_never_gives_a_5xx(world: World) -> None:
         response = await world.http.post("/v1/verify", json={"credential": document})
         assert response.status_code == 200, (key, value, response.text)
         assert response.json()["verdict"] == "not_verified", (key, value)
+
+
+async def test_a_language_tag_that_would_write_another_statement_is_never_verified(
+    world: World,
+) -> None:
+    """The canonical-form injection: its format check fails, whatever the proof says."""
+    issuer = await world.institution()
+    document = world.credential(issuer)
+    document["credentialSubject"]["name"] = {
+        "@value": "Åsa",
+        "@language": "sv .\n<http://ex/t> <http://ex/q> <http://ex/o>",
+    }
+    answer = await world.verify({"credential": world.sign(document, issuer.key, suite=JCS)})
+    assert answer["verdict"] == "not_verified"
+    fmt = check(answer, "format")
+    assert fmt["status"] == "fail"
+    assert "language tag" in json.dumps(fmt)

@@ -29,7 +29,7 @@ def looks_absolute(value: str) -> bool:
 
 def is_absolute(value: str) -> bool:
     """A well-formed absolute IRI: a scheme, no character N-Quads forbids, one fragment."""
-    return _ABSOLUTE.match(value) is not None and value.count("#") <= 1
+    return _ABSOLUTE.fullmatch(value) is not None and value.count("#") <= 1
 
 
 def is_blank(value: str) -> bool:

@@ -44,12 +44,12 @@ _DIRECTIONS: Final = frozenset({"ltr", "rtl"})
 
 
 def well_formed_language(tag: str) -> bool:
-    return _LANGUAGE.match(tag) is not None
+    return _LANGUAGE.fullmatch(tag) is not None
 
 
 def check_language(tag: object, where: str = "") -> str:
     """``tag`` if it is a well-formed language tag, else ``SafeModeError``."""
-    if not isinstance(tag, str) or _LANGUAGE.match(tag) is None:
+    if not isinstance(tag, str) or _LANGUAGE.fullmatch(tag) is None:
         raise SafeModeError(
             f"invalid language tag {tag!r}{_at(where)}: expected BCP 47, such as 'en' or 'sv-SE'",
             code="invalid language-tagged string",
@@ -78,7 +78,7 @@ def iri(value: str, where: str = "") -> str:
 
 
 def blank(label: str) -> str:
-    if _BLANK.match(label) is None:
+    if _BLANK.fullmatch(label) is None:
         raise SafeModeError(f"invalid blank node label {label!r}")
     return label
 
