@@ -309,3 +309,138 @@ def test_list_edge_cases_match_jsonld_js() -> None:
         for term in ("mOrdered", "mMany", "mOne")
     ]
     assert _mismatches(documents) == []
+
+
+# --- JSON-LD 1.1 features the complete processor handles -------------------------
+
+FEATURE_TERMS: dict[str, Any] = {
+    "fLang": {"@id": "https://meriter.example/ns#lang", "@container": "@language"},
+    "fIndex": {"@id": "https://meriter.example/ns#index", "@container": "@index"},
+    "fPropIndex": {
+        "@id": "https://meriter.example/ns#propIndex",
+        "@container": "@index",
+        "@index": "mScore",
+    },
+    "fId": {"@id": "https://meriter.example/ns#idMap", "@container": "@id"},
+    "fType": {"@id": "https://meriter.example/ns#typeMap", "@container": "@type"},
+    "fGraph": {"@id": "https://meriter.example/ns#graph", "@container": "@graph"},
+    "fJson": {"@id": "https://meriter.example/ns#json", "@type": "@json"},
+    "fRev": {"@reverse": "https://meriter.example/ns#child"},
+    "fNest": "@nest",
+    "fDbl": {"@id": "https://meriter.example/ns#dbl", "@type": "xsd:double"},
+    "fStr": {"@id": "https://meriter.example/ns#str", "@type": "xsd:string"},
+}
+NODE = st.builds(lambda i, n: {"id": i, "mOne": n}, IRI, ODD_TEXT)
+# JSON-LD reads any of these as an xsd:dateTime literal; which of them a credential
+# may carry is vcdm's rule (value_problems), not the RDF's
+DATE_VARIANTS = [
+    "2025-01-15T09:00:00Z",
+    "2025-01-15T09:00:00.123+01:00",
+    "2025-01-15",
+    "2025-01-15T09:00Z",
+    "2016-12-31T23:59:60Z",
+    "2025-01-15T09:00:00",
+    "-0044-03-15T12:00:00Z",
+]
+# tiny numbers (1e-7) are left to test_numbers_jsonld_js_reads_against_the_spec
+F_NUMBER = st.one_of(JS_SAFE_INT, FLOAT, st.sampled_from([1e21, 1.5e300, -0.0, 0.1, 1e-5]))
+F_JSON = st.recursive(
+    st.one_of(st.none(), st.booleans(), JS_SAFE_INT, ODD_TEXT),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(ODD_TEXT, inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@st.composite
+def feature_documents(draw: st.DrawFn) -> dict[str, Any]:
+    document = draw(credentials())
+    document["@context"] = [
+        *document["@context"][:2],
+        {**INLINE, **LIST_TERMS, **FEATURE_TERMS},
+    ]
+    subject: dict[str, Any] = document["credentialSubject"]
+    for feature in draw(st.lists(st.sampled_from(sorted(FEATURE_TERMS)), min_size=1, unique=True)):
+        if feature == "fLang":
+            value: Any = draw(
+                st.dictionaries(
+                    LANG,
+                    st.one_of(ODD_TEXT, st.lists(st.one_of(ODD_TEXT, st.none()), max_size=2)),
+                    min_size=1,
+                    max_size=3,
+                )
+            )
+        elif feature in ("fIndex", "fPropIndex"):
+            value = draw(
+                st.dictionaries(st.sampled_from(["a", "b", "é"]), NODE, min_size=1, max_size=2)
+            )
+        elif feature == "fId":
+            value = draw(
+                st.dictionaries(
+                    IRI, st.builds(lambda n: {"mOne": n}, ODD_TEXT), min_size=1, max_size=2
+                )
+            )
+        elif feature == "fType":
+            value = draw(
+                st.dictionaries(
+                    st.sampled_from(["Profile", "Achievement", "https://e.org/T"]),
+                    NODE,
+                    min_size=1,
+                    max_size=2,
+                )
+            )
+        elif feature == "fGraph":
+            value = draw(st.lists(NODE, min_size=1, max_size=2))
+        elif feature == "fJson":
+            value = draw(F_JSON)
+        elif feature == "fRev":
+            value = draw(NODE)
+        elif feature == "fNest":
+            value = {"mOne": draw(ODD_TEXT)}
+        elif feature in ("fDbl", "fStr"):
+            value = draw(st.lists(F_NUMBER, min_size=1, max_size=3))
+        subject[feature] = value
+    if draw(st.booleans()):
+        document["@included"] = [draw(NODE)]
+    if draw(st.booleans()):  # an absolute IRI as a key, a null inside its array
+        subject[draw(IRI)] = [draw(ODD_TEXT), None, draw(F_NUMBER)]
+    document["validFrom"] = draw(st.sampled_from(DATE_VARIANTS))
+    return document
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(feature_documents(), min_size=25, max_size=25))
+def test_random_json_ld_1_1_features_match_jsonld_js(documents: list[dict[str, Any]]) -> None:
+    """Maps of every kind, @reverse, @included, @nest, @json, doubles and strings typed
+    from numbers: the complete processor gives jsonld.js's canonical form."""
+    assert _mismatches(documents, skip_reference_work_limit=True) == []
+
+
+def test_numbers_jsonld_js_reads_against_the_spec() -> None:
+    """Listed: jsonld.js takes a number whose JavaScript string has no "." (1e-7,
+    5e-324) for an integer and writes "0"; JSON-LD 1.1 (toRdf, 8.1.3 step 9) makes a
+    number with a fractional part a canonical xsd:double, as the engine does."""
+    base: dict[str, Any] = {
+        "@context": {
+            "n": "https://e.org/n",
+            "s": {"@id": "https://e.org/s", "@type": "http://www.w3.org/2001/XMLSchema#string"},
+        },
+        "@id": "https://e.org/x",
+    }
+    for value, ours in [
+        (1e-7, '"1.0E-7"^^<http://www.w3.org/2001/XMLSchema#double>'),
+        (5e-324, '"4.940656458412465E-324"^^<http://www.w3.org/2001/XMLSchema#double>'),
+    ]:
+        document = {**base, "n": value, "s": value}
+        (reference,) = _reference([document])
+        assert '"0"^^<http://www.w3.org/2001/XMLSchema#integer>' in reference["nquads"]
+        lines = canonicalize(document).splitlines()
+        assert f"<https://e.org/x> <https://e.org/n> {ours} ." in lines
+        lexical = ours.split("^^")[0]
+        assert f"<https://e.org/x> <https://e.org/s> {lexical} ." in lines
