@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from meriter_credentials.jsonld import JsonLdError, canonicalize
-from meriter_credentials.jsonld.tordf import jcs
+from meriter_credentials.jsonld.terms import json_lexical as jcs
 
 from .conftest import shared_path
 

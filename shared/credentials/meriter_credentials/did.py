@@ -23,6 +23,7 @@ from meriter_credentials.keys import (
     KeyFormatError,
     public_key_from_multibase,
 )
+from meriter_credentials.values import as_list
 
 DID_CONTEXT = "https://www.w3.org/ns/did/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
@@ -153,11 +154,11 @@ def find_verification_method(
         return doc_id + ref if ref.startswith("#") else ref
 
     methods: dict[str, dict[str, Any]] = {}
-    for entry in _as_list(document.get("verificationMethod")):
+    for entry in as_list(document.get("verificationMethod")):
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
             methods[absolute(entry["id"])] = entry
     authorised = False
-    for entry in _as_list(document.get(relationship)):
+    for entry in as_list(document.get(relationship)):
         if isinstance(entry, str) and absolute(entry) == vm_id:
             authorised = True
         elif (
@@ -170,9 +171,3 @@ def find_verification_method(
     if not authorised:
         return None
     return methods.get(vm_id)
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]

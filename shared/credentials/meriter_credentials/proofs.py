@@ -49,6 +49,7 @@ from meriter_credentials.keys import (
     verify_signature,
 )
 from meriter_credentials.multibase import decode_base58btc, encode_base58btc
+from meriter_credentials.values import as_list, parse_stamp
 from meriter_credentials.vcdm import value_problems
 
 RDFC = "eddsa-rdfc-2022"
@@ -265,18 +266,12 @@ def _json_copy(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _document_for_proof(document: Mapping[str, Any], proof: Mapping[str, Any]) -> dict[str, Any]:
     """The unsecured document a proof covers (previous proofs of a chain included)."""
     unsecured = {k: v for k, v in document.items() if k != "proof"}
-    previous = _as_list(proof.get("previousProof"))
+    previous = as_list(proof.get("previousProof"))
     if previous:
-        by_id = {p.get("id"): p for p in _as_list(document.get("proof")) if isinstance(p, dict)}
+        by_id = {p.get("id"): p for p in as_list(document.get("proof")) if isinstance(p, dict)}
         matching = []
         for ref in previous:
             if not isinstance(ref, str) or ref not in by_id:
@@ -330,7 +325,7 @@ def with_data_integrity_context(document: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(document)
     if "@context" not in document:
         return out
-    contexts = _as_list(document["@context"])
+    contexts = as_list(document["@context"])
     if any(isinstance(c, str) and c in _DEFINES_DATA_INTEGRITY for c in contexts):
         return out
     out["@context"] = [*_json_copy(contexts), DATA_INTEGRITY_CONTEXT]
@@ -347,7 +342,7 @@ def blank_node_subjects(document: Mapping[str, Any]) -> list[str]:
     subjects = document.get("credentialSubject")
     many = isinstance(subjects, list)
     found = []
-    for i, subject in enumerate(_as_list(subjects)):
+    for i, subject in enumerate(as_list(subjects)):
         if isinstance(subject, dict):
             sid = subject.get("id")
             if isinstance(sid, str) and sid.startswith("_:"):
@@ -396,7 +391,7 @@ def add_proof(
         max_work=max_work,
     )
     secured = {k: _json_copy(v) for k, v in document.items()}
-    existing = _as_list(secured.get("proof"))
+    existing = as_list(secured.get("proof"))
     secured["proof"] = [*existing, proof] if existing or _is_open_badge(document) else proof
     return secured
 
@@ -407,16 +402,10 @@ _OPEN_BADGE_TYPES = frozenset(
 
 
 def _is_open_badge(document: Mapping[str, Any]) -> bool:
-    return not _OPEN_BADGE_TYPES.isdisjoint(_as_list(document.get("type")))
+    return not _OPEN_BADGE_TYPES.isdisjoint(as_list(document.get("type")))
 
 
-def _parse_datetime(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError("dateTime without a time zone")
-    return parsed
+_parse_datetime = parse_stamp
 
 
 def verify_proof(
@@ -480,8 +469,8 @@ def verify_proof(
 
         unsecured = _document_for_proof(document, proof)
         if "@context" in proof and not legacy:
-            proof_ctx = _as_list(proof["@context"])
-            doc_ctx = _as_list(document.get("@context"))
+            proof_ctx = as_list(proof["@context"])
+            doc_ctx = as_list(document.get("@context"))
             if doc_ctx[: len(proof_ctx)] != proof_ctx:
                 return fail("document @context does not start with the proof's @context")
             unsecured["@context"] = proof["@context"]
@@ -532,7 +521,7 @@ def verify_proofs(
     """
     if not isinstance(document, Mapping):
         return [ProofResult(0, False, None, None, None, None, "document is not an object")]
-    proofs = _as_list(document.get("proof"))
+    proofs = as_list(document.get("proof"))
     if prepared is None and len(proofs) > 1:
         prepared = Prepared(document)
     return [

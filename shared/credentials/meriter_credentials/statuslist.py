@@ -31,6 +31,7 @@ from meriter_credentials.did import DidResolver
 from meriter_credentials.keys import Ed25519KeyPair
 from meriter_credentials.multibase import decode_base64url, encode_base64url
 from meriter_credentials.proofs import RDFC, add_proof, verify_proofs, xsd_datetime
+from meriter_credentials.values import as_list, parse_stamp
 
 MIN_ENTRIES = 131_072
 MAX_LIST_BYTES = 16 * 1024 * 1024
@@ -216,19 +217,7 @@ def _issuer_id(credential: Mapping[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def _parse_time(value: Any) -> datetime:
-    if not isinstance(value, str):
-        raise ValueError("not a string")
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if parsed.tzinfo is None:
-        raise ValueError("dateTime without time zone")
-    return parsed
+_parse_time = parse_stamp
 
 
 @dataclass(frozen=True)
@@ -374,7 +363,7 @@ def verify_status_list_credential(
         raise StatusListError("status list credential is not a JSON object")
     if list_credential.get("id") != url:
         raise StatusListError("status list credential id differs from statusListCredential")
-    types = _as_list(list_credential.get("type"))
+    types = as_list(list_credential.get("type"))
     if "BitstringStatusListCredential" not in types:
         raise StatusListError("status list credential is not a BitstringStatusListCredential")
     list_issuer = _issuer_id(list_credential)
@@ -401,7 +390,7 @@ def verify_status_list_credential(
     subject = list_credential.get("credentialSubject")
     if not isinstance(subject, dict) or subject.get("type") != "BitstringStatusList":
         raise StatusListError("status list credentialSubject is not a BitstringStatusList")
-    purposes = tuple(p for p in _as_list(subject.get("statusPurpose")) if isinstance(p, str))
+    purposes = tuple(p for p in as_list(subject.get("statusPurpose")) if isinstance(p, str))
     encoded = subject.get("encodedList")
     if not isinstance(encoded, str):
         raise StatusListError("encodedList missing")

@@ -34,6 +34,8 @@ from typing import Any, Final
 
 import orjson
 
+from meriter_credentials.values import DATETIME_STAMP, as_list, is_stamp, parse_stamp
+
 __all__ = ["OB_SCHEMA_URL", "FormatProblem", "ob_schema", "validate"]
 
 VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
@@ -47,11 +49,7 @@ _SCHEMAS: Final = Path(__file__).resolve().parent / "schemas"
 # An absolute URL: a scheme, then no white space (RFC 3986 allows none).
 _URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
 # XML Schema dateTimeStamp: dateTime with a mandatory time zone.
-_DATETIME_STAMP: Final = re.compile(
-    r"^-?([1-9][0-9]{3,}|0[0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
-    r"T(([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]+)?|(24:00:00(\.0+)?))"
-    r"(Z|[+-]((0[0-9]|1[0-3]):[0-5][0-9]|14:00))$"
-)
+_DATETIME_STAMP: Final = DATETIME_STAMP
 _LANGUAGE_VALUE_KEYS: Final = frozenset({"@value", "@language", "@direction"})
 
 
@@ -68,17 +66,13 @@ def _pointer(*parts: str | int) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def is_url(value: Any) -> bool:
     return isinstance(value, str) and bool(_URL.match(value))
 
 
 def _types(value: Any) -> list[str] | None:
     """The ``type`` values, or None when ``type`` is malformed."""
-    items = _as_list(value)
+    items = as_list(value)
     if not items or not all(isinstance(t, str) and t for t in items):
         return None
     return [t for t in items if isinstance(t, str)]
@@ -89,19 +83,7 @@ MAX_SAFE_INTEGER: Final = 2**53 - 1
 _DATE_PROPERTIES: Final = ("validFrom", "validUntil", "issuanceDate", "expirationDate")
 
 
-def _real_date(value: str) -> bool:
-    """The calendar date of a lexically valid stamp exists (no 2025-02-30)."""
-    sign = 1 if value.startswith("-") else 0
-    year, month, day = value[sign:].split("T", 1)[0].split("-")
-    if int(month) == 2 and int(day) == 29:
-        y = int(year)
-        return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
-    return int(day) <= (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)[int(month) - 1]
-
-
-def is_datetime_stamp(value: Any) -> bool:
-    """An XML Schema dateTimeStamp: date, time (no leap second) and a time zone."""
-    return isinstance(value, str) and bool(_DATETIME_STAMP.fullmatch(value)) and _real_date(value)
+is_datetime_stamp = is_stamp
 
 
 # every digit to "0", every other byte to "x": a run of 16 digits is then a find()
@@ -190,13 +172,10 @@ def value_problems(document: Any) -> list[FormatProblem]:
 
 
 def _parse_stamp(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not _DATETIME_STAMP.fullmatch(value):
-        return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_stamp(value)
     except ValueError:
-        # Valid XSD but outside Python's range (years > 9999, 24:00:00): lexically fine.
-        return None
+        return None  # not a stamp, or one Python cannot compare (years > 9999, 24:00)
 
 
 class _Checker:
@@ -213,7 +192,7 @@ class _Checker:
         if "@context" not in doc:
             self.add("context-missing", _pointer(*base), "@context is required")
             return
-        contexts = _as_list(doc["@context"])
+        contexts = as_list(doc["@context"])
         if not contexts or contexts[0] not in self.firsts:
             self.add(
                 "context-first",
@@ -267,7 +246,7 @@ class _Checker:
             return
         value = doc[prop]
         many = isinstance(value, list)
-        for i, item in enumerate(_as_list(value)):
+        for i, item in enumerate(as_list(value)):
             path = (*base, prop, i) if many else (*base, prop)
             if not isinstance(item, dict):
                 self.add(f"{prop}-not-object", _pointer(*path), f"each {prop} must be an object")
@@ -293,7 +272,7 @@ class _Checker:
                 continue
             value = obj[prop]
             many = isinstance(value, list)
-            for i, item in enumerate(_as_list(value)):
+            for i, item in enumerate(as_list(value)):
                 path = (*base, prop, i) if many else (*base, prop)
                 if isinstance(item, str):
                     continue
@@ -359,7 +338,7 @@ class _Checker:
                 self.add(
                     "subject-empty", _pointer(*base, "credentialSubject"), "no credentialSubject"
                 )
-            for i, subject in enumerate(_as_list(subjects)):
+            for i, subject in enumerate(as_list(subjects)):
                 path = (*base, "credentialSubject", i) if many else (*base, "credentialSubject")
                 if not isinstance(subject, dict):
                     message = "credentialSubject must be an object"
@@ -373,7 +352,7 @@ class _Checker:
                 else:
                     self.identifier(subject, path)
 
-        if _as_list(doc.get("@context"))[:1] == [VC_V1] and VC_V1 in self.firsts:
+        if as_list(doc.get("@context"))[:1] == [VC_V1] and VC_V1 in self.firsts:
             # VC 1.1: issuanceDate is required (validFrom/validUntil are 2.0 terms)
             if "issuanceDate" not in doc:
                 self.add("issuanceDate-missing", _pointer(*base), "issuanceDate is required")
@@ -418,7 +397,7 @@ class _Checker:
         value = doc["relatedResource"]
         many = isinstance(value, list)
         seen: set[str] = set()
-        for i, item in enumerate(_as_list(value)):
+        for i, item in enumerate(as_list(value)):
             path = (*base, "relatedResource", i) if many else (*base, "relatedResource")
             if not isinstance(item, dict) or not is_url(item.get("id")):
                 self.add("relatedResource-id", _pointer(*path), "relatedResource needs a URL id")
@@ -457,7 +436,7 @@ class _Checker:
             return
         value = doc["verifiableCredential"]
         many = isinstance(value, list)
-        for i, item in enumerate(_as_list(value)):
+        for i, item in enumerate(as_list(value)):
             path: tuple[str | int, ...] = (
                 ("verifiableCredential", i) if many else ("verifiableCredential",)
             )

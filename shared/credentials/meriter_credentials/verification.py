@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from meriter_credentials.did import DidResolutionError, DidResolver
 from meriter_credentials.proofs import verify_proofs
 from meriter_credentials.statuslist import check_status
+from meriter_credentials.values import as_list, parse_stamp
 
 # RDFC N-degree work units (issuance default is 4096); honest credentials need
 # almost none, so a verifier of untrusted input can afford to be strict.
@@ -56,12 +57,6 @@ def _issuer_id(document: Mapping[str, Any]) -> str | None:
     return issuer if isinstance(issuer, str) else None
 
 
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
 def _format_checks(document: Mapping[str, Any]) -> list[Check]:
     try:
         import importlib
@@ -90,11 +85,7 @@ def _validity_checks(document: Mapping[str, Any], now: datetime) -> list[Check]:
         if value is None:
             continue
         try:
-            if not isinstance(value, str):
-                raise ValueError("not a string")
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                raise ValueError("no time zone")
+            moment = parse_stamp(value)
         except ValueError:
             checks.append(
                 Check(
@@ -214,7 +205,7 @@ def verify_credential(
     checks.extend(_validity_checks(document, now))
 
     # Status.
-    entries = _as_list(document.get("credentialStatus"))
+    entries = as_list(document.get("credentialStatus"))
     if not entries:
         checks.append(
             Check(id="status", outcome="skipped", message="credential has no credentialStatus")

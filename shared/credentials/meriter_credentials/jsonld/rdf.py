@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-import rfc8785
-
 from meriter_credentials.errors import JsonLdError, SafeModeError
 from meriter_credentials.jsonld import terms
 from meriter_credentials.rdfc import Quad
@@ -234,10 +232,7 @@ class _Writer:
         if datatype is not None and datatype != "@json":
             terms.iri(datatype, "a datatype")
         if datatype == "@json":
-            try:
-                lexical = rfc8785.dumps(value).decode("utf-8")
-            except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
-                raise SafeModeError(f"JSON literal cannot be canonicalized: {exc}") from exc
+            lexical = terms.json_lexical(value)
             return terms.literal(lexical, terms.datatype_suffix(f"{RDF}JSON"))
         if isinstance(value, bool):
             return terms.literal(

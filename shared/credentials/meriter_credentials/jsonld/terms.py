@@ -18,6 +18,8 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
+import rfc8785
+
 from meriter_credentials.errors import SafeModeError
 from meriter_credentials.jsonld.iri import is_absolute
 from meriter_credentials.rdfc import XSD_STRING, escape_literal
@@ -30,6 +32,7 @@ __all__ = [
     "datatype_suffix",
     "double_lexical",
     "iri",
+    "json_lexical",
     "language_suffix",
     "literal",
     "well_formed_language",
@@ -126,6 +129,14 @@ def double_lexical(value: float) -> str:
 
 
 _SIXTEEN_DIGITS: Final = Decimal("1.000000000000000")
+
+
+def json_lexical(value: object) -> str:
+    """The lexical form of an ``rdf:JSON`` literal: RFC 8785 (JCS) canonical JSON."""
+    try:
+        return rfc8785.dumps(value).decode("utf-8")
+    except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
+        raise SafeModeError(f"a JSON literal cannot be canonicalized: {exc}") from exc
 
 
 def _at(where: str) -> str:

@@ -901,7 +901,12 @@ class _Walker:
     ) -> None:
         container = term.container if term is not None else frozenset()
         if term is not None and term.type == "@json":
-            self.emit(subject, predicate, f'"{escape_literal(jcs(value))}"^^<{_JSON_DT}>', graph)
+            self.emit(
+                subject,
+                predicate,
+                f'"{escape_literal(terms.json_lexical(value))}"^^<{_JSON_DT}>',
+                graph,
+            )
             return
         if "@list" in container:
             if value is None:
@@ -1062,7 +1067,7 @@ class _Walker:
             # what is rare in credentials, and each way it can be invalid
             raise UnsupportedJsonLd(f"value object at {path}")
         if dt == "@json":
-            return f'"{escape_literal(jcs(raw))}"^^<{_JSON_DT}>'
+            return f'"{escape_literal(terms.json_lexical(raw))}"^^<{_JSON_DT}>'
         if raw is None:
             # JSON-LD drops it; safe mode (jsonld.js's too) refuses to drop data silently
             raise SafeModeError(f"null @value at {path}")
@@ -1117,61 +1122,6 @@ def _scalar_literal(value: Any, datatype: str | None, path: str) -> str:
             )
         return terms.literal(_double(value), terms.datatype_suffix(datatype or _XSD_DOUBLE, path))
     raise SafeModeError(f"unsupported JSON value at {path}: {value!r}")
-
-
-def _js_number(value: int | float) -> str:
-    """ECMAScript Number::toString, as JCS (RFC 8785) requires."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        value = float(value) if abs(value) >= 2**53 else value
-        if isinstance(value, int):
-            return str(value)
-    if not math.isfinite(value):
-        raise SafeModeError("non-finite number in a JSON literal")
-    if value == 0:
-        return "0"
-    sign = "-" if value < 0 else ""
-    digits_repr = repr(abs(value))
-    mantissa, _, exp = digits_repr.partition("e")
-    int_part, _, frac_part = mantissa.partition(".")
-    digits = (int_part + frac_part).lstrip("0")
-    point = len(int_part) + (int(exp) if exp else 0)
-    if int_part == "0" or not int_part.strip("0"):
-        stripped = (int_part + frac_part).lstrip("0")
-        point -= len(int_part + frac_part) - len(stripped)
-        digits = stripped
-    digits = digits.rstrip("0") or "0"
-    k, n = len(digits), point
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * (-n) + digits
-    e = n - 1
-    exp_s = f"e+{e}" if e >= 0 else f"e-{-e}"
-    if k == 1:
-        return sign + digits + exp_s
-    return sign + digits[0] + "." + digits[1:] + exp_s
-
-
-def jcs(value: Any) -> str:
-    """RFC 8785 JSON Canonicalization Scheme serialization."""
-    if value is None or isinstance(value, (bool, str)):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, (int, float)):
-        return _js_number(value)
-    if isinstance(value, list):
-        return "[" + ",".join(jcs(v) for v in value) + "]"
-    if isinstance(value, dict):
-        keys = sorted(value, key=lambda k: k.encode("utf-16-be"))
-        return (
-            "{"
-            + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{jcs(value[k])}" for k in keys)
-            + "}"
-        )
-    raise SafeModeError(f"value {value!r} is not JSON")
 
 
 def walk(document: Mapping[str, Any]) -> list[Quad]:
