@@ -1,13 +1,15 @@
 """A stand-in VC-API issuer, so the W3C suites can test the verifier's VC-API.
 
 The W3C suites make the credentials their verifier tests send by calling an
-issuer of the implementation under test. The platform's own issuer has no
-VC-API yet in this tree, so this small app plays it for a suite run only:
-it signs with the engine as a ``did:key`` (eddsa-rdfc-2022 on
-``/credentials/issue``, eddsa-jcs-2022 on ``/jcs/credentials/issue``),
-refuses what the engine finds malformed (422), adds a Bitstring Status List
-entry when ``options.credentialStatus`` asks for one, and serves the signed
-lists. Never part of the platform; loopback only.
+issuer of the implementation under test. The platform's own issuer has a
+VC-API (``POST /credentials/issue`` and ``POST /credentials/status`` at the
+issuer), but it signs only for a logged-in institution under that
+institution's DID. To run the suites against the verifier alone, this small
+app plays an issuer with no login: it signs with the engine as a ``did:key``
+(eddsa-rdfc-2022 on ``/credentials/issue``, eddsa-jcs-2022 on
+``/jcs/credentials/issue``), refuses what the engine finds malformed (422),
+adds a Bitstring Status List entry when ``options.credentialStatus`` asks for
+one, and serves the signed lists. Never part of the platform; loopback only.
 
     PYTHONPATH=tests python -m support.vcapi_issuer --port 18120
     run-suites.sh --base-url http://127.0.0.1:18120 \\

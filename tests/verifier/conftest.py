@@ -6,6 +6,12 @@ same handlers its consumers call (``World``), and a loopback web server
 plays the platform's issuer, serving its did:web documents and signed
 status lists. Credentials are the engine's sample micro-credential, signed
 here with keys the test holds.
+
+The tests mirror the code: ``checks/`` (``POST /v1/verify`` and the checks
+it runs), ``identities/``, ``page/``, ``vcapi/``; service-wide parts
+(fetching, rate limits, consumers, the OpenAPI document) at this level.
+They import these helpers as ``verifier.conftest`` (``tests`` is on the
+path, and this folder is a package).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import copy
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -218,10 +225,17 @@ def settings_for(dsn: str, web: WebServer, **changes: Any) -> Settings:
     return Settings(postgres=PostgresSettings(dsn=dsn), **values)
 
 
-@pytest.fixture
-async def world(fresh_db: str, web: WebServer) -> AsyncIterator[World]:
-    app = create_app(settings_for(fresh_db, web), clock=lambda: NOW)
+@asynccontextmanager
+async def running(dsn: str, web: WebServer, **changes: Any) -> AsyncIterator[World]:
+    """The verifier on ``dsn``, its settings changed by ``changes``, and a client for it."""
+    app = create_app(settings_for(dsn, web, **changes), clock=lambda: NOW)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://verifier") as http:
             yield World(app, http, web)
+
+
+@pytest.fixture
+async def world(fresh_db: str, web: WebServer) -> AsyncIterator[World]:
+    async with running(fresh_db, web) as world:
+        yield world

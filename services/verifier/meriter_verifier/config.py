@@ -1,4 +1,11 @@
-"""Verifier settings (environment prefix ``VERIFIER_``)."""
+"""Verifier settings (environment prefix ``VERIFIER_``).
+
+The verifier never calls the registry: what it knows of institutions and
+quality assurance comes from the registry's events (the projection its worker
+keeps). Environment variables it does not know are ignored
+(``ServiceSettings``: ``extra="ignore"``), so an old ``VERIFIER_REGISTRY_URL``
+changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +23,6 @@ class Settings(ServiceSettings):
     postgres: PostgresSettings = PostgresSettings.local("verifier")
     port: int = 8003
     public_base_url: str = "http://127.0.0.1:8003"
-    # Where the registry answers (its JWKS and read API).
-    registry_url: str = "http://127.0.0.1:8001"
     # The platform's own issuer: its did:web identities and status lists are
     # reached without the public-network rules (plain HTTP on this machine in
     # the one-machine default), and its claim links are opened for the page.

@@ -66,7 +66,7 @@ async def verify(http: Request) -> JSONResponse:
     accept_language = http.headers.get("accept-language")
     holder = request.holder.identifier if request.holder else None
     if request.credential is not None:
-        report = await verifier.verify_credential(
+        outcome = await verifier.verify_credential(
             pool,
             request.credential,
             at=request.at,
@@ -74,7 +74,7 @@ async def verify(http: Request) -> JSONResponse:
             body=body,
         )
     else:
-        report = await verifier.verify_presentation(
+        outcome = await verifier.verify_presentation(
             pool,
             request.presentation,
             at=request.at,
@@ -83,7 +83,7 @@ async def verify(http: Request) -> JSONResponse:
             domain=request.domain,
         )
     lang = language(accept_language)
-    rendered: dict[str, Any] = report.render(lang)
+    rendered: dict[str, Any] = outcome.render(lang)
     return FastJSONResponse(
         rendered, headers={"Content-Language": lang, "Cache-Control": "no-store"}
     )

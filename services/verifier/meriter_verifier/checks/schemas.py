@@ -56,18 +56,20 @@ CheckName = Literal[
     "status",
     "annex_i",
     "holder",
-]
+]  # in the order the checks are answered
+CheckStatus = Literal["pass", "fail", "warn", "not_applicable"]
+VerdictName = Literal["verified", "verified_with_warnings", "not_verified"]
 
 
 class CheckOut(BaseModel):
     name: CheckName
-    status: Literal["pass", "fail", "warn", "not_applicable"]
+    status: CheckStatus
     message: str
     evidence: dict[str, Any]
 
 
 class VerifyResponse(BaseModel):
-    verdict: Literal["verified", "verified_with_warnings", "not_verified"]
+    verdict: VerdictName
     checks: list[CheckOut]
     credential: dict[str, Any] | None = Field(
         default=None, description="What the credential says, for display."

@@ -21,7 +21,7 @@ from meriter_shared.hygiene import body_limit
 from meriter_shared.jsonio import FastJSONResponse
 from meriter_shared.openapi import problems
 from meriter_verifier.checks.messages import language
-from meriter_verifier.checks.service import Report
+from meriter_verifier.checks.result import VerificationOutcome
 from meriter_verifier.deps import PoolDep, VerifierDep
 from meriter_verifier.ratelimit import RATE_LIMITED
 
@@ -58,6 +58,14 @@ class VerificationResult(BaseModel):
     errors: list[dict[str, Any]]
 
 
+# Both routes answer alike: the VC-API's body, 400 problem details when a check failed.
+ROUTE: dict[str, Any] = {
+    "response_model": VerificationResult,
+    "responses": {**problems(400, 429), **RATE_LIMITED},
+    "openapi_extra": body_limit(MAX_BODY),
+}
+
+
 def _item(check: dict[str, Any]) -> dict[str, Any]:
     return {
         "type": f"{PROBLEM_BASE}verification-{check['name'].replace('_', '-')}",
@@ -68,8 +76,8 @@ def _item(check: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def answer(report: Report, accept_language: str | None) -> JSONResponse:
-    rendered = report.render(language(accept_language))
+def answer(outcome: VerificationOutcome, accept_language: str | None) -> JSONResponse:
+    rendered = outcome.render(language(accept_language))
     checks = rendered["checks"]
     errors = [_item(c) for c in checks if c["status"] == "fail"]
     body: dict[str, Any] = {
@@ -90,12 +98,7 @@ def answer(report: Report, accept_language: str | None) -> JSONResponse:
     return FastJSONResponse(problem, status_code=400, media_type=PROBLEM_JSON)
 
 
-@router.post(
-    "/credentials/verify",
-    response_model=VerificationResult,
-    responses={**problems(400, 429), **RATE_LIMITED},
-    openapi_extra=body_limit(MAX_BODY),
-)
+@router.post("/credentials/verify", **ROUTE)
 async def verify_credential(
     request: VerifyCredentialRequest,
     pool: PoolDep,
@@ -103,16 +106,11 @@ async def verify_credential(
     accept_language: str | None = Header(default=None),
 ) -> JSONResponse:
     """Verify a credential (VC-API): 200 when verified, 400 with the reasons when not."""
-    report = await verifier.verify_credential(pool, request.verifiableCredential)
-    return answer(report, accept_language)
+    outcome = await verifier.verify_credential(pool, request.verifiableCredential)
+    return answer(outcome, accept_language)
 
 
-@router.post(
-    "/presentations/verify",
-    response_model=VerificationResult,
-    responses={**problems(400, 429), **RATE_LIMITED},
-    openapi_extra=body_limit(MAX_BODY),
-)
+@router.post("/presentations/verify", **ROUTE)
 async def verify_presentation(
     request: VerifyPresentationRequest,
     pool: PoolDep,
@@ -121,10 +119,10 @@ async def verify_presentation(
 ) -> JSONResponse:
     """Verify a presentation, its proof (challenge, domain) and its credentials (VC-API)."""
     options = request.options or Options()
-    report = await verifier.verify_presentation(
+    outcome = await verifier.verify_presentation(
         pool,
         request.verifiablePresentation,
         challenge=options.challenge,
         domain=options.domain,
     )
-    return answer(report, accept_language)
+    return answer(outcome, accept_language)

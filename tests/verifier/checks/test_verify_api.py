@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from verifier.conftest import World, check, checks
 
 from meriter_credentials.keys import Ed25519KeyPair
 from meriter_credentials.proofs import (
@@ -24,8 +25,7 @@ from meriter_credentials.proofs import (
     with_data_integrity_context,
 )
 from meriter_credentials.samples import SAMPLE_LEARNER_IDENTIFIER
-from meriter_verifier.checks.service import CHECK_NAMES
-from verifier.conftest import World, check, checks
+from meriter_verifier.checks.result import CHECK_NAMES
 
 GOOD = {
     "format": "pass",

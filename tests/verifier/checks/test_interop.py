@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pytest
+from verifier.conftest import check, checks, running
 
 from meriter_credentials.did import did_web_document
 from meriter_credentials.keys import Ed25519KeyPair
@@ -31,12 +32,11 @@ from meriter_credentials.statuslist import (
     status_entry,
     status_list_credential,
 )
-from meriter_verifier.app import create_app
 from support.webserver import WebServer
-from verifier.conftest import NOW, check, checks, settings_for
 
-NODE_DIR = Path(__file__).resolve().parents[1] / "interop" / "node"
-CONTEXTS = Path(__file__).resolve().parents[2] / ".." / "shared" / "contexts"
+TESTS = Path(__file__).resolve().parents[2]
+NODE_DIR = TESTS / "interop" / "node"
+CONTEXTS = TESTS.parent / ".." / "shared" / "contexts"
 SEED = bytes(range(40, 72))
 REVOKED = 911
 
@@ -167,14 +167,9 @@ def signed(outside: WebServer) -> dict[str, Any]:
 async def http(
     fresh_db: str, web: WebServer, outside: WebServer
 ) -> AsyncIterator[httpx.AsyncClient]:
-    settings = settings_for(
-        fresh_db, web, fetch_allow_origins=[outside.origin], fetch_ca_file=outside.ca_file
-    )
-    app = create_app(settings, clock=lambda: NOW)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://v") as client:
-            yield client
+    allowed = {"fetch_allow_origins": [outside.origin], "fetch_ca_file": outside.ca_file}
+    async with running(fresh_db, web, **allowed) as world:
+        yield world.http
 
 
 async def _verify(http: httpx.AsyncClient, document: dict[str, Any]) -> dict[str, Any]:
