@@ -85,12 +85,30 @@ class NotFound(Problem):
     status, title, slug = 404, "Not Found", "not-found"
 
 
+class RequestTimeout(Problem):
+    """The body stopped arriving: a streamed upload waited on for too long."""
+
+    status, title, slug = 408, "Request Timeout", "request-timeout"
+
+
 class Conflict(Problem):
     status, title, slug = 409, "Conflict", "conflict"
 
 
+class Gone(Problem):
+    """The thing existed and is no more (an expired or used claim, an erased record)."""
+
+    status, title, slug = 410, "Gone", "gone"
+
+
 class PayloadTooLarge(Problem):
     status, title, slug = 413, "Content Too Large", "too-large"
+
+
+class UnsupportedMediaType(Problem):
+    """The request body's ``Content-Type`` is not one the route takes."""
+
+    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
 
 
 class ValidationProblem(Problem):

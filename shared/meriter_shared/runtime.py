@@ -34,12 +34,12 @@ from aiokafka import AIOKafkaProducer
 
 from meriter_shared.cpu import CpuPool
 from meriter_shared.db.migrations import migrate
-from meriter_shared.db.outbox import OutboxRelay, parked_count
 from meriter_shared.db.pool import create_pool
 from meriter_shared.db.types import Pool
 from meriter_shared.events.topics import Topics
 from meriter_shared.messaging.consumer import ConsumerRunner, Subscription
 from meriter_shared.messaging.kafka import broker_reachable, create_producer, ensure_topics
+from meriter_shared.messaging.relay import OutboxRelay, parked_count
 from meriter_shared.settings import ServiceSettings
 
 log = logging.getLogger(__name__)

@@ -147,8 +147,8 @@ def run_workers(factory: str, settings: ServiceSettings) -> None:
 
 
 async def _outbox_command(settings: ServiceSettings, action: str, seqs: list[int]) -> int:
-    from meriter_shared.db.outbox import parked_rows, replay_parked
     from meriter_shared.db.pool import create_pool
+    from meriter_shared.messaging.relay import parked_rows, replay_parked
 
     pool = await create_pool(settings.postgres)
     try:

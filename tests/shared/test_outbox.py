@@ -11,21 +11,20 @@ from aiokafka import AIOKafkaProducer
 
 from meriter_local.procs import free_port
 from meriter_local.tansu import start_tansu, stop_tansu
-from meriter_shared.db.outbox import (
-    PENDING,
-    PENDING_EVENTS,
-    PENDING_PLAN,
-    OutboxRelay,
-    enqueue_event,
-    enqueue_many,
-    parked_count,
-    parked_rows,
-    replay_parked,
-)
+from meriter_shared.db.outbox import enqueue_event, enqueue_many
 from meriter_shared.db.types import Pool
 from meriter_shared.errors import PayloadTooLarge
 from meriter_shared.events.envelope import CloudEvent, decode
 from meriter_shared.messaging.kafka import create_producer, ensure_topics
+from meriter_shared.messaging.relay import (
+    PENDING,
+    PENDING_EVENTS,
+    PENDING_PLAN,
+    OutboxRelay,
+    parked_count,
+    parked_rows,
+    replay_parked,
+)
 from meriter_shared.observability.metrics import OUTBOX_PARKED, OUTBOX_PENDING
 from meriter_shared.settings import KafkaSettings
 from support.contracts import ThingHappened

@@ -3,23 +3,24 @@
 Each client address has a bucket of ``burst`` tokens refilled at ``rate``
 per second; a request takes one, and with none left it is answered 429
 problem+json with ``Retry-After`` (whole seconds until a token is back).
-Buckets are bounded: past ``max_clients`` the least recently seen address
-is forgotten (it starts again with a full bucket). With several HTTP
-processes each keeps its own buckets, so the limit is per process.
+The buckets are the kernel's (``meriter_shared.ratelimit.TokenBuckets``),
+bounded: past ``max_keys`` the least recently seen address is forgotten (it
+starts again with a full bucket). With several HTTP processes each keeps
+its own buckets, so the limit is per process.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from meriter_shared.errors import TooManyRequests, problem_response
 from meriter_shared.openapi import problem_response as documented
+from meriter_shared.ratelimit import TokenBuckets
+
+__all__ = ["RATE_LIMITED", "RateLimit", "TokenBuckets"]
 
 RATE_LIMITED: dict[int | str, dict[str, Any]] = {
     429: {
@@ -27,37 +28,6 @@ RATE_LIMITED: dict[int | str, dict[str, Any]] = {
         "headers": {"Retry-After": {"schema": {"type": "integer"}, "description": "seconds"}},
     }
 }
-
-
-class TokenBuckets:
-    def __init__(
-        self,
-        rate: float,
-        burst: int,
-        *,
-        max_clients: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.max_clients = max_clients
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def take(self, client: str) -> float:
-        """0 when the request may go ahead, else the seconds until it could."""
-        now = self.clock()
-        tokens, last = self._buckets.pop(client, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - last) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate
-        self._buckets[client] = (tokens, now)
-        while len(self._buckets) > self.max_clients:
-            self._buckets.popitem(last=False)
-        return wait
 
 
 class RateLimit:

@@ -11,10 +11,15 @@ Invariants:
   asked" are the same thing.
 * Each fragment is parenthesised before the fragments are ANDed, so a
   fragment containing ``OR`` cannot leak into its neighbours.
-* Keyset pagination: ``after(column, cursor)`` with ``ORDER BY column`` and a
-  ``LIMIT``; the next cursor is the last row's key when the page came back
-  full (``next_cursor``), so a page never skips or repeats a row that
-  existed throughout.
+* Keyset pagination: ``after(column, cursor)`` (or ``after_key(columns,
+  key)`` for a key of several columns, compared as a row) with ``ORDER BY``
+  those columns and a ``LIMIT``; the next cursor is the last row's key when
+  the page came back full (``next_cursor``), so a page never skips or
+  repeats a row that existed throughout.
+* Cursors handed to clients are opaque (``Cursors``): the key's values
+  typed by the listing's shape and bound to the listing's name, checked on
+  the way back in (a malformed, foreign or — with a secret — altered cursor
+  is a 422 naming the ``cursor`` parameter, never a database error).
 
 Example::
 
@@ -24,6 +29,12 @@ Example::
     where.after("v.report_id", cursor)
     sql, args = where.select("SELECT ... FROM ...", order_by="v.report_id", limit=50)
     rows = await conn.fetch(sql, *args)
+
+    RESULTS = Cursors("issuer.results", (datetime, int))
+    where.after_key(("received_at", "seq"), RESULTS.decode(cursor))
+    sql, args = where.select("SELECT ...", order_by="received_at, seq", limit=limit)
+    rows = await conn.fetch(sql, *args)
+    next_page = RESULTS.next(rows, limit, lambda r: (r["received_at"], r["seq"]))
 """
 
 from __future__ import annotations
@@ -31,6 +42,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from string import Formatter
 from typing import LiteralString, Self, TypeVar
+
+from meriter_shared.db.cursors import CursorKey, Cursors, InvalidCursor
+
+__all__ = ["CursorKey", "Cursors", "InvalidCursor", "Where", "next_cursor"]
 
 T = TypeVar("T")
 
@@ -68,6 +83,25 @@ class Where:
     def after(self, column: LiteralString, cursor: object | None) -> Self:
         """Keyset pagination: rows whose ``column`` sorts after ``cursor`` (if any)."""
         return self.add_if(cursor, column + " > {}")
+
+    def after_key(
+        self,
+        columns: Sequence[LiteralString],
+        key: Sequence[object] | None,
+        *,
+        descending: bool = False,
+    ) -> Self:
+        """Keyset pagination on several columns: rows whose ``(columns)`` sort after
+        ``key`` as a row (before it with ``descending``: every column then sorts
+        descending in ``ORDER BY``). ``None``: the first page."""
+        if key is None:
+            return self
+        if not columns or len(columns) != len(key):
+            raise ValueError(f"a key of {len(key)} values for {len(columns)} columns")
+        params = ", ".join(self.bind(value) for value in key)
+        operator = "<" if descending else ">"
+        self._clauses.append(f"({', '.join(columns)}) {operator} ({params})")
+        return self
 
     @property
     def sql(self) -> str:

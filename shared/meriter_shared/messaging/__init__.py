@@ -1,1 +1,1 @@
-"""Kafka through aiokafka: producer, topic set-up, the consumer runner."""
+"""Kafka through aiokafka: producer, topic set-up, the consumer runner, the outbox relay."""

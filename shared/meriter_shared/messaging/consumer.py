@@ -31,9 +31,8 @@ import asyncio
 import contextlib
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import Any, Generic, NamedTuple, TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import asyncpg
 from aiokafka import (
@@ -49,71 +48,40 @@ from pydantic import ValidationError
 
 from meriter_shared.db.inbox import claim_many
 from meriter_shared.db.types import Connection, Pool
-from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.envelope import CloudEvent, decode, header_dict
 from meriter_shared.events.topics import Topics
+from meriter_shared.messaging.subscriptions import (
+    BatchHandler,
+    ContractViolation,
+    Delivery,
+    Handler,
+    Subscription,
+    TransientError,
+    on,
+    on_batch,
+)
 from meriter_shared.observability.metrics import CONSUMER_LAG, EVENTS_CONSUMED
 from meriter_shared.observability.tracing import extract_context
 from meriter_shared.settings import KafkaSettings
 
+__all__ = [
+    "TRANSIENT",
+    "BatchHandler",
+    "ConsumerRunner",
+    "ContractViolation",
+    "Delivery",
+    "Handler",
+    "Subscription",
+    "TransientError",
+    "on",
+    "on_batch",
+]
+
 log = logging.getLogger(__name__)
 
 _tracer = trace.get_tracer(__name__)
-P = TypeVar("P", bound=EventPayload)
-
-
-class Delivery(NamedTuple, Generic[P]):
-    """One event handed to a handler: its envelope and its decoded payload."""
-
-    event: CloudEvent
-    payload: P
-
-
-Handler = Callable[[Connection, P, CloudEvent], Awaitable[None]]
-BatchHandler = Callable[[Connection, Sequence[Delivery[P]]], Awaitable[None]]
-
-
-@dataclass(frozen=True, slots=True)
-class Subscription(Generic[P]):
-    """A consumer's handler for one event type, with the contract it decodes."""
-
-    contract: type[P]
-    handle: BatchHandler[P]
-
-    @property
-    def event_type(self) -> str:
-        return self.contract.event_type
-
-
-def on(contract: type[P], handler: Handler[P]) -> Subscription[P]:
-    """Handle events of ``contract`` one at a time: ``handler(conn, payload, event)``."""
-
-    async def each(conn: Connection, deliveries: Sequence[Delivery[P]]) -> None:
-        for event, payload in deliveries:
-            await handler(conn, payload, event)
-
-    return Subscription(contract, each)
-
-
-def on_batch(contract: type[P], handler: BatchHandler[P]) -> Subscription[P]:
-    """Handle consecutive events of ``contract`` together: ``handler(conn, deliveries)``.
-
-    The runner hands over every run of such events in a fetched batch at once
-    (one transaction), or a run of one while it isolates a failing event.
-    """
-    return Subscription(contract, handler)
-
-
-class ContractViolation(ValueError):
-    """The event's payload does not satisfy its contract (poison, not transient)."""
-
-
 # The envelope, and the subscription with the decoded delivery (None: no handler).
 Decoded = tuple[CloudEvent, tuple[Subscription[Any], Delivery[Any]] | None]
-
-
-class TransientError(Exception):
-    """Raise from a handler for a failure worth retrying indefinitely."""
 
 
 TRANSIENT: tuple[type[BaseException], ...] = (

@@ -5,7 +5,8 @@
   until the configured rate (or none) is reached again. A relay with no
   configured rate starts unpaced; its first 4xx paces it at half the rate
   it was being fed.
-- ``DomainPace`` holds one token bucket per receiving domain; a message
+- ``DomainPace`` holds one token bucket per receiving domain (the kernel's
+  ``TokenBucket``/``TokenBuckets``, in bounded memory); a message
   whose domain has no token now is not held in memory but put back with
   the time its turn comes, so nothing is dropped and nothing else waits.
 """
@@ -16,29 +17,13 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from meriter_shared.ratelimit import TokenBucket, TokenBuckets
 
-class TokenBucket:
-    def __init__(
-        self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.rate = rate
-        self.burst = burst if burst is not None else max(1.0, rate)
-        self.tokens = self.burst
-        self.clock = clock
-        self.at = clock()
+__all__ = ["DomainPace", "RelayPace", "TokenBucket"]
 
-    def _refill(self) -> None:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
-        self.at = now
-
-    def take(self) -> float:
-        """Take a token; return 0, or the seconds until one is due (then nothing is taken)."""
-        self._refill()
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return 0.0
-        return (1 - self.tokens) / self.rate
+# Receiving domains paced at the default rate whose buckets are kept; past
+# it the least recently used is forgotten (that only lets a burst through).
+MAX_DOMAINS = 100_000
 
 
 class RelayPace:
@@ -108,16 +93,20 @@ class DomainPace:
         self.default = default
         self.overrides = {k.lower(): v for k, v in overrides.items()}
         self.clock = clock
-        self.buckets: dict[str, TokenBucket] = {}
+        # The configured domains each have a bucket; every other one shares
+        # the default's keyed, bounded buckets.
+        self._configured = {
+            domain: TokenBucket(rate, clock=clock) for domain, rate in self.overrides.items()
+        }
+        self._others = (
+            TokenBuckets(default, max(1.0, default), max_keys=MAX_DOMAINS, clock=clock)
+            if default is not None
+            else None
+        )
 
     def take(self, domain: str) -> float:
         """0 when a message to ``domain`` may go now, else the seconds to wait."""
-        rate = self.overrides.get(domain, self.default)
-        if rate is None:
-            return 0.0
-        bucket = self.buckets.get(domain)
-        if bucket is None:
-            if len(self.buckets) > 100_000:
-                self.buckets.clear()  # bounded: forgetting a bucket only lets a burst through
-            bucket = self.buckets[domain] = TokenBucket(rate, clock=self.clock)
-        return bucket.take()
+        configured = self._configured.get(domain)
+        if configured is not None:
+            return configured.take()
+        return self._others.take(domain) if self._others is not None else 0.0

@@ -1,76 +1,58 @@
-"""Where a webhook may go: HTTPS to public addresses only, unless configured otherwise.
+"""Where a webhook may go: the kernel's address rule (``meriter_shared.outbound``),
+worded for webhook endpoints.
 
 Checked twice. When an endpoint is registered: the scheme, and a host that
 is an IP literal or a local name. At every delivery: the host is resolved
-and *every* address must be public (not private, loopback, link-local,
-multicast, reserved, unspecified, or their IPv4-mapped forms); the request
-then goes to the address that was checked (the TLS name stays the host), so
-a DNS answer that changes between check and connect cannot redirect it.
+and *every* address must be public (see the kernel for what that means);
+the request then goes to the address that was checked (the TLS name stays
+the host), so a DNS answer that changes between check and connect cannot
+redirect it. ``allow_private`` (``webhooks.allow_private_networks``, for a
+closed network and the tests' loopback receivers) lifts the address and
+name rules, never the URL's form.
 """
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
-from urllib.parse import urlsplit
+from meriter_shared.outbound import LOCAL_NAMES, OutboundPolicy, Reason, Unresolvable
+from meriter_shared.outbound import Refused as _Refused
 
-LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
+__all__ = ["LOCAL_NAMES", "Refused", "check_url", "resolve"]
+
+_WORDS = {
+    Reason.NOT_A_URL: "not a URL",
+    Reason.SCHEME: "webhook endpoints must use https",
+    Reason.NO_HOST: "the URL has no host",
+    Reason.CREDENTIALS: "the URL may not carry credentials",
+    Reason.PORT: "the URL's port is not a port",
+    Reason.LOCAL_NAME: "the host is a local name",
+    Reason.NON_PUBLIC: "the host is not a public address",
+    Reason.RESOLVES_NON_PUBLIC: "the endpoint resolves to an address that is not public",
+}
 
 
 class Refused(ValueError):
     """The URL or the address it resolves to is not allowed."""
 
 
-def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_link_local)
+def _policy(*, allow_http: bool, allow_private: bool) -> OutboundPolicy:
+    return OutboundPolicy(allow_http=allow_http, allow_non_public=allow_private)
 
 
 def check_url(url: str, *, allow_http: bool, allow_private: bool) -> str:
     """The URL if it may be registered; raises Refused saying why."""
     try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise Refused("not a URL") from exc
-    if parts.scheme != "https" and not (allow_http and parts.scheme == "http"):
-        raise Refused("webhook endpoints must use https")
-    host = (parts.hostname or "").rstrip(".").lower()
-    if not host:
-        raise Refused("the URL has no host")
-    if parts.username or parts.password:
-        raise Refused("the URL may not carry credentials")
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise Refused("the URL's port is not a port") from exc
-    del port
-    if allow_private:
-        return url
-    if host in LOCAL_NAMES or host.endswith(".localhost") or host.endswith(".local"):
-        raise Refused("the host is a local name")
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return url
-    if not _public(ip):
-        raise Refused("the host is not a public address")
+        _policy(allow_http=allow_http, allow_private=allow_private).check_url(url)
+    except _Refused as exc:
+        raise Refused(_WORDS[exc.reason]) from exc
     return url
 
 
 async def resolve(host: str, port: int, *, allow_private: bool) -> str:
-    """An address of ``host`` to connect to, every address checked; raises Refused."""
-    loop = asyncio.get_running_loop()
+    """An address of ``host`` to connect to, every address checked; raises Refused
+    (not allowed) or OSError (no address now: worth a retry)."""
     try:
-        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise OSError(f"cannot resolve the endpoint's host: {exc.strerror}") from exc
-    addresses = [str(info[4][0]) for info in infos]
-    if not addresses:
-        raise OSError("the endpoint's host has no address")
-    if not allow_private:
-        for address in addresses:
-            if not _public(ipaddress.ip_address(address.split("%")[0])):
-                raise Refused("the endpoint resolves to an address that is not public")
-    return addresses[0]
+        return await _policy(allow_http=True, allow_private=allow_private).resolve(host, port)
+    except _Refused as exc:
+        raise Refused(_WORDS[exc.reason]) from exc
+    except Unresolvable as exc:
+        raise OSError(f"cannot resolve the endpoint's host: {exc}") from exc

@@ -1,56 +1,23 @@
 """Token buckets for the token endpoint, per client id and per remote address.
 
 Each key (a client id, an address) has a bucket of ``burst`` tokens refilled
-at ``rate`` a second; a request takes one, or is refused (429 with
-``Retry-After``: the seconds until one is back). Memory is bounded: at most
-``max_keys`` buckets are kept, the least recently used dropped first — a
-dropped key starts again with a full bucket, so the bound trades a little
-precision under a flood of distinct keys for a fixed size. In-process: with
-N registry processes a caller gets up to N times the rate.
+at ``rate`` a second (the kernel's ``meriter_shared.ratelimit.TokenBuckets``);
+a request takes one, or is refused (429 with ``Retry-After``: the seconds
+until one is back). Memory is bounded: at most ``max_keys`` buckets are
+kept, the least recently used dropped first — a dropped key starts again
+with a full bucket, so the bound trades a little precision under a flood of
+distinct keys for a fixed size. In-process: with N registry processes a
+caller gets up to N times the rate.
 """
 
 from __future__ import annotations
 
 import math
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 
 from meriter_shared.errors import TooManyRequests
+from meriter_shared.ratelimit import TokenBuckets
 
-
-class TokenBuckets:
-    def __init__(
-        self,
-        rate: float,
-        burst: int,
-        *,
-        max_keys: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.rate = rate
-        self.burst = burst
-        self.max_keys = max_keys
-        self.clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._buckets)
-
-    def take(self, key: str) -> float:
-        """Take a token for ``key``: 0 if there was one, else the seconds to wait for one."""
-        now = self.clock()
-        tokens, then = self._buckets.pop(key, (float(self.burst), now))
-        tokens = min(float(self.burst), tokens + (now - then) * self.rate)
-        wait = 0.0
-        if tokens >= 1:
-            tokens -= 1
-        else:
-            wait = (1 - tokens) / self.rate
-        self._buckets[key] = (tokens, now)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
-        return wait
+__all__ = ["TokenBuckets", "TokenEndpointLimits"]
 
 
 class TokenEndpointLimits:
