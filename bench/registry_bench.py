@@ -6,7 +6,7 @@ two institutions) with COPY, then:
 * ``qa_status_service_open_loop``: the same schedule straight into the domain
   service (pool, SQL, rule), i.e. the database path's own cost without HTTP;
 * ``qa_status_index_open_loop``: the same schedule against the past-dates
-  index (qa_index.py) in process, without HTTP, and how long building it took;
+  index (qa/index.py) in process, without HTTP, and how long building it took;
 * ``qa_status_uvicorn_tcp_open_loop``: lookups issued on a fixed schedule at
   ``--rate`` per second for ``--seconds`` against ``meriter-registry serve`` in
   its own process(es) (1, then 2 uvicorn workers) over TCP from a bare HTTP
@@ -47,7 +47,7 @@ from meriter_registry.app import create_app
 from meriter_registry.clients import service as clients
 from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.config import Settings
-from meriter_registry.reports import service
+from meriter_registry.qa import service
 from meriter_shared.auth import Principal
 from meriter_shared.qa import effective_valid_to
 from meriter_shared.secrets import new_master_key_text

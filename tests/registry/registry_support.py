@@ -12,9 +12,10 @@ import asyncio
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,37 @@ def registry_settings(dsn: str, kafka_bootstrap: str, **overrides: Any) -> Setti
     return settings.model_copy(update=overrides)
 
 
+class OrderedClock:
+    """The app's clock in a test (``create_app(clock=)``) that separates instants
+    without sleeping: it follows the real time (so rows the database stamps
+    with its own clock, and tokens, agree with it) but never goes back, and
+    :meth:`instant_between` promises that every change made after it is
+    stamped later than it."""
+
+    def __init__(self) -> None:
+        self._floor = datetime.min.replace(tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self._floor = max(datetime.now(UTC), self._floor)
+        return self._floor
+
+    def instant_between(self) -> str:
+        """An instant no earlier than every change made so far and earlier than every
+        change to come, as a query writes it."""
+        between = self()
+        self._floor = between + timedelta(milliseconds=1)
+        return between.isoformat()
+
+
 @asynccontextmanager
 async def running_registry(
-    settings: Settings, client: tuple[str, int] = ("127.0.0.1", 123)
+    settings: Settings,
+    client: tuple[str, int] = ("127.0.0.1", 123),
+    clock: Callable[[], datetime] | None = None,
 ) -> AsyncIterator[Registry]:
-    """The app with ``settings``, its lifespan run, an httpx client (calling from
-    ``client``) and an admin token."""
-    app = create_app(settings)
+    """The app with ``settings`` (and ``clock``, if given), its lifespan run, an httpx
+    client (calling from ``client``) and an admin token."""
+    app = create_app(settings) if clock is None else create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app, client=client)
         async with httpx.AsyncClient(transport=transport, base_url="http://registry") as http:

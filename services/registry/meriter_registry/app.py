@@ -29,8 +29,9 @@ from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
 from meriter_registry.institutions import api as institutions_api
 from meriter_registry.offerings import api as offerings_api
 from meriter_registry.openapi import add_schemas
-from meriter_registry.qa_cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
-from meriter_registry.qa_index import QaIndex
+from meriter_registry.qa import api as qa_api
+from meriter_registry.qa.cache import ForgetOnWrites, QaStatusCache, ServeCachedQaStatus
+from meriter_registry.qa.index import QaIndex
 from meriter_registry.reports import api as reports_api
 from meriter_shared.auth import TokenValidator, install_validator
 from meriter_shared.http import create_service_app
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
             institutions_api.router,
             agencies_api.router,
             offerings_api.router,
+            qa_api.router,
             reports_api.router,
             reports_api.submission_router,
             clients_api.oauth_router,

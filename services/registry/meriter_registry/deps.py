@@ -26,8 +26,8 @@ from fastapi import Depends, FastAPI, Request
 
 from meriter_registry.clients.ratelimit import TokenEndpointLimits
 from meriter_registry.config import Settings
-from meriter_registry.qa_cache import QaStatusCache
-from meriter_registry.qa_index import QaIndex
+from meriter_registry.qa.cache import QaStatusCache
+from meriter_registry.qa.index import QaIndex
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
 from meriter_shared.http import PoolDep
 from meriter_shared.secrets import MasterKeys

@@ -5,7 +5,7 @@ from __future__ import annotations
 from registry.registry_support import Registry, offering
 
 from meriter_registry.offerings.schemas import OfferingIn
-from meriter_shared.db.outbox import parked_count
+from meriter_shared.messaging.relay import parked_count
 from support.kafka import read_all
 from support.waiting import eventually
 

@@ -2,15 +2,14 @@
 
 Hundreds of thousands of malformed rows in a 50 MB body, sent as a stream:
 the registry answers one 4xx listing the first 100 errors and counting the
-rest, saves nothing, keeps answering ``/healthz`` while it reads, and its
-peak memory grows by far less than the body's size — it holds one record at
-a time, not the file.
+rest, saves nothing, and its peak memory grows by far less than the body's
+size — it holds one record at a time, not the file. The test asserts memory
+and correctness only; how long the upload takes, and how fast the process
+answers meanwhile, are for the benchmarks (``bench/registry_csv_bench.py``).
 """
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,24 +89,12 @@ async def test_a_50_mb_hostile_csv_is_refused_with_capped_errors_in_bounded_memo
             )
             assert warm.status_code == 422, warm.text
             before = registry.memory_kib()
-            started = time.perf_counter()
             rows: list[int] = []
-            upload = asyncio.create_task(
-                http.post(
-                    "/submissionapi/v2/submit/csv",
-                    content=hostile_csv(50 * MIB, rows),
-                    headers=headers,
-                )
+            answer = await http.post(
+                "/submissionapi/v2/submit/csv",
+                content=hostile_csv(50 * MIB, rows),
+                headers=headers,
             )
-            health: list[float] = []
-            async with httpx.AsyncClient(base_url=registry.url, timeout=10) as probe:
-                while not upload.done():
-                    t0 = time.perf_counter()
-                    assert (await probe.get("/healthz")).status_code == 200
-                    health.append(time.perf_counter() - t0)
-                    await asyncio.sleep(0.05)
-            answer = await upload
-            seconds = time.perf_counter() - started
             after = registry.memory_kib()
             listed = await http.get("/v1/reports")
 
@@ -121,11 +108,7 @@ async def test_a_50_mb_hostile_csv_is_refused_with_capped_errors_in_bounded_memo
     assert listed.json()["results"] == []
     growth_mib = (after["VmHWM"] - before["VmHWM"]) / 1024
     print(  # the figures, for whoever runs this by hand with -s
-        f"\nhostile CSV: {rows[0]} rows, 50 MiB in {seconds:.1f} s; peak RSS "
-        f"{before['VmHWM'] / 1024:.1f} -> {after['VmHWM'] / 1024:.1f} MiB "
-        f"(+{growth_mib:.1f}); /healthz answered "
-        f"{len(health)} times during the upload, slowest {max(health) * 1000:.0f} ms"
+        f"\nhostile CSV: {rows[0]} rows, 50 MiB; peak RSS "
+        f"{before['VmHWM'] / 1024:.1f} -> {after['VmHWM'] / 1024:.1f} MiB (+{growth_mib:.1f})"
     )
     assert growth_mib < 100
-    assert len(health) >= 5
-    assert max(health) < 2.0

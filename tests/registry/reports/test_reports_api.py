@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 from httpx import Response
 from registry.registry_support import (
+    OrderedClock,
     Registry,
     offering,
     registry_settings,
@@ -97,16 +98,16 @@ async def test_one_report_makes_each_of_its_institutions_quality_assured(
 
 
 async def test_resubmitting_a_local_identifier_updates_the_report_and_keeps_history(
-    registry: Registry,
+    clocked_registry: Registry, clock: OrderedClock
 ) -> None:
+    registry = clocked_registry
     await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
     url = "/submissionapi/v2/submit/report"
     first = await registry.http.post(
         url, json=report("AAA", "r1", "DEQARINST0001"), headers=registry.admin
     )
-    between = datetime.now(UTC).isoformat()
-    await asyncio.sleep(0.01)
+    between = clock.instant_between()
     second = await registry.http.post(
         url, json=report("AAA", "r1", "DEQARINST0001", decision="negative"), headers=registry.admin
     )
@@ -120,7 +121,10 @@ async def test_resubmitting_a_local_identifier_updates_the_report_and_keeps_hist
     assert qa_then.json()["quality_assured"] is True
 
 
-async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Registry) -> None:
+async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(
+    clocked_registry: Registry, clock: OrderedClock
+) -> None:
+    registry = clocked_registry
     await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
     r = await registry.http.post(
@@ -128,8 +132,7 @@ async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Reg
         json=report("AAA", "r1", "DEQARINST0001", valid_to=None),
         headers=registry.admin,
     )
-    before = datetime.now(UTC).isoformat()
-    await asyncio.sleep(0.01)
+    before = clock.instant_between()
     report_id = r.json()["submitted_report_id"]
     r = await registry.http.delete(
         f"/submissionapi/v2/delete/report/{report_id}?withdrawn_on=2025-06-01",
@@ -145,16 +148,16 @@ async def test_withdrawal_leaves_answers_as_of_before_it_unchanged(registry: Reg
 
 
 async def test_withdrawal_by_local_identifier_with_a_date_ends_qa_from_that_date(
-    registry: Registry,
+    clocked_registry: Registry, clock: OrderedClock
 ) -> None:
+    registry = clocked_registry
     aaa = await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
     _, headers = await registry.submitted_report(
         aaa, "AAA", "AAA-2021-07", "DEQARINST0001", valid_to="2027-12-31"
     )
     url = "/v1/institutions/DEQARINST0001/qa-status"
-    before = datetime.now(UTC).isoformat()
-    await asyncio.sleep(0.01)
+    before = clock.instant_between()
     r = await registry.http.delete(
         "/submissionapi/v2/delete/report/AAA-2021-07?withdrawn_on=2024-03-01", headers=headers
     )
@@ -361,6 +364,18 @@ async def test_a_csv_written_by_a_spreadsheet_with_a_byte_order_mark_is_read(
     assert r.status_code == 200, r.text
 
 
+async def all_published(registry: Registry) -> None:
+    """Until the relay has published every outbox row."""
+
+    async def unpublished() -> int:
+        async with registry.pool.acquire() as conn:
+            return int(
+                await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            )
+
+    await eventually(unpublished, lambda n: n == 0, interval_s=0.05)
+
+
 async def test_each_change_is_written_to_the_outbox_once_and_published(registry: Registry) -> None:
     aaa = await registry.agency("AAA")  # agency.registered
     await registry.institution("DEQARINST0001")  # institution.registered
@@ -369,17 +384,10 @@ async def test_each_change_is_written_to_the_outbox_once_and_published(registry:
         json=report("AAA", "r1", "DEQARINST0001"),
         headers=registry.admin,
     )  # report.recorded
+    await all_published(registry)
     async with registry.pool.acquire() as conn:
-        for _ in range(200):
-            unpublished = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE published_at IS NULL"
-            )
-            if unpublished == 0:
-                break
-            await asyncio.sleep(0.05)
         rows = await conn.fetch("SELECT topic, event FROM outbox ORDER BY seq")
     types = [r["event"]["type"] for r in rows]
-    assert unpublished == 0
     assert {r["topic"] for r in rows} == {"registry.events"}
     # Two admin/agency clients were created along the way: client.created each.
     assert types.count("agency.registered") == 1
@@ -403,11 +411,8 @@ async def test_each_change_reaches_registry_events_exactly_once(
     )
     rid = r.json()["submitted_report_id"]
     await registry.http.delete(f"/submissionapi/v2/delete/report/{rid}", headers=headers)
+    await all_published(registry)
     async with registry.pool.acquire() as conn:
-        for _ in range(200):
-            if not await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL"):
-                break
-            await asyncio.sleep(0.05)
         ids = {row["event_id"] for row in await conn.fetch("SELECT event_id FROM outbox")}
     seen = [
         dict(rec.headers).get("ce_id", b"").decode()
@@ -514,7 +519,10 @@ async def test_every_event_payload_keeps_to_its_shared_contract(
             ]
 
 
-async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Registry) -> None:
+async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(
+    clocked_registry: Registry, clock: OrderedClock
+) -> None:
+    registry = clocked_registry
     aaa = await registry.agency("AAA")
     await registry.institution("DEQARINST0001")
     rid, _ = await registry.submitted_report(aaa, "AAA", "r1", "DEQARINST0001")
@@ -532,7 +540,7 @@ async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Reg
     )
     assert low.status_code == 201, low.text
     assert await assured() is True  # a low flag is a remark, not a verdict
-    before_flag = datetime.now(UTC)
+    before_flag = clock.instant_between()
     high = await registry.http.post(
         f"/v1/reports/{rid}/flags",
         json={"level": "high", "reason": "agency not registered for this activity"},
@@ -540,7 +548,7 @@ async def test_a_high_flag_takes_a_report_out_of_qa_while_it_is_up(registry: Reg
     )
     assert high.status_code == 201, high.text
     assert await assured() is False
-    assert await assured(as_of=before_flag.isoformat()) is True  # the past stays as it was
+    assert await assured(as_of=before_flag) is True  # the past stays as it was
     flag_url = f"/v1/reports/{rid}/flags/{high.json()['id']}"
     lifted = await registry.http.delete(flag_url, headers=registry.admin)
     assert lifted.status_code == 200, lifted.text

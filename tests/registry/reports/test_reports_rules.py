@@ -18,8 +18,9 @@ from registry.rules_support import (
     outbox_size,
 )
 
+from meriter_registry.qa import service as qa
 from meriter_registry.reports import service
-from meriter_registry.reports.schemas import FlagIn, ReportSubmission
+from meriter_registry.reports.schemas import FlagIn, ReportQuery, ReportSubmission
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound, ValidationProblem
 
@@ -135,8 +136,8 @@ async def test_changed_content_records_the_next_version_and_the_past_answers_sta
     assert (second.submitted_report_id, second.version, second.created) == (rid, 2, False)
     assert await event_data(conn, "report.updated", rid) == await stored_version(conn, rid, 2)
     on = date(2021, 1, 1)
-    assert (await service.qa_status(conn, iid, on, at(20))).quality_assured is False
-    assert (await service.qa_status(conn, iid, on, at(5))).quality_assured is True
+    assert (await qa.qa_status(conn, iid, on, at(20))).quality_assured is False
+    assert (await qa.qa_status(conn, iid, on, at(5))).quality_assured is True
 
 
 async def test_an_agency_submits_only_its_own_reports(conn: Connection) -> None:
@@ -185,10 +186,10 @@ async def test_withdrawal_by_its_agency_is_one_report_withdrawn_and_happens_once
     with pytest.raises(NotFound):
         await service.withdraw_report(conn, "no-such-report", ADMIN, at(11))
     on = date(2025, 12, 31)
-    assert (await service.qa_status(conn, iid, on, at(20))).quality_assured is False
-    assert (await service.qa_status(conn, iid, on, at(5))).quality_assured is True
+    assert (await qa.qa_status(conn, iid, on, at(20))).quality_assured is False
+    assert (await qa.qa_status(conn, iid, on, at(5))).quality_assured is True
     # The days before the withdrawal takes effect are still covered.
-    earlier = await service.qa_status(conn, iid, date(2024, 12, 31), at(20))
+    earlier = await qa.qa_status(conn, iid, date(2024, 12, 31), at(20))
     assert earlier.quality_assured is True
 
 
@@ -201,8 +202,8 @@ async def test_a_withdrawal_without_a_date_takes_effect_on_the_day_it_is_recorde
     out = await service.withdraw_report(conn, rid, agency_client(aaa), at(10))
     assert out.withdrawn_on == at(10).date()
     day_before = at(10).date() - timedelta(days=1)
-    assert (await service.qa_status(conn, iid, day_before, at(20))).quality_assured is True
-    verdict = await service.qa_status(conn, iid, at(10).date(), at(20))
+    assert (await qa.qa_status(conn, iid, day_before, at(20))).quality_assured is True
+    verdict = await qa.qa_status(conn, iid, at(10).date(), at(20))
     assert (verdict.quality_assured, list(verdict.not_counted.values())) == (False, ["withdrawn"])
 
 
@@ -229,7 +230,7 @@ async def test_resubmitting_a_withdrawn_report_reinstates_it(conn: Connection) -
         again = await service.submit_report(conn, sub, agency_client(aaa), at(2))
     assert events == [("report.updated", rid)]
     assert (again.version, again.created) == (2, False)
-    assert (await service.qa_status(conn, iid, date(2021, 1, 1), at(3))).quality_assured is True
+    assert (await qa.qa_status(conn, iid, date(2021, 1, 1), at(3))).quality_assured is True
 
 
 # --- flags -------------------------------------------------------------------
@@ -251,7 +252,7 @@ async def test_a_high_flag_stops_a_report_counting_while_it_is_up(conn: Connecti
         done = await service.lift_flag(conn, rid, flag.id, ADMIN, at(20))
     assert lifted == [("report.flag_lifted", rid)]
     assert done.lifted_at == at(20)
-    answers = [(await service.qa_status(conn, iid, on, at(m))).quality_assured for m in (5, 15, 25)]
+    answers = [(await qa.qa_status(conn, iid, on, at(m))).quality_assured for m in (5, 15, 25)]
     assert answers == [True, False, True]
     with pytest.raises(NotFound):
         await service.lift_flag(conn, rid, flag.id, ADMIN, at(30))
@@ -262,7 +263,7 @@ async def test_a_low_flag_is_a_remark_not_a_verdict(conn: Connection) -> None:
     sub = submission("AAA", "r1", "DEQARINST0001")
     rid = (await service.submit_report(conn, sub, agency_client(aaa), at(0))).submitted_report_id
     await service.raise_flag(conn, rid, FlagIn(level="low", reason="summary missing"), ADMIN, at(1))
-    assert (await service.qa_status(conn, iid, date(2021, 6, 1), at(2))).quality_assured is True
+    assert (await qa.qa_status(conn, iid, date(2021, 6, 1), at(2))).quality_assured is True
 
 
 async def test_only_the_national_body_flags_and_only_existing_reports(conn: Connection) -> None:
@@ -276,38 +277,6 @@ async def test_only_the_national_body_flags_and_only_existing_reports(conn: Conn
     with pytest.raises(NotFound):
         await service.raise_flag(conn, "no-such-report", flag, ADMIN, at(1))
     assert await outbox_size(conn) == before
-
-
-# --- the QA answer ---------------------------------------------------------------
-
-
-async def test_the_qa_answer_says_which_reports_count_and_why_others_do_not(
-    conn: Connection,
-) -> None:
-    aaa, _, iid = await setup(conn)
-    late = await an_agency(conn, "LATE", registered_from=date(2022, 1, 1))
-    await service.submit_report(
-        conn, submission("AAA", "ok", "DEQARINST0001"), agency_client(aaa), at(0)
-    )
-    await service.submit_report(
-        conn, submission("LATE", "late", "DEQARINST0001"), agency_client(late), at(0)
-    )
-    await service.submit_report(
-        conn,
-        submission("AAA", "vol", "DEQARINST0001", status="voluntary"),
-        agency_client(aaa),
-        at(0),
-    )
-    answer = await service.qa_status(conn, "DEQARINST0001", date(2021, 6, 1), at(1))
-    assert answer.institution_id == iid
-    assert answer.quality_assured is True
-    assert [r.local_identifier for r in answer.reports] == ["ok"]
-    assert sorted(answer.not_counted.values()) == [
-        "agency not EQAR-registered on the date",
-        "voluntary",
-    ]
-    with pytest.raises(NotFound):
-        await service.qa_status(conn, "DEQARINST9999", date(2021, 6, 1), at(1))
 
 
 # --- search ------------------------------------------------------------------
@@ -328,7 +297,7 @@ async def test_search_filters_current_versions_and_pages_by_id(conn: Connection)
     )
 
     async def local_ids(**filters: Any) -> list[str]:
-        found, _ = await service.search_reports(conn, **filters)
+        found, _ = await service.search_reports(conn, ReportQuery(**filters))
         return sorted(r.local_identifier for r in found)
 
     assert await local_ids(agency="AAA", decision="positive") == ["a0", "a2"]
@@ -337,7 +306,7 @@ async def test_search_filters_current_versions_and_pages_by_id(conn: Connection)
     assert await local_ids(valid_on=date(2030, 1, 1)) == []
     assert await local_ids(agency="nobody") == []
     with pytest.raises(NotFound):
-        await service.search_reports(conn, institution="DEQARINST9999")
+        await service.search_reports(conn, ReportQuery(institution="DEQARINST9999"))
     page, cursor = await service.search_reports(conn, limit=3)
     rest, end = await service.search_reports(conn, limit=3, cursor=cursor)
     assert (len(page), len(rest), end) == (3, 1, None)

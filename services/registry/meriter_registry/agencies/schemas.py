@@ -1,8 +1,8 @@
 """Agency request and response bodies (not the ``agency.*`` event payloads).
 
-Every value a body accepts is one the database holds: dates within the
-kernel's :data:`~meriter_shared.validation.Date` range, text and lists of
-bounded length. A DEQAR id given as an empty (or blank) string means "none"
+Every value a body accepts is one the database holds: dates written
+YYYY-MM-DD within the kernel's range (:data:`~meriter_registry.fields.IsoDate`),
+text and lists of bounded length. A DEQAR id given as an empty (or blank) string means "none"
 and is stored as null, so no two agencies collide on ``""`` and nothing
 resolves an agency by it. Two EQAR registration periods of one agency
 cannot start on the same day (422, naming the period).
@@ -15,8 +15,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from meriter_registry.fields import OptionalId
-from meriter_shared.validation import Date
+from meriter_registry.fields import IsoDate, OptionalId
 
 MAX_REGISTRATIONS = 50
 MAX_ACTIVITIES = 100
@@ -27,8 +26,8 @@ ActivityTypeName = Literal[
 
 class RegistrationPeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    registered_from: Date
-    registered_to: Date | None = None
+    registered_from: IsoDate
+    registered_to: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> RegistrationPeriod:
@@ -46,7 +45,7 @@ class Activity(BaseModel):
     activity: str = Field(min_length=1, max_length=500)
     activity_type: ActivityTypeName
     local_identifier: OptionalId = Field(default=None, max_length=200)
-    valid_to: Date | None = None
+    valid_to: IsoDate | None = None
 
 
 class AgencyIn(BaseModel):

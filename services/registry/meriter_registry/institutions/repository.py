@@ -7,6 +7,7 @@ mapping to response models live in :mod:`.service`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from meriter_registry.institutions.schemas import InstitutionIn
@@ -101,13 +102,25 @@ async def resolve(conn: Connection, key: str) -> str | None:
     return found
 
 
-async def briefs(conn: Connection, institution_ids: list[str]) -> list[Row]:
-    """``id, deqar_id, eter_id, name_official, is_other_provider`` of each institution."""
-    return await conn.fetch(
+@dataclass(frozen=True, slots=True)
+class InstitutionBrief:
+    """What a report submission shows and checks of an institution it names."""
+
+    id: str
+    deqar_id: str | None
+    eter_id: str | None
+    name_official: str
+    is_other_provider: bool
+
+
+async def briefs(conn: Connection, institution_ids: list[str]) -> list[InstitutionBrief]:
+    """Each of these institutions found, briefly."""
+    rows = await conn.fetch(
         "SELECT id, deqar_id, eter_id, name_official, is_other_provider FROM institutions "
         "WHERE id = ANY($1::text[])",
         institution_ids,
     )
+    return [InstitutionBrief(**dict(r)) for r in rows]
 
 
 async def find_by_deqar_id(conn: Connection, deqar_id: str) -> str | None:

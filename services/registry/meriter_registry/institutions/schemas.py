@@ -1,8 +1,8 @@
 """Institution request and response bodies (not the ``institution.*`` event payloads).
 
 Every value a body accepts is one the database holds: QF-EHEA levels 0..3
-(a ``smallint[]`` column), dates within the kernel's
-:data:`~meriter_shared.validation.Date` range, text and lists of bounded
+(a ``smallint[]`` column), dates written YYYY-MM-DD within the kernel's
+range (:data:`~meriter_registry.fields.IsoDate`), text and lists of bounded
 length. DEQAR and ETER ids given as empty (or blank) strings mean "none" and
 are stored as null. One body names each (resource, identifier) once.
 """
@@ -14,8 +14,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from meriter_registry.fields import OptionalId
-from meriter_shared.validation import Date
+from meriter_registry.fields import IsoDate, OptionalId
 
 MAX_IDENTIFIERS = 100
 
@@ -24,8 +23,8 @@ class Identifier(BaseModel):
     model_config = ConfigDict(extra="forbid")
     resource: str = Field(min_length=1, max_length=100, examples=["SCHAC", "Erasmus", "EU-PIC"])
     identifier: str = Field(min_length=1, max_length=200)
-    valid_from: Date | None = None
-    valid_to: Date | None = None
+    valid_from: IsoDate | None = None
+    valid_to: IsoDate | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Identifier:

@@ -12,12 +12,12 @@ answered; the row itself changes in place for fast reads.
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import asyncpg
 
 from meriter_registry.events import emit
 from meriter_registry.institutions import repository
+from meriter_registry.institutions.repository import InstitutionBrief as InstitutionBrief
 from meriter_registry.institutions.schemas import (
     InstitutionIn,
     InstitutionOut,
@@ -98,9 +98,9 @@ async def resolve_institution(conn: Connection, key: str) -> str:
     return found
 
 
-async def briefs(conn: Connection, institution_ids: list[str]) -> dict[str, Any]:
-    """id → ``deqar_id, eter_id, name_official, is_other_provider`` of each one found."""
-    return {r["id"]: r for r in await repository.briefs(conn, institution_ids)}
+async def briefs(conn: Connection, institution_ids: list[str]) -> dict[str, InstitutionBrief]:
+    """id → what a report submission shows and checks of each one found."""
+    return {b.id: b for b in await repository.briefs(conn, institution_ids)}
 
 
 async def find_by_ref(conn: Connection, ref: InstitutionRef) -> str | None:

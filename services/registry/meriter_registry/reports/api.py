@@ -1,5 +1,5 @@
-"""Report routes: DEQAR's Submission API v2 (JSON and CSV, withdrawal), flags,
-search and qa-status.
+"""Report routes: DEQAR's Submission API v2 (JSON and CSV, withdrawal), flags
+and search (qa-status has its own package, :mod:`meriter_registry.qa`).
 
 Reads are public. Submitting and withdrawing need an agency or admin token
 (``AgencyDep``), flags the admin's; whether the agency owns the report is
@@ -16,24 +16,17 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
-from meriter_registry.deps import (
-    AdminDep,
-    AgencyDep,
-    NowDep,
-    PoolDep,
-    QaCacheDep,
-    QaIndexDep,
-    StateDep,
-)
+from meriter_registry.deps import AdminDep, AgencyDep, NowDep, PoolDep, StateDep
 from meriter_registry.errors import RequestTimeout
+from meriter_registry.fields import IsoDate
 from meriter_registry.openapi import json_body, requires, text_body
 from meriter_registry.reports import service
 from meriter_registry.reports.schemas import (
     FlagIn,
     FlagOut,
-    QaStatus,
     ReportOut,
     ReportPage,
+    ReportQuery,
     ReportSubmission,
     SubmissionResult,
     SubmittedReport,
@@ -47,45 +40,11 @@ from meriter_shared.errors import (
 )
 from meriter_shared.hygiene import body_limit
 from meriter_shared.openapi import problems
-from meriter_shared.validation import Date, Instant
 
 router = APIRouter(prefix="/v1", tags=["reports"])
 submission_router = APIRouter(prefix="/submissionapi/v2", tags=["deqar-submission"])
 # Models the hand-read bodies refer to (see openapi.py); the app documents them.
 BODY_MODELS = (ReportSubmission,)
-
-
-@router.get(
-    "/institutions/{institution_id}/qa-status", response_model=QaStatus, responses=problems(404)
-)
-async def qa_status(
-    institution_id: str,
-    pool: PoolDep,
-    cache: QaCacheDep,
-    index: QaIndexDep,
-    now: NowDep,
-    on: Date | None = None,
-    as_of: Annotated[
-        Instant | None, Query(description="an instant with its offset (within ±14:00)")
-    ] = None,
-) -> Response:
-    """Quality assured on ``on`` (default today) as the registry knew it at ``as_of`` (now)."""
-    day = on or now.date()
-    # Cached answers about the present are served before routing
-    # (qa_cache.ServeCachedQaStatus); this route computes the rest and fills it.
-    when = as_of or now
-    generation = cache.generation
-    # About any date as known now: the in-memory index (qa_index.py), when ready.
-    found = index.answer(institution_id, day, now) if as_of is None else None
-    if found is not None:
-        answer = found
-    else:
-        async with pool.acquire() as conn:
-            answer = await service.qa_status(conn, institution_id, day, when)
-    if as_of is None:
-        cache.put(institution_id, day, generation, answer, today=now.date())
-    # The hot path: the model is already valid, so skip FastAPI's second validation.
-    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 def _submission(body: Any) -> ReportSubmission:
@@ -105,7 +64,7 @@ async def search_reports(
     activity_type: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[str | None, Query(max_length=100)] = None,
     decision: Annotated[str | None, Query(max_length=100)] = None,
-    valid_on: Date | None = None,
+    valid_on: IsoDate | None = None,
     local_identifier: Annotated[str | None, Query(max_length=255)] = None,
     include_withdrawn: bool = False,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -115,8 +74,7 @@ async def search_reports(
     """DEQAR's report filters over current versions (withdrawn ones too with
     ``include_withdrawn=true``); ``format=csv`` exports the page."""
     async with pool.acquire() as conn:
-        reports, next_cursor = await service.search_reports(
-            conn,
+        query = ReportQuery(
             agency=agency,
             institution=institution,
             country=country,
@@ -124,16 +82,13 @@ async def search_reports(
             status=status,
             decision=decision,
             valid_on=valid_on,
-            cursor=cursor,
-            limit=limit,
             local_identifier=local_identifier,
             include_withdrawn=include_withdrawn,
         )
-    rows = [r.model_dump(mode="json") for r in reports]
+        reports, next_cursor = await service.search_reports(conn, query, cursor=cursor, limit=limit)
     if format == "csv":
-        flat = [{**row, "institution_ids": " ".join(row["institution_ids"])} for row in rows]
-        return csv_page(flat, list(ReportOut.model_fields), next_cursor)
-    return json_page(rows, next_cursor)
+        return csv_page(service.export_rows(reports), service.EXPORT_COLUMNS, next_cursor)
+    return json_page([r.model_dump(mode="json") for r in reports], next_cursor)
 
 
 @submission_router.post(
@@ -316,7 +271,7 @@ async def withdraw_report(
     agency: AgencyDep,
     now: NowDep,
     withdrawn_on: Annotated[
-        Date | None,
+        IsoDate | None,
         Query(description="the first day the report no longer counts for (default: today)"),
     ] = None,
     agency_key: Annotated[

@@ -341,6 +341,21 @@ class ReportOut(BaseModel):
     )
 
 
+class ReportQuery(BaseModel):
+    """DEQAR's report filters (``GET /v1/reports``); an unset filter matches all."""
+
+    model_config = ConfigDict(frozen=True)
+    agency: str | None = None
+    institution: str | None = None
+    country: str | None = None
+    activity_type: str | None = None
+    status: str | None = None
+    decision: str | None = None
+    valid_on: date | None = None
+    local_identifier: str | None = None
+    include_withdrawn: bool = False
+
+
 class ReportPage(BaseModel):
     results: list[ReportOut]
     next_cursor: str | None
@@ -357,14 +372,3 @@ class FlagOut(FlagIn):
     report_id: str
     raised_at: datetime
     lifted_at: datetime | None = None
-
-
-class QaStatus(BaseModel):
-    institution_id: str
-    on: date
-    as_of: datetime
-    quality_assured: bool
-    reports: list[ReportOut]
-    not_counted: dict[str, str] = Field(
-        default_factory=dict, description="report id -> why it does not count on the date"
-    )

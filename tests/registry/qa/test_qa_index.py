@@ -1,4 +1,4 @@
-"""The past-dates index (qa_index.py): the database path's answers, for any date,
+"""The past-dates index (qa/index.py): the database path's answers, for any date,
 kept current from the same change notifications as the qa-status cache."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from registry.registry_support import Registry, report
 
-from meriter_registry.qa_index import QaIndex
-from meriter_registry.reports import service
+from meriter_registry.qa import service
+from meriter_registry.qa.index import QaIndex
 from support.waiting import eventually
 
 SUBMIT = "/submissionapi/v2/submit/report"

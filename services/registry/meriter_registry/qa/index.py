@@ -7,10 +7,10 @@ registrations as last recorded, and every institution's platform and DEQAR
 id. A lookup finds the institution's reports in a dictionary and applies
 :func:`meriter_shared.qa.quality_assured` to those whose validity window holds
 the date — the same versions, facts and rule as the database path
-(:func:`meriter_registry.reports.service.qa_status` with ``as_of`` now), so
-the answers are the same, in microseconds instead of a query.
+(:func:`.service.qa_status` with ``as_of`` now; both answer through
+:func:`.service.status_of`), so the answers are the same, in microseconds instead of a query.
 
-Kept current like the qa-status cache (:mod:`.qa_cache`), whose invalidations
+Kept current like the qa-status cache (:mod:`.cache`), whose invalidations
 it follows: every committed change is announced by the outbox's
 ``pg_notify``; on each one the index is dropped at once and rebuilt in the
 background from one consistent read (one REPEATABLE READ transaction). A
@@ -20,8 +20,8 @@ announced change; while it is dropped, being rebuilt, or the listening
 connection is lost (the cache is then inactive), lookups go to the database.
 Bursts of changes (an import) are coalesced: a rebuild waits for a pause in
 the changes, and rebuilds are spaced so that they take at most about a fifth
-of a core however often the register changes. Questions ``as_of`` another instant always go to
-the database.
+of a core however often the register changes. Questions ``as_of`` another
+instant always go to the database.
 
 Memory: a few hundred bytes per report version (tens of thousands of
 reports: tens of MB); ``qa_index_enabled`` turns it off.
@@ -33,7 +33,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,18 +40,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from meriter_registry.qa_cache import QaStatusCache
-from meriter_registry.reports import repository
-from meriter_registry.reports.schemas import QaStatus, ReportOut
+from meriter_registry.qa import repository, service
+from meriter_registry.qa.cache import QaStatusCache
+from meriter_registry.qa.repository import QaReport
+from meriter_registry.qa.schemas import QaStatus
 from meriter_shared.db.types import Pool
-from meriter_shared.qa import (
-    Decision,
-    Registration,
-    ReportFacts,
-    Status,
-    Verdict,
-    quality_assured,
-)
+from meriter_shared.qa import Registration, Verdict
 
 log = logging.getLogger(__name__)
 # A rebuild starts once no change has been announced for QUIET_S, and at least
@@ -62,40 +55,9 @@ SPACING = 4.0
 
 
 @dataclass(frozen=True, slots=True)
-class _Entry:
-    """One report's current version: the rule's facts and what an answer shows."""
-
-    facts: ReportFacts
-    local_identifier: str
-    version: int
-    activity_type: str
-    valid_until: date
-    institution_ids: tuple[str, ...]
-
-    def out(self) -> ReportOut:
-        f = self.facts
-        return ReportOut(
-            id=f.report_id,
-            agency_id=f.agency_id,
-            local_identifier=self.local_identifier,
-            version=self.version,
-            activity_type=self.activity_type,
-            status=f.status.value,
-            decision=f.decision.value,
-            valid_from=f.valid_from,
-            valid_to=f.valid_to,
-            valid_until=self.valid_until,
-            institution_ids=list(self.institution_ids),
-            recorded_at=f.recorded_at,
-            withdrawn_at=f.withdrawn_at,
-            withdrawn_on=f.withdrawn_on,
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class _Snapshot:
     keys: dict[str, str]  # platform id or DEQAR id -> platform id
-    reports: dict[str, tuple[_Entry, ...]]  # platform id -> its reports
+    reports: dict[str, tuple[QaReport, ...]]  # platform id -> its reports
     registrations: dict[str, tuple[Registration, ...]]
     size: int
     # report id -> its ReportOut as JSON, made when first shown (the hot path's
@@ -198,110 +160,70 @@ class QaIndex:
     async def _load(self) -> _Snapshot:
         assert self._pool is not None
         async with self._pool.acquire() as conn:
-            rows, flags, agencies, institutions = await repository.index_rows(conn)
-        intern = sys.intern
-        raised: dict[str, list[tuple[datetime, datetime | None]]] = {}
-        for f in flags:
-            raised.setdefault(f["report_id"], []).append((f["raised_at"], f["lifted_at"]))
-        by_institution: dict[str, list[_Entry]] = {}
-        for r in rows:
-            entry = _Entry(
-                facts=ReportFacts(
-                    report_id=r["report_id"],
-                    agency_id=intern(r["agency_id"]),
-                    status=Status(r["status"]),
-                    decision=Decision(r["decision"]),
-                    valid_from=r["valid_from"],
-                    valid_to=r["valid_to"],
-                    recorded_at=r["recorded_at"],
-                    withdrawn_at=r["withdrawn_at"],
-                    withdrawn_on=r["withdrawn_on"],
-                    high_flags=tuple(raised.get(r["report_id"], ())),
-                ),
-                local_identifier=r["local_identifier"],
-                version=r["version"],
-                activity_type=intern(r["activity_type"]),
-                valid_until=r["valid_until"],
-                institution_ids=tuple(intern(i) for i in r["institution_ids"]),
-            )
-            for iid in entry.institution_ids:
-                by_institution.setdefault(iid, []).append(entry)
-        registrations = {
-            a["agency_id"]: tuple(
-                Registration(
-                    date.fromisoformat(p["registered_from"]),
-                    date.fromisoformat(p["registered_to"]) if p.get("registered_to") else None,
-                )
-                for p in a["registrations"] or []
-            )
-            for a in agencies
-        }
+            read = await repository.snapshot(conn)
+        by_institution: dict[str, list[QaReport]] = {}
+        for report in read.reports:
+            for iid in report.institution_ids:
+                by_institution.setdefault(iid, []).append(report)
         keys: dict[str, str] = {}
-        for i in institutions:
-            iid = intern(i["id"])
+        for iid, deqar_id in read.institutions:
             keys[iid] = iid
-            if i["deqar_id"]:
-                keys.setdefault(i["deqar_id"], iid)
+            if deqar_id:
+                keys.setdefault(deqar_id, iid)
         return _Snapshot(
             keys=keys,
             reports={k: tuple(v) for k, v in by_institution.items()},
-            registrations=registrations,
-            size=len(rows),
+            registrations=read.registrations,
+            size=len(read.reports),
             shown={},
         )
 
-    def _verdict(
-        self, key: str, on: date, now: datetime
-    ) -> tuple[_Snapshot, str, Verdict, dict[str, _Entry]] | None:
+    def _lookup(
+        self, key: str, on: date
+    ) -> tuple[_Snapshot, str, list[QaReport], dict[str, tuple[Registration, ...]]] | None:
+        """The institution's reports whose window holds ``on``, and their agencies'
+        registrations; None when the index cannot say."""
         snapshot = self._snapshot
         if snapshot is None or not self.ready:
             return None
         institution_id = snapshot.keys.get(key)
         if institution_id is None:
             return None
-        entries = [
-            e
-            for e in snapshot.reports.get(institution_id, ())
-            if e.facts.valid_from <= on <= e.valid_until
+        reports = [
+            r
+            for r in snapshot.reports.get(institution_id, ())
+            if r.facts.valid_from <= on <= r.valid_until
         ]
-        verdict = quality_assured(
-            [e.facts for e in entries],
-            {e.facts.agency_id: snapshot.registrations.get(e.facts.agency_id, ()) for e in entries},
-            on,
-            now,
-        )
-        return snapshot, institution_id, verdict, {e.facts.report_id: e for e in entries}
+        registrations = {
+            r.facts.agency_id: snapshot.registrations.get(r.facts.agency_id, ()) for r in reports
+        }
+        return snapshot, institution_id, reports, registrations
 
     def answer(self, key: str, on: date, now: datetime) -> QaStatus | None:
         """The answer about institution ``key`` (platform or DEQAR id) on ``on`` as of
         ``now``; None when the index cannot say (not ready, or no such institution:
         the database path answers, with its 404)."""
-        found = self._verdict(key, on, now)
+        found = self._lookup(key, on)
         if found is None:
             return None
-        _, institution_id, verdict, by_id = found
-        return QaStatus(
-            institution_id=institution_id,
-            on=on,
-            as_of=now,
-            quality_assured=verdict.quality_assured,
-            reports=[by_id[f.report_id].out() for f in verdict.justifying],
-            not_counted=verdict.rejected,
-        )
+        _, institution_id, reports, registrations = found
+        return service.status_of(institution_id, reports, registrations, on, now)
 
     def answer_json(self, key: str, on: date, now: datetime) -> bytes | None:
         """:meth:`answer` as the route would serialize it, byte for byte, joined from
         each report's JSON made once (the hot path)."""
-        found = self._verdict(key, on, now)
+        found = self._lookup(key, on)
         if found is None:
             return None
-        snapshot, institution_id, verdict, by_id = found
+        snapshot, institution_id, reports, registrations = found
+        verdict: Verdict = service.verdict(reports, registrations, on, now)
+        by_id = {r.facts.report_id: r for r in reports}
         shown = []
         for f in verdict.justifying:
             raw = snapshot.shown.get(f.report_id)
             if raw is None:
                 raw = snapshot.shown[f.report_id] = (
-                    by_id[f.report_id].out().model_dump_json().encode()
+                    service.report_out(by_id[f.report_id]).model_dump_json().encode()
                 )
             shown.append(raw)
         not_counted = b",".join(_text(k) + b":" + _text(v) for k, v in verdict.rejected.items())

@@ -11,8 +11,8 @@ import pytest
 from registry.registry_support import Registry, report
 
 from meriter_registry.app import create_app
-from meriter_registry.qa_cache import QaStatusCache
-from meriter_registry.reports.schemas import QaStatus
+from meriter_registry.qa.cache import QaStatusCache
+from meriter_registry.qa.schemas import QaStatus
 from meriter_shared.settings import PostgresSettings
 from support.waiting import eventually
 

@@ -37,7 +37,8 @@ from asyncpg.pool import PoolConnectionProxy
 from pydantic import TypeAdapter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from meriter_registry.reports.schemas import QaStatus
+from meriter_registry.fields import iso_date
+from meriter_registry.qa.schemas import QaStatus
 from meriter_shared.db.outbox import NOTIFY_CHANNEL
 from meriter_shared.db.types import Pool
 
@@ -251,7 +252,7 @@ class _QaStatusRoute:
 class ServeCachedQaStatus:
     """ASGI, innermost: answer ``GET /v1/institutions/{id}/qa-status[?on=YYYY-MM-DD]``
     from the cache before routing, when the answer is there, else from the
-    past-dates index (:mod:`.qa_index`) when it is ready.
+    past-dates index (:mod:`.index`) when it is ready.
 
     A hit costs two dictionary lookups and one byte join instead of routing,
     dependency resolution and parameter validation — the difference between
@@ -298,10 +299,12 @@ class ServeCachedQaStatus:
         if not query:
             day = now.date()
         elif query.startswith(b"on=") and len(query) == 13:
-            try:
-                day = date.fromisoformat(query[3:].decode("ascii"))
-            except ValueError:
-                return None  # the route answers with a problem naming the parameter
+            # The route's own reading of the parameter, so both accept the same days;
+            # anything else goes on to the route, whose problem names the parameter.
+            found_day = iso_date(query[3:])
+            if found_day is None:
+                return None
+            day = found_day
         else:
             return None
         found = self.cache.get(key, day, now)
