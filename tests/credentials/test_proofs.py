@@ -226,21 +226,21 @@ def _sample_signed(suite: str) -> tuple[dict[str, Any], Ed25519KeyPair]:
 
 @pytest.mark.parametrize("suite", [RDFC, JCS])
 def test_config_digest_matches_a_fresh_computation_on_miss_and_hit(suite: str) -> None:
-    from meriter_credentials import proofs
+    from meriter_credentials import hashing
 
     signed, _ = _sample_signed(suite)
     unsecured = {k: v for k, v in signed.items() if k != "proof"}
     [proof] = signed["proof"]  # an Open Badge: a proof array
     config = proof_config_for_hashing(proof, unsecured, suite)
     expected = hashlib.sha256(canonicalize_document(config, suite).encode()).digest()
-    proofs._CONFIG_DIGESTS.clear()
-    assert proofs._proof_config_digest(config, suite, None) == expected  # miss
-    assert proofs._proof_config_digest(config, suite, None) == expected  # hit
+    hashing._CONFIG_DIGESTS.clear()
+    assert hashing._proof_config_digest(config, suite, None) == expected  # miss
+    assert hashing._proof_config_digest(config, suite, None) == expected  # hit
     # Mutating the configuration afterwards never yields the stale digest.
     config["created"] = "2026-01-23T10:00:01Z"
     changed = hashlib.sha256(canonicalize_document(config, suite).encode()).digest()
     assert changed != expected
-    assert proofs._proof_config_digest(config, suite, None) == changed
+    assert hashing._proof_config_digest(config, suite, None) == changed
 
 
 @pytest.mark.parametrize("suite", [RDFC, JCS])
@@ -261,7 +261,7 @@ def test_verification_with_a_warm_cache_still_checks_the_proof_options(suite: st
 
 
 def test_config_cache_key_keeps_json_types_apart() -> None:
-    from meriter_credentials.proofs import _freeze
+    from meriter_credentials.hashing import _freeze
 
     keys = {_freeze(v) for v in (1, 1.0, True, "1", None, [1], {"a": 1})}
     assert len(keys) == 7
@@ -273,19 +273,19 @@ def test_config_cache_key_keeps_json_types_apart() -> None:
 
 
 def test_config_cache_is_bounded_and_respects_the_work_limit() -> None:
-    from meriter_credentials import proofs
+    from meriter_credentials import hashing
     from meriter_credentials.rdfc import CanonicalizationLimitExceeded
 
-    cache = proofs._DigestCache(2)
+    cache = hashing._DigestCache(2)
     for i in range(5):
         cache.put(i, bytes([i]))
     assert [cache.get(i) for i in range(5)] == [None, None, None, b"\x03", b"\x04"]
     # The work limit is part of the key: a warm entry never bypasses a lower limit.
     config = {"@context": {"@vocab": "https://example.org/"}, "a": {"b": {"c": "d"}}}
-    proofs._proof_config_digest(config, RDFC, None)
+    hashing._proof_config_digest(config, RDFC, None)
     symmetric = {"@context": {"@vocab": "https://example.org/"}, "p": [{"q": {}}, {"q": {}}]}
     with pytest.raises(CanonicalizationLimitExceeded):
-        proofs._proof_config_digest(symmetric, RDFC, 0)
+        hashing._proof_config_digest(symmetric, RDFC, 0)
 
 
 def test_add_proof_returns_an_independent_copy() -> None:

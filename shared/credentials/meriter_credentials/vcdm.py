@@ -22,29 +22,33 @@ Problem paths are JSON Pointers (RFC 6901) into the document.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
-from pathlib import Path
 from typing import Any, Final
 
-import orjson
-
-from meriter_credentials.values import DATETIME_STAMP, as_list, is_stamp, parse_stamp
+from meriter_credentials.obschema import (
+    OB_SCHEMA_URL,
+    _fast_ob_validator,
+    _fast_valid,
+    _ob_validator,
+    ob_schema,
+)
+from meriter_credentials.values import (
+    DATETIME_STAMP,
+    MAX_SAFE_INTEGER,
+    as_list,
+    has_unsafe_integer,
+    is_stamp,
+    parse_stamp,
+)
 
 __all__ = ["OB_SCHEMA_URL", "FormatProblem", "ob_schema", "validate"]
 
 VC_V2: Final = "https://www.w3.org/ns/credentials/v2"
 VC_V1: Final = "https://www.w3.org/2018/credentials/v1"
-OB_SCHEMA_URL: Final = (
-    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json"
-)
 _OB_TYPES: Final = frozenset({"OpenBadgeCredential", "AchievementCredential"})
-_SCHEMAS: Final = Path(__file__).resolve().parent / "schemas"
 
 # An absolute URL: a scheme, then no white space (RFC 3986 allows none).
 _URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$")
@@ -78,54 +82,10 @@ def _types(value: Any) -> list[str] | None:
     return [t for t in items if isinstance(t, str)]
 
 
-MAX_SAFE_INTEGER: Final = 2**53 - 1
-"""I-JSON (RFC 7493): integers beyond this are read rounded by JavaScript verifiers."""
 _DATE_PROPERTIES: Final = ("validFrom", "validUntil", "issuanceDate", "expirationDate")
 
 
 is_datetime_stamp = is_stamp
-
-
-# every digit to "0", every other byte to "x": a run of 16 digits is then a find()
-# (a regular expression takes ten times as long)
-_DIGITS_TO_ZERO: Final = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
-_SIXTEEN_ZEROS: Final = b"0" * 16
-
-
-def _has_unsafe_integer(document: Any) -> bool:
-    """Whether an integer beyond ±(2^53 − 1) is anywhere in ``document``.
-
-    Such an integer has at least 16 digits; a document whose JSON has no run
-    of 16 digits (orjson's, a few µs) has none, and only one that has is walked.
-    """
-    try:
-        text = orjson.dumps(document)
-    except TypeError:  # beyond 64 bits, or not plain JSON: walk it
-        pass
-    else:
-        if text.translate(_DIGITS_TO_ZERO).find(_SIXTEEN_ZEROS) < 0:
-            return False
-    stack = [document]
-    pop, extend = stack.pop, stack.extend
-    while stack:
-        value = pop()
-        kind = type(value)
-        if kind is dict:
-            extend(value.values())
-        elif kind is list:
-            extend(value)
-        elif kind is int:
-            if value > MAX_SAFE_INTEGER or value < -MAX_SAFE_INTEGER:
-                return True
-        elif isinstance(value, Mapping):
-            extend(value.values())
-        elif isinstance(value, (list, tuple)):
-            extend(value)
-        elif (
-            isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_SAFE_INTEGER
-        ):
-            return True
-    return False
 
 
 def value_problems(document: Any) -> list[FormatProblem]:
@@ -138,7 +98,7 @@ def value_problems(document: Any) -> list[FormatProblem]:
     """
     problems: list[FormatProblem] = []
     stack: list[tuple[Any, tuple[str | int, ...]]] = (
-        [(document, ())] if _has_unsafe_integer(document) else []
+        [(document, ())] if has_unsafe_integer(document) else []
     )
     while stack:
         value, path = stack.pop()
@@ -467,40 +427,6 @@ class _Checker:
                 self.credential(item, path)
 
 
-@cache
-def ob_schema() -> dict[str, Any]:
-    """The bundled OB 3.0 AchievementCredential JSON Schema (SHA-256 checked)."""
-    manifest = json.loads((_SCHEMAS / "manifest.json").read_text("utf-8"))
-    entry = manifest[OB_SCHEMA_URL]
-    raw = (_SCHEMAS / entry["file"]).read_bytes()
-    if hashlib.sha256(raw).hexdigest() != entry["sha256"]:
-        raise RuntimeError("bundled OB 3.0 JSON Schema does not match its pinned SHA-256")
-    schema: dict[str, Any] = json.loads(raw)
-    return schema
-
-
-@cache
-def _ob_validator() -> Any:
-    from jsonschema import Draft201909Validator
-
-    schema = ob_schema()
-    Draft201909Validator.check_schema(schema)
-    return Draft201909Validator(schema, format_checker=Draft201909Validator.FORMAT_CHECKER)
-
-
-@cache
-def _fast_ob_validator() -> Any:
-    """The same schema compiled by ``jsonschema_rs`` when it is installed (the
-    verifier installs it: about 100 times faster), else None. It only decides
-    validity; the problems of an invalid document are still worded by
-    ``jsonschema``, so both installs explain a rejection the same way."""
-    try:
-        import jsonschema_rs
-    except ImportError:
-        return None
-    return jsonschema_rs.Draft201909Validator(ob_schema(), validate_formats=True)
-
-
 def _ob_problems(doc: Mapping[str, Any]) -> list[FormatProblem]:
     # The OB 3.0 schema wants ``proof`` as an array (proofs.add_proof writes one
     # on OB credentials); VC DM 2.0 and JSON-LD, which read both the same, also
@@ -517,13 +443,6 @@ def _ob_problems(doc: Mapping[str, Any]) -> list[FormatProblem]:
     return [
         FormatProblem("ob3-schema", _pointer(*e.absolute_path), e.message[:500]) for e in errors
     ]
-
-
-def _fast_valid(validator: Any, doc: Mapping[str, Any]) -> bool:
-    try:
-        return bool(validator.is_valid(doc))
-    except Exception:  # anything it cannot take is judged by jsonschema
-        return False
 
 
 def validate(document: Any, *, jsonld: bool = True, allow_v1: bool = False) -> list[FormatProblem]:

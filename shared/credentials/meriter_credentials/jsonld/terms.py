@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final
+from typing import Any, Final
 
 import rfc8785
 
@@ -131,7 +131,7 @@ def double_lexical(value: float) -> str:
 _SIXTEEN_DIGITS: Final = Decimal("1.000000000000000")
 
 
-def json_lexical(value: object) -> str:
+def json_lexical(value: Any) -> str:
     """The lexical form of an ``rdf:JSON`` literal: RFC 8785 (JCS) canonical JSON."""
     try:
         return rfc8785.dumps(value).decode("utf-8")
