@@ -118,3 +118,19 @@ def test_the_engine_importing_the_kernel_is_caught(tmp_path: Path) -> None:
     problems = layout.engine_violations(root)
     assert problems
     assert all("the engine installs alone" in p for p in problems)
+
+
+def test_no_module_is_too_big_to_live_in() -> None:
+    assert layout.oversized() == []
+
+
+def test_every_large_module_allowed_is_named_in_the_readme() -> None:
+    readme = (layout.ROOT / "README.md").read_text("utf-8")
+    for path in layout.LARGE_MODULES:
+        assert path.rsplit("/", 2)[-2] + "/" + path.rsplit("/", 1)[-1] in readme, path
+
+
+def test_an_oversized_planted_module_is_caught(tmp_path: Path) -> None:
+    root = _plant(tmp_path, {"services/shop/meriter_shop/big.py": "x = 1\n" * 501})
+    (problem,) = layout.oversized(root)
+    assert "big.py has 501 lines (at most 500)" in problem
