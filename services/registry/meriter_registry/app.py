@@ -25,7 +25,7 @@ from meriter_registry.clients import api as clients_api
 from meriter_registry.clients import service as clients
 from meriter_registry.clients.ratelimit import TokenBuckets, TokenEndpointLimits
 from meriter_registry.config import Settings
-from meriter_registry.deps import Clock, RegistryState, get_state, utc_now
+from meriter_registry.deps import RegistryState, get_state
 from meriter_registry.institutions import api as institutions_api
 from meriter_registry.offerings import api as offerings_api
 from meriter_registry.openapi import add_schemas
@@ -34,6 +34,7 @@ from meriter_registry.qa.cache import ForgetOnWrites, QaStatusCache, ServeCached
 from meriter_registry.qa.index import QaIndex
 from meriter_registry.reports import api as reports_api
 from meriter_shared.auth import TokenValidator, install_validator
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings

@@ -17,9 +17,8 @@ walks every write route and fails for one without a guard.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
@@ -29,14 +28,9 @@ from meriter_registry.config import Settings
 from meriter_registry.qa.cache import QaStatusCache
 from meriter_registry.qa.index import QaIndex
 from meriter_shared.auth import AdminDep, Principal, Role, require_roles
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.http import PoolDep
 from meriter_shared.secrets import MasterKeys
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,6 @@ class InvalidClient(Problem):
     status, title, slug = 401, "Invalid Client", "invalid-client"
 
 
-class RequestTimeout(Problem):
-    """The body stopped arriving: a streamed upload waited on for too long."""
-
-    status, title, slug = 408, "Request Timeout", "request-timeout"
-
-
 def _pointer(path: Iterable[str | int]) -> str:
     return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
 

@@ -14,13 +14,13 @@ import contextlib
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.http import create_service_app
 from meriter_shared.projections.registry import PROJECTION_MIGRATIONS
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
 from meriter_verifier.checks.api import router as verify_router
 from meriter_verifier.checks.schemas import VerifyRequest
-from meriter_verifier.checks.service import Clock, utc_now
 from meriter_verifier.components import Components
 from meriter_verifier.config import Settings
 from meriter_verifier.consumers import issuer_consumer, registry_consumer

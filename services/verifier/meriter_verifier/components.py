@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.cpu import CpuPool
 from meriter_shared.db.types import Pool
-from meriter_verifier.checks.service import Clock, Verifier, utc_now
+from meriter_verifier.checks.service import Verifier
 from meriter_verifier.config import Settings
 from meriter_verifier.fetch import Fetcher
 from meriter_verifier.identities import repository

@@ -17,7 +17,6 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
 
 from meriter_registry.deps import AdminDep, AgencyDep, NowDep, PoolDep, StateDep
-from meriter_registry.errors import RequestTimeout
 from meriter_registry.fields import IsoDate
 from meriter_registry.openapi import json_body, requires, text_body
 from meriter_registry.reports import service
@@ -34,6 +33,7 @@ from meriter_registry.reports.schemas import (
 from meriter_registry.responses import CSV_PAGE, csv_page, json_page
 from meriter_shared.errors import (
     BadRequest,
+    RequestTimeout,
     ServiceUnavailable,
     ValidationProblem,
     field_errors,

@@ -22,8 +22,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
+from meriter_shared.cache import TtlCache
 from meriter_verifier.checks.document import Examined, as_list, examine
-from meriter_verifier.fetch import TtlCache
 
 RunCpu = Callable[..., Awaitable[Any]]
 KEPT_S = 3600

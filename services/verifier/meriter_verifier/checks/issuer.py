@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from meriter_shared.cache import TtlCache
 from meriter_shared.db.types import Pool
 from meriter_shared.events.registry import InstitutionState
 from meriter_shared.projections import registry as registry_projection
 from meriter_verifier.checks.result import Check
-from meriter_verifier.fetch import TtlCache
 from meriter_verifier.identities.resolver import Resolved
 
 

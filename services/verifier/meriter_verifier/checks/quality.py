@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from meriter_shared.cache import TtlCache
 from meriter_shared.db.types import Pool
 from meriter_shared.events.registry import AgencyState, InstitutionState, ReportState
 from meriter_shared.projections import registry as registry_projection
 from meriter_shared.qa import Verdict
 from meriter_verifier.checks.document import parse_moment
 from meriter_verifier.checks.result import Check
-from meriter_verifier.fetch import TtlCache
 
 RULE = (
     "meriter_shared.qa: obligatory, not negative, valid on the date, "

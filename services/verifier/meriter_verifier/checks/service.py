@@ -27,10 +27,10 @@ Invariants:
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.db.types import Pool
 from meriter_verifier.checks.annex_i import annex_check
 from meriter_verifier.checks.document import as_list, issuer_id
@@ -47,12 +47,6 @@ from meriter_verifier.checks.summary import summary
 from meriter_verifier.checks.validity import validity_check
 from meriter_verifier.identities.resolver import Resolved, Resolver
 from meriter_verifier.status.service import StatusLists
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Verifier:

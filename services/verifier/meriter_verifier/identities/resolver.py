@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from meriter_credentials.did import DidResolutionError, did_key_document, did_web_to_url
+from meriter_shared.cache import TtlCache
 from meriter_shared.db.types import Pool
-from meriter_verifier.fetch import Fetcher, FetchRefused, TtlCache
+from meriter_verifier.fetch import Fetcher, FetchRefused
 from meriter_verifier.identities import repository
 
 

@@ -26,8 +26,9 @@ from meriter_credentials.statuslist import (
     verify_status_list_credential,
 )
 from meriter_credentials.verification import VERIFY_MAX_WORK
+from meriter_shared.cache import TtlCache
 from meriter_shared.db.types import Pool
-from meriter_verifier.fetch import Fetcher, FetchRefused, TtlCache
+from meriter_verifier.fetch import Fetcher, FetchRefused
 from meriter_verifier.identities.resolver import Resolver, own_url
 
 RunCpu = Callable[..., Awaitable[Any]]
