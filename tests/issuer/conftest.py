@@ -1,10 +1,12 @@
-"""The issuer's own tests on a real Postgres: a fresh database with its migrations."""
+"""The issuer's own tests on a real Postgres: a fresh database with its migrations
+(and, for the rules tier, the issuer's parts on one of its connections)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
 import pytest
+from issuer.rules_support import Issuer
 from pydantic import SecretStr
 
 from meriter_issuer.app import MIGRATIONS
@@ -20,3 +22,10 @@ async def pool(fresh_db: str) -> AsyncIterator[Pool]:
     await migrate(p, *MIGRATIONS)
     yield p
     await p.close()
+
+
+@pytest.fixture
+async def issuer(pool: Pool) -> AsyncIterator[Issuer]:
+    """The issuer's rules on one connection of a fresh database, with a clock of its own."""
+    async with pool.acquire() as conn:
+        yield Issuer(conn)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from notifier.notifier_support import envelope, intake, issued, record, states
 
-from meriter_notifier.contacts import service as contacts
+from meriter_notifier.deliveries import service as deliveries
 from meriter_shared.db.types import Pool
 from meriter_shared.events.credentials import CredentialRevoked
 
@@ -41,7 +41,7 @@ async def test_an_erasure_purges_contact_data_at_once_and_its_mail_is_not_sent(d
     kept, erased = issued("inst-r2", 1), issued("inst-r2", 2)
     await record(db, [kept, erased])
     async with db.acquire() as conn, conn.transaction():
-        assert await contacts.erase(conn, "inst-r2", [erased.credential_id]) == 1
+        assert await deliveries.forget_learner(conn, "inst-r2", [erased.credential_id]) == 1
     remaining = await db.fetch("SELECT credential_id FROM contacts")
     assert [r["credential_id"] for r in remaining] == [kept.credential_id]
     row = await db.fetchrow(
@@ -55,7 +55,7 @@ async def test_an_erasure_for_another_institution_purges_nothing(db: Pool) -> No
     event = issued("inst-r3", 1)
     await record(db, [event])
     async with db.acquire() as conn, conn.transaction():
-        assert await contacts.erase(conn, "inst-other", [event.credential_id]) == 0
+        assert await deliveries.forget_learner(conn, "inst-other", [event.credential_id]) == 0
     assert await contact_count(db) == 1
 
 
@@ -63,8 +63,11 @@ async def test_contact_data_is_purged_after_the_retention_period(db: Pool) -> No
     start = datetime(2026, 6, 1, tzinfo=UTC)
     await record(db, [issued("inst-r4", 1)], at=intake(clock=lambda: start, days=30))
     async with db.acquire() as conn, conn.transaction():
-        assert await contacts.purge_expired(conn, start + timedelta(days=29)) == 0
-        assert await contacts.purge_expired(conn, start + timedelta(days=30, seconds=1)) == 1
+        assert await deliveries.purge_expired_contacts(conn, start + timedelta(days=29)) == 0
+        assert (
+            await deliveries.purge_expired_contacts(conn, start + timedelta(days=30, seconds=1))
+            == 1
+        )
     assert await contact_count(db) == 0
     assert await states(db) == {"failed": 1}  # it had not gone out: it never will
 

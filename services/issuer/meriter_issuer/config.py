@@ -17,8 +17,6 @@ class Settings(ServiceSettings):
     postgres: PostgresSettings = PostgresSettings.local("issuer")
     # Institutions' tokens come from the registry.
     auth: AuthSettings = AuthSettings(jwks_url="http://127.0.0.1:8001/.well-known/jwks.json")
-    registry_url: str = "http://127.0.0.1:8001"
-    results_max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     results_max_records: int = Field(default=100_000, ge=1)
     claim_ttl_days: int = Field(default=90, ge=1, le=3650)
     status_list_length: int = Field(default=131_072, ge=131_072)

@@ -18,10 +18,9 @@ from fastapi import FastAPI
 
 from meriter_notifier.config import Settings
 from meriter_notifier.consumers import deliveries_consumer
-from meriter_notifier.contacts import service as contacts
 from meriter_notifier.deliveries.api import router as deliveries_router
 from meriter_notifier.deliveries.dispatch import Dispatcher
-from meriter_notifier.deliveries.service import Intake
+from meriter_notifier.deliveries.service import Intake, purge_expired_contacts
 from meriter_notifier.mail.render import Renderer
 from meriter_notifier.mail.sender import MailChannel
 from meriter_notifier.mail.sink_page import router as sink_router
@@ -65,7 +64,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock = utc_now) -> Runtime:
     async def purge_contacts(runtime: Runtime) -> None:
         while True:
             async with runtime.pool.acquire() as conn:
-                while await contacts.purge_expired(conn, clock()) > 0:
+                while await purge_expired_contacts(conn, clock()) > 0:
                     pass
             await asyncio.sleep(60)
 

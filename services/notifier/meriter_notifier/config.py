@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from pathlib import Path
 
 from pydantic import BaseModel, Field, SecretStr
@@ -81,3 +82,8 @@ class Settings(ServiceSettings):
     # Where events come from (tests use topics and groups of their own).
     consumer_group: str = "notifier.deliveries"
     consume_topics: list[str] = Field(default_factory=lambda: [Topics.CREDENTIALS, Topics.RESULTS])
+
+
+def ca_context(ca_file: Path | None) -> ssl.SSLContext | None:
+    """A TLS context trusting ``ca_file`` besides the system's CAs (None: the defaults)."""
+    return None if ca_file is None else ssl.create_default_context(cafile=str(ca_file))

@@ -4,9 +4,9 @@
 ``credentials.events`` and ``results.events``: each credential, status and
 result event becomes delivery records (``deliveries/service.py``) in the
 same transaction as its inbox row; ``learner.erased`` purges contact data at
-once (``contacts/service.py``). Sending is not done here but by the senders
-(``mail/sender.py``, ``webhooks/sender.py``), so a slow relay never holds a
-partition.
+once (``deliveries.service.forget_learner``). Sending is not done here but by
+the senders (``mail/sender.py``, ``webhooks/sender.py``), so a slow relay
+never holds a partition.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from meriter_notifier.config import Settings
-from meriter_notifier.contacts import service as contacts
+from meriter_notifier.deliveries import service as deliveries
 from meriter_notifier.deliveries.service import Intake
 from meriter_shared.db.types import Connection
 from meriter_shared.events.credentials import (
@@ -45,7 +45,7 @@ def deliveries_consumer(settings: Settings, intake: Intake) -> ConsumerSpec:
         await intake.events(conn, [(d.event, d.payload) for d in batch])
 
     async def erase(conn: Connection, erased: LearnerErased, event: CloudEvent) -> None:
-        await contacts.erase(conn, erased.institution_id, erased.credential_ids)
+        await deliveries.forget_learner(conn, erased.institution_id, erased.credential_ids)
 
     handlers: list[Subscription[Any]] = [on_batch(c, record) for c in NOTIFIED]
     handlers.append(on(LearnerErased, erase))

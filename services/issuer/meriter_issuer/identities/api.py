@@ -9,26 +9,10 @@ from fastapi.responses import JSONResponse
 
 from meriter_issuer.deps import ComponentsDep, PoolDep
 from meriter_issuer.identities.schemas import IssuerOut, MethodIn
-from meriter_issuer.identities.service import Identity
-from meriter_shared.auth import PrincipalDep, Role, authorize
+from meriter_shared.auth import PrincipalDep
 from meriter_shared.openapi import problems
 
 router = APIRouter(tags=["issuers"])
-
-
-def _out(identity: Identity, base: str) -> IssuerOut:
-    return IssuerOut(
-        institution_id=identity.institution_id,
-        did=identity.did,
-        method=identity.method,
-        verification_methods=[
-            {k: v for k, v in m.items() if k != "retired_at"} | {"retired": "retired_at" in m}
-            for m in identity.verification_methods()
-        ],
-        did_document_url=f"{base}/issuers/{identity.institution_id}/did.json"
-        if identity.method == "web"
-        else None,
-    )
 
 
 @router.get("/v1/issuers/{institution_id}", response_model=IssuerOut, responses=problems(403, 404))
@@ -36,11 +20,9 @@ async def get_issuer(
     institution_id: str, principal: PrincipalDep, pool: PoolDep, components: ComponentsDep
 ) -> IssuerOut:
     """The institution's issuer identity (created on first use): DID, keys, method."""
-    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
     async with pool.acquire() as conn:
-        await components.identities.known(conn, institution_id)
-        identity = await components.identities.ensure(conn, institution_id)
-    return _out(identity, components.settings.public_base_url)
+        identity = await components.identities.issuer(conn, principal, institution_id)
+    return components.identities.describe(identity)
 
 
 @router.put(
@@ -59,9 +41,9 @@ async def choose_method(
     """Issue under did:web (the default) or did:key."""
     async with pool.acquire() as conn:
         identity = await components.identities.choose_method(
-            conn, principal, institution_id, choice.method
+            conn, principal, institution_id, choice.did_method
         )
-    return _out(identity, components.settings.public_base_url)
+    return components.identities.describe(identity)
 
 
 @router.post(
@@ -76,7 +58,7 @@ async def rotate_key(
     """Sign with a new key from now on; earlier keys stay published, retired."""
     async with pool.acquire() as conn:
         identity = await components.identities.rotate(conn, principal, institution_id)
-    return _out(identity, components.settings.public_base_url)
+    return components.identities.describe(identity)
 
 
 @router.get("/issuers/{institution_id}/did.json", responses=problems(404))

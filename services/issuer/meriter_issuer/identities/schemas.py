@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 
 class IssuerOut(BaseModel):
@@ -16,5 +16,11 @@ class IssuerOut(BaseModel):
 
 
 class MethodIn(BaseModel):
+    """The DID method to issue under: ``{"did_method": "key"}`` (the contract's name);
+    ``{"method": "key"}``, the name first shipped, is accepted as well."""
+
     model_config = ConfigDict(extra="forbid")
-    method: Literal["web", "key"]
+    did_method: Literal["web", "key"] = Field(
+        validation_alias=AliasChoices("did_method", "method"),
+        description="web (the default) or key",
+    )

@@ -21,6 +21,7 @@ from meriter_credentials.did import DID_CONTEXT, MULTIKEY_CONTEXT
 from meriter_credentials.keys import did_key_for, public_key_from_multibase
 from meriter_issuer.identities import repository
 from meriter_issuer.identities.keystore import KeyStore, SigningKey
+from meriter_issuer.identities.schemas import IssuerOut
 from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.db.outbox import enqueue
 from meriter_shared.db.types import Connection
@@ -49,7 +50,7 @@ def _did(method: str, did_web: str, public_multibase: str) -> tuple[str, str]:
 @dataclass(frozen=True)
 class Identity:
     institution_id: str
-    method: str
+    method: Method
     did: str
     signing: SigningKey
     keys: list[dict[str, Any]]  # every public key, newest first
@@ -76,6 +77,29 @@ class Identities:
 
     def did_web(self, institution_id: str) -> str:
         return did_web_for(self.public_base_url, institution_id)
+
+    async def issuer(self, conn: Connection, principal: Principal, institution_id: str) -> Identity:
+        """The institution's identity (created on first use); only it (or the admin) asks."""
+        _may_manage(principal, institution_id)
+        await self.known(conn, institution_id)
+        return await self.ensure(conn, institution_id)
+
+    def describe(self, identity: Identity) -> IssuerOut:
+        """What the institution is told about its identity (no key material, keys marked
+        retired, where its did:web document is)."""
+        base = self.public_base_url
+        return IssuerOut(
+            institution_id=identity.institution_id,
+            did=identity.did,
+            method=identity.method,
+            verification_methods=[
+                {k: v for k, v in m.items() if k != "retired_at"} | {"retired": "retired_at" in m}
+                for m in identity.verification_methods()
+            ],
+            did_document_url=f"{base}/issuers/{identity.institution_id}/did.json"
+            if identity.method == "web"
+            else None,
+        )
 
     async def ensure(self, conn: Connection, institution_id: str) -> Identity:
         """The institution's identity, created (did:web, one key) if it has none."""
@@ -135,9 +159,8 @@ class Identities:
     async def choose_method(
         self, conn: Connection, principal: Principal, institution_id: str, method: Method
     ) -> Identity:
-        authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
-        await self.known(conn, institution_id)
-        current = await self.ensure(conn, institution_id)
+        """Issue under ``method`` from now on (and announce it); a no-op when it already is."""
+        current = await self.issuer(conn, principal, institution_id)
         if current.method == method:
             return current
         async with conn.transaction():
@@ -152,9 +175,7 @@ class Identities:
 
     async def rotate(self, conn: Connection, principal: Principal, institution_id: str) -> Identity:
         """A new signing key; the old ones are retired but stay published."""
-        authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
-        await self.known(conn, institution_id)
-        current = await self.ensure(conn, institution_id)
+        current = await self.issuer(conn, principal, institution_id)
         key = self.keystore.new_key()
         async with conn.transaction():
             await repository.identity(conn, institution_id, lock=True)
@@ -213,6 +234,11 @@ class Identities:
                 former_dids=former,
             ),
         )
+
+
+def _may_manage(principal: Principal, institution_id: str) -> None:
+    """An institution manages its own identity; the admin any."""
+    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
 
 
 def _former_dids(identity: Identity, did_web: str, all_keys: list[Any]) -> list[str]:

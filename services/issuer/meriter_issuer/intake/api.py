@@ -12,6 +12,7 @@ from meriter_issuer.deps import ComponentsDep, InstitutionDep, PoolDep
 from meriter_issuer.intake import service
 from meriter_issuer.intake.schemas import (
     IntakeAnswer,
+    RecordOutcome,
     ResultIn,
     ResultOut,
     ResultsPage,
@@ -19,7 +20,13 @@ from meriter_issuer.intake.schemas import (
     Summary,
 )
 from meriter_shared.bulk import ndjson_records
-from meriter_shared.errors import BadRequest, Conflict, PayloadTooLarge, ValidationProblem
+from meriter_shared.errors import (
+    PROBLEM_JSON,
+    BadRequest,
+    Conflict,
+    PayloadTooLarge,
+    ValidationProblem,
+)
 from meriter_shared.hygiene import body_limit
 from meriter_shared.openapi import problems
 
@@ -31,7 +38,8 @@ _BODY = {
     "requestBody": {
         "required": True,
         "description": "One result (a JSON object), a JSON array of results, or NDJSON "
-        "(one result per line). At least 10,000 results per request.",
+        "(one result per line). At most 100,000 results per request (the issuer's "
+        "``results_max_records``).",
         "content": {
             "application/json": {
                 "schema": {
@@ -77,10 +85,7 @@ async def post_results(
             records.append(
                 service.parse(record.index, record.value)
                 if record.error is None
-                else service.Parsed(
-                    record.index,
-                    problem=ValidationProblem(record.error).body(None) | {"index": record.index},
-                )
+                else service.unreadable(record.index, record.error)
             )
     elif content_type in ("application/json", ""):
         try:
@@ -97,17 +102,33 @@ async def post_results(
     else:
         raise UnsupportedMediaType(f"send application/json or {NDJSON}")
     async with pool.acquire() as conn:
-        answer = await service.accept(conn, institution, records, components.learner_ref_key)
+        verdicts = await service.accept(conn, institution, records, components.learner_ref_key)
     if single:
-        (only,) = answer.records
+        (only,) = verdicts.records
         if only.outcome == "conflict":
             raise Conflict(f"result {only.result_id} was posted before with other content")
-        if only.outcome == "rejected":
-            assert only.problem is not None
+        if only.rejection is not None:
             return JSONResponse(
-                only.problem, status_code=422, media_type="application/problem+json"
+                _problem(only.index, only.rejection),
+                status_code=422,
+                media_type=PROBLEM_JSON,
             )
-    return answer
+    return IntakeAnswer(**verdicts.counts, records=[_record(v) for v in verdicts.records])
+
+
+def _record(verdict: service.Verdict) -> RecordOutcome:
+    """One record's outcome as the answer tells it, a rejection as a problem."""
+    rejection = verdict.rejection
+    problem = None if rejection is None else _problem(verdict.index, rejection)
+    return RecordOutcome(
+        index=verdict.index, result_id=verdict.result_id, outcome=verdict.outcome, problem=problem
+    )
+
+
+def _problem(index: int, rejection: service.Rejection) -> dict[str, Any]:
+    """A rejected record as RFC 9457 problem details naming its index in the request."""
+    problem = ValidationProblem(rejection.detail, errors=rejection.errors)
+    return problem.body(None) | {"index": index}
 
 
 @router.get("/summary", response_model=Summary)

@@ -58,6 +58,7 @@ class ResultIn(BaseModel):
 
 
 Outcome = Literal["accepted", "duplicate", "conflict", "rejected"]
+OUTCOMES: tuple[Outcome, ...] = ("accepted", "duplicate", "conflict", "rejected")
 
 
 class RecordOutcome(BaseModel):

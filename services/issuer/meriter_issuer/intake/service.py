@@ -30,8 +30,8 @@ from pydantic import ValidationError
 
 from meriter_issuer.intake import repository
 from meriter_issuer.intake.schemas import (
-    IntakeAnswer,
-    RecordOutcome,
+    OUTCOMES,
+    Outcome,
     ResultIn,
     ResultOut,
     ResultsPage,
@@ -39,8 +39,9 @@ from meriter_issuer.intake.schemas import (
 )
 from meriter_shared.auth import Principal, Role
 from meriter_shared.db.outbox import enqueue_many
+from meriter_shared.db.query import next_cursor
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import Forbidden, NotFound, ValidationProblem, field_errors
+from meriter_shared.errors import Forbidden, NotFound, field_errors
 from meriter_shared.events.results import ResultRegistered
 from meriter_shared.projections import registry as registry_projection
 
@@ -67,32 +68,61 @@ def content_hash(result: ResultIn) -> str:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """Why a record is refused: a summary and every field at fault (``field_errors``'
+    item shape). The HTTP layer turns it into a problem naming the record's index."""
+
+    detail: str
+    errors: tuple[dict[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class Parsed:
-    """One posted record: its model, or the problem with it."""
+    """One posted record: its model, or why it is refused."""
 
     index: int
     result: ResultIn | None = None
-    problem: dict[str, Any] | None = None
+    rejection: Rejection | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What became of one record."""
+
+    index: int
+    outcome: Outcome
+    result_id: str | None = None
+    rejection: Rejection | None = None
+
+
+@dataclass(frozen=True)
+class Verdicts:
+    """Each record's verdict in the order sent, and how many of each outcome."""
+
+    records: list[Verdict]
+    counts: dict[Outcome, int]
 
 
 def parse(index: int, value: Any) -> Parsed:
     if not isinstance(value, dict):
-        problem = ValidationProblem("a result must be a JSON object")
-        return Parsed(index, problem=problem.body(None) | {"index": index})
+        return Parsed(index, rejection=Rejection("a result must be a JSON object"))
     try:
         return Parsed(index, ResultIn.model_validate(value))
     except ValidationError as exc:
-        problem = ValidationProblem(
-            "the result has invalid fields; see errors", errors=field_errors(exc)
-        )
-        return Parsed(index, problem=problem.body(None) | {"index": index})
+        rejection = Rejection("the result has invalid fields; see errors", tuple(field_errors(exc)))
+        return Parsed(index, rejection=rejection)
+
+
+def unreadable(index: int, error: str) -> Parsed:
+    """A record that is not JSON at all (a bad NDJSON line)."""
+    return Parsed(index, rejection=Rejection(error))
 
 
 async def accept(
     conn: Connection, institution_id: str, records: Sequence[Parsed], ref_key: bytes
-) -> IntakeAnswer:
+) -> Verdicts:
     """Store what is valid and new in one transaction; say what happened to each record."""
-    outcomes: dict[int, RecordOutcome] = {}
+    outcomes: dict[int, Verdict] = {}
     first: dict[str, tuple[int, str]] = {}  # result_id -> (index, content hash) in this request
     rows: list[dict[str, Any]] = []
     owners = await registry_projection.offering_owners(
@@ -100,20 +130,16 @@ async def accept(
     )
     for record in records:
         if record.result is not None and owners.get(record.result.offering_id) != institution_id:
-            record = Parsed(record.index, problem=_offering_problem(record, owners))
+            record = Parsed(record.index, rejection=_offering_rejection(record.result, owners))
         if record.result is None:
-            outcomes[record.index] = RecordOutcome(
-                index=record.index, outcome="rejected", problem=record.problem
-            )
+            outcomes[record.index] = Verdict(record.index, "rejected", rejection=record.rejection)
             continue
         result = record.result
         digest = content_hash(result)
         seen = first.get(result.result_id)
         if seen is not None:
-            outcome = "duplicate" if seen[1] == digest else "conflict"
-            outcomes[record.index] = RecordOutcome(
-                index=record.index, result_id=result.result_id, outcome=outcome
-            )
+            outcome: Outcome = "duplicate" if seen[1] == digest else "conflict"
+            outcomes[record.index] = Verdict(record.index, outcome, result.result_id)
             continue
         first[result.result_id] = (record.index, digest)
         rows.append(
@@ -155,39 +181,37 @@ async def accept(
             outcome = "duplicate"
         else:
             outcome = "conflict"
-        outcomes[index] = RecordOutcome(index=index, result_id=result_id, outcome=outcome)
+        outcomes[index] = Verdict(index, outcome, result_id)
     ordered = [outcomes[i] for i in sorted(outcomes)]
-    counts = {k: 0 for k in ("accepted", "duplicate", "conflict", "rejected")}
+    counts: dict[Outcome, int] = dict.fromkeys(OUTCOMES, 0)
     for o in ordered:
         counts[o.outcome] += 1
-    for outcome, n in counts.items():
+    for name, n in counts.items():
         if n:
-            RESULTS_RECEIVED.labels(outcome).inc(n)
-    return IntakeAnswer(**counts, records=ordered)
+            RESULTS_RECEIVED.labels(name).inc(n)
+    return Verdicts(ordered, counts)
 
 
-def _offering_problem(record: Parsed, owners: dict[str, str]) -> dict[str, Any]:
-    assert record.result is not None
-    offering_id = record.result.offering_id
+def _offering_rejection(result: ResultIn, owners: dict[str, str]) -> Rejection:
+    offering_id = result.offering_id
     message = (
         "this offering is another institution's"
         if offering_id in owners
         else "no such offering in the registry (one published seconds ago may not have "
         "reached the issuer yet: post again shortly)"
     )
-    problem = ValidationProblem(
+    return Rejection(
         f"offering {offering_id} cannot be awarded by this institution",
-        errors=[
+        (
             {
                 "in": "body",
                 "pointer": "/offering_id",
                 "field": "offering_id",
                 "message": message,
                 "code": "unknown_offering",
-            }
-        ],
+            },
+        ),
     )
-    return problem.body(None) | {"index": record.index}
 
 
 def _out(row: Any) -> ResultOut:
@@ -206,8 +230,9 @@ async def results(
 ) -> ResultsPage:
     after = int(cursor) if cursor else None
     rows = await repository.page(conn, institution_id, state, after, limit)
-    next_cursor = str(rows[-1]["seq"]) if len(rows) == limit else None
-    return ResultsPage(items=[_out(r) for r in rows], next_cursor=next_cursor)
+    return ResultsPage(
+        items=[_out(r) for r in rows], next_cursor=next_cursor(rows, limit, lambda r: str(r["seq"]))
+    )
 
 
 async def summary(conn: Connection, institution_id: str) -> Summary:

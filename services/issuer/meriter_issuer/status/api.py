@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from meriter_issuer.deps import ComponentsDep, PoolDep, SignerDep
 from meriter_issuer.status.schemas import StatusIn, StatusOut
 from meriter_shared.auth import PrincipalDep
-from meriter_shared.db.types import Connection
 from meriter_shared.openapi import problems
 
 router = APIRouter(tags=["status"])
@@ -32,10 +29,6 @@ async def change_status(
     signer: SignerDep,
 ) -> StatusOut:
     """Revoke (final), suspend or reinstate a credential, with a reason."""
-
-    async def key_for(conn: Connection, institution_id: str) -> Any:
-        return (await components.identities.ensure(conn, institution_id)).signing
-
     async with pool.acquire() as conn:
         out = await components.status_lists.change(
             conn,
@@ -44,7 +37,7 @@ async def change_status(
             change.purpose,
             change.value,
             change.reason,
-            key_for,
+            components.identities,
             signer,
             components.clock(),
         )

@@ -26,7 +26,9 @@ from meriter_credentials.statuslist import (
     status_entry,
     status_list_credential,
 )
+from meriter_issuer.credentials.service import status_of
 from meriter_issuer.identities.keystore import SigningKey
+from meriter_issuer.identities.service import Identities
 from meriter_issuer.issuance.signing import Signer, SignJob
 from meriter_issuer.status import repository
 from meriter_issuer.status.allocator import permute_many
@@ -134,7 +136,7 @@ class StatusLists:
         purpose: Purpose,
         value: bool,
         reason: str,
-        key_for: Any,
+        identities: Identities,
         signer: Signer,
         now: datetime,
     ) -> dict[str, Any]:
@@ -156,7 +158,7 @@ class StatusLists:
                 listed = await repository.list_row(conn, list_id, lock=True)
                 bits = BitstringStatusList.from_bytes(listed["bits"])
                 bits.set(row["status_index"], 1 if value else 0)
-                key: SigningKey = await key_for(conn, row["institution_id"])
+                key = (await identities.ensure(conn, row["institution_id"])).signing
                 await repository.set_credential_status(conn, credential_id, purpose, value, reason)
                 await self._publish(conn, [{**dict(listed), "bits": bits.to_bytes()}], key, signer)
                 contract = (
@@ -182,7 +184,7 @@ class StatusLists:
             "credential_id": credential_id,
             "revoked": revoked,
             "suspended": suspended,
-            "status": "revoked" if revoked else "suspended" if suspended else "active",
+            "status": status_of(revoked=revoked, suspended=suspended),
         }
 
     async def published(self, conn: Connection, list_id: str) -> tuple[dict[str, Any], str]:

@@ -233,9 +233,6 @@ async def update_status(
     if not found:
         raise NotFound(f"no credential {change.credentialId} of this institution")
 
-    async def key_for(conn: Connection, institution_id: str) -> Any:
-        return (await components.identities.ensure(conn, institution_id)).signing
-
     purpose = change.credentialStatus.statusPurpose
     reason = change.reason or f"{purpose} {'set' if change.status else 'cleared'} via the VC-API"
     return [
@@ -246,7 +243,7 @@ async def update_status(
             purpose,
             change.status,
             reason,
-            key_for,
+            components.identities,
             signer,
             components.clock(),
         )

@@ -175,18 +175,18 @@ async def fail_pending_email(
 
 async def parked_webhooks(
     conn: Connection, institution_id: str, after: int | None, limit: int
-) -> list[Any]:
-    return list(
-        await conn.fetch(
-            "SELECT id, endpoint_id, event_id, event_type, credential_id, result_id, attempts, "
-            "last_error, parked_at FROM deliveries WHERE institution_id = $1 "
-            "AND channel = 'webhook' AND parked_at IS NOT NULL AND state = 'failed' "
-            "AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
-            institution_id,
-            after,
-            limit,
-        )
+) -> list[dict[str, Any]]:
+    """Parked webhook deliveries of the institution after ``after``, by id."""
+    rows = await conn.fetch(
+        "SELECT id, endpoint_id, event_id, event_type, credential_id, result_id, attempts, "
+        "last_error, parked_at FROM deliveries WHERE institution_id = $1 "
+        "AND channel = 'webhook' AND parked_at IS NOT NULL AND state = 'failed' "
+        "AND ($2::bigint IS NULL OR id > $2) ORDER BY id LIMIT $3",
+        institution_id,
+        after,
+        limit,
     )
+    return [dict(r) for r in rows]
 
 
 async def replay_parked(conn: Connection, institution_id: str, ids: Sequence[int] | None) -> int:

@@ -9,7 +9,10 @@ Invariants:
 - The record's Message-ID / webhook-id is fixed here, before any send, and
   derived from that key alone, so every retry carries the same one.
 - Nothing personal goes into a webhook body or a log: contact data lives in
-  ``contacts`` only, for delivery, until purged.
+  ``contacts`` only, for delivery, until purged. Mail not yet sent when its
+  contact data is purged (erased, or past retention) fails and is never sent.
+- An institution (or the admin) reads only its own credentials' deliveries;
+  another's are answered as not found.
 """
 
 from __future__ import annotations
@@ -18,14 +21,19 @@ import hashlib
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from prometheus_client import Counter
 
-from meriter_notifier.contacts.repository import Contact, keep
+from meriter_notifier.contacts import service as contacts
+from meriter_notifier.contacts.service import Contact
 from meriter_notifier.deliveries import repository
-from meriter_notifier.deliveries.repository import NewDelivery
+from meriter_notifier.deliveries.dispatch import Item
+from meriter_notifier.deliveries.repository import NewDelivery, Outcome
+from meriter_notifier.deliveries.schemas import CredentialDeliveries, DeliveryStatus, State
+from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.db.types import Connection
+from meriter_shared.errors import NotFound
 from meriter_shared.events.contracts import EventPayload
 from meriter_shared.events.credentials import (
     CredentialIssued,
@@ -36,6 +44,9 @@ from meriter_shared.events.credentials import (
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.results import ResultHeld, ResultRejected
 from meriter_shared.observability.tracing import inject_headers
+
+# What the channels (mail, webhooks) plug into the sender loop with.
+__all__ = ["Item", "Outcome"]
 
 RECORDED = Counter(
     "meriter_notifier_deliveries_recorded_total", "Delivery records written", ["channel", "type"]
@@ -98,7 +109,7 @@ class Intake:
         for row in await repository.webhook_endpoints_of(conn, institutions):
             endpoints.setdefault(row["institution_id"], []).append(row)
         records: list[NewDelivery] = []
-        contacts: list[Contact] = []
+        kept: list[Contact] = []
         revoked: list[str] = []
         now = self.clock()
         trace = _traceparent()
@@ -109,7 +120,7 @@ class Intake:
             if isinstance(payload, CredentialIssued) and payload.delivery is not None:
                 d = payload.delivery
                 key = f"email/{event.type}/{payload.credential_id}"
-                contacts.append(
+                kept.append(
                     Contact(
                         credential_id=payload.credential_id,
                         institution_id=institution,
@@ -161,7 +172,7 @@ class Intake:
                         traceparent=trace,
                     )
                 )
-        await keep(conn, contacts)
+        await contacts.keep(conn, kept)
         await repository.insert(conn, records)
         if revoked:
             # A credential revoked before its mail went out is not announced.
@@ -174,3 +185,70 @@ class Intake:
 
 def _institution(payload: EventPayload) -> str:
     return str(payload.institution_id)  # type: ignore[attr-defined]
+
+
+async def forget_learner(conn: Connection, institution_id: str, credential_ids: list[str]) -> int:
+    """``learner.erased``: purge the learner's contact data now; their mail not yet sent
+    fails. How many credentials' contact data was purged."""
+    erased = await contacts.erase(conn, institution_id, credential_ids)
+    await repository.fail_pending_email(conn, erased, "the learner's data was erased")
+    return len(erased)
+
+
+async def purge_expired_contacts(conn: Connection, now: datetime) -> int:
+    """Purge contact data past its retention (a batch); mail still waiting for it fails."""
+    purged = await contacts.purge_expired(conn, now)
+    await repository.fail_pending_email(
+        conn, purged, "contact data expired before the mail went out"
+    )
+    return len(purged)
+
+
+def public_state(state: str, attempts: int) -> State:
+    """What a caller sees: a record being sent is still queued (or retrying)."""
+    if state == "sending":
+        return "retrying" if attempts else "queued"
+    assert state in ("queued", "sent", "retrying", "failed", "bounced")
+    return cast(State, state)
+
+
+async def credential_deliveries(
+    conn: Connection, principal: Principal, institution_id: str, credential_id: str
+) -> CredentialDeliveries:
+    """Every delivery about one of the institution's credentials (its own only)."""
+    authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
+    rows = await repository.of_credential(conn, credential_id)
+    mine = [r for r in rows if r["institution_id"] == institution_id]
+    if not mine:
+        raise NotFound(f"no deliveries for credential {credential_id} of this institution")
+    return CredentialDeliveries(
+        credential_id=credential_id,
+        deliveries=[
+            DeliveryStatus(
+                channel=r["channel"],
+                event_type=r["event_type"],
+                event_id=r["event_id"],
+                endpoint_id=r["endpoint_id"],
+                state=public_state(r["state"], r["attempts"]),
+                attempts=r["attempts"],
+                created_at=r["created_at"],
+                updated_at=r["updated_at"],
+                sent_at=r["sent_at"],
+                last_error=r["last_error"],
+                parked=r["parked_at"] is not None,
+            )
+            for r in mine
+        ],
+    )
+
+
+async def parked_webhooks(
+    conn: Connection, institution_id: str, after: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """The institution's webhook deliveries parked after every try, oldest first."""
+    return await repository.parked_webhooks(conn, institution_id, after, limit)
+
+
+async def replay_parked(conn: Connection, institution_id: str, ids: list[int] | None) -> int:
+    """Parked webhook deliveries of the institution (those named, or all) go out again."""
+    return await repository.replay_parked(conn, institution_id, ids)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import logging
 import random
-import ssl
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -27,9 +26,8 @@ from typing import Any
 
 from prometheus_client import Gauge
 
-from meriter_notifier.config import MailSettings, SmtpSettings
-from meriter_notifier.deliveries.dispatch import Item
-from meriter_notifier.deliveries.repository import Outcome
+from meriter_notifier.config import MailSettings, SmtpSettings, ca_context
+from meriter_notifier.deliveries.service import Item, Outcome
 from meriter_notifier.mail.render import Mail, Renderer, Unsendable
 from meriter_notifier.mail.smtp import ConnectionLost, SmtpConnection, SmtpOptions, SmtpReply
 from meriter_notifier.mail.throttle import DomainPace, RelayPace
@@ -85,9 +83,7 @@ class MailChannel:
         self.renderer = renderer
         self.clock = clock
         self.concurrency = smtp.connections
-        context: ssl.SSLContext | None = None
-        if smtp.ca_file is not None:
-            context = ssl.create_default_context(cafile=str(smtp.ca_file))
+        context = ca_context(smtp.ca_file)
         self.options = SmtpOptions(
             host=smtp.host,
             port=smtp.port,

@@ -12,7 +12,6 @@ resolves to an address not allowed is parked at once.
 from __future__ import annotations
 
 import logging
-import ssl
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -20,9 +19,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from meriter_notifier.config import WebhookSettings
-from meriter_notifier.deliveries.dispatch import Item
-from meriter_notifier.deliveries.repository import Outcome
+from meriter_notifier.config import WebhookSettings, ca_context
+from meriter_notifier.deliveries.service import Item, Outcome
 from meriter_notifier.mail.sender import backoff
 from meriter_notifier.webhooks import signing, ssrf
 from meriter_shared.secrets import MasterKeys, SecretsError
@@ -42,11 +40,8 @@ class WebhookChannel:
         self.settings = settings
         self.keys = keys
         self.concurrency = settings.concurrency
-        verify: ssl.SSLContext | bool = True
-        if settings.ca_file is not None:
-            verify = ssl.create_default_context(cafile=str(settings.ca_file))
         self.client = httpx.AsyncClient(
-            verify=verify,
+            verify=ca_context(settings.ca_file) or True,
             timeout=settings.timeout_s,
             follow_redirects=False,
             limits=httpx.Limits(max_connections=settings.concurrency),

@@ -17,7 +17,7 @@ import uuid
 from typing import Any
 
 from meriter_notifier.config import WebhookSettings
-from meriter_notifier.deliveries import repository as deliveries
+from meriter_notifier.deliveries import service as deliveries
 from meriter_notifier.webhooks import repository, signing, ssrf
 from meriter_notifier.webhooks.schemas import (
     EndpointCreated,
@@ -28,6 +28,7 @@ from meriter_notifier.webhooks.schemas import (
 )
 from meriter_notifier.webhooks.sender import secret_purpose
 from meriter_shared.auth import Principal, Role, authorize
+from meriter_shared.db.query import next_cursor
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, NotFound, ValidationProblem
 from meriter_shared.secrets import MasterKeys
@@ -144,8 +145,8 @@ async def parked(
 ) -> ParkedPage:
     _guard(principal, institution_id)
     rows = await deliveries.parked_webhooks(conn, institution_id, cursor, limit)
-    items = [ParkedDelivery.model_validate(dict(r)) for r in rows]
-    return ParkedPage(items=items, next_cursor=str(rows[-1]["id"]) if len(rows) == limit else None)
+    items = [ParkedDelivery.model_validate(r) for r in rows]
+    return ParkedPage(items=items, next_cursor=next_cursor(items, limit, lambda p: str(p.id)))
 
 
 async def replay(
