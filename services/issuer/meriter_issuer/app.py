@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from meriter_issuer.claims.api import router as claims_router
-from meriter_issuer.components import Components, utc_now
+from meriter_issuer.components import Components
 from meriter_issuer.config import Settings
 from meriter_issuer.consumers import issuance_consumer, registry_consumer
 from meriter_issuer.credentials.api import offerings_router
@@ -19,11 +19,11 @@ from meriter_issuer.erasure.api import router as erasure_router
 from meriter_issuer.identities.api import router as identities_router
 from meriter_issuer.intake.api import router as intake_router
 from meriter_issuer.intake.schemas import ResultIn
-from meriter_issuer.issuance.service import Clock
 from meriter_issuer.issuance.signing import Signer
 from meriter_issuer.status.api import router as status_router
 from meriter_issuer.vcapi.api import router as vcapi_router
 from meriter_shared.auth import TokenValidator, install_validator
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.http import create_service_app
 from meriter_shared.projections.registry import PROJECTION_MIGRATIONS
 from meriter_shared.runtime import Runtime

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from meriter_issuer.config import Settings
 from meriter_issuer.identities.keystore import KeyStore
 from meriter_issuer.identities.service import Identities
-from meriter_issuer.issuance.service import Clock, Issuance
+from meriter_issuer.issuance.service import Issuance
 from meriter_issuer.issuance.signing import Signer, init_signer
 from meriter_issuer.status.service import StatusLists
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.cpu import CpuPool
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass

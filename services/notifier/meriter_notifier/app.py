@@ -11,8 +11,7 @@ runtime's background tasks.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -27,15 +26,10 @@ from meriter_notifier.mail.sink_page import router as sink_router
 from meriter_notifier.webhooks.api import router as webhooks_router
 from meriter_notifier.webhooks.sender import WebhookChannel
 from meriter_shared.auth import TokenValidator, install_validator
+from meriter_shared.clock import Clock, utc_now
 from meriter_shared.http import create_service_app
 from meriter_shared.runtime import Runtime
 from meriter_shared.settings import ServiceSettings
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def build_runtime(settings: ServiceSettings, clock: Clock = utc_now) -> Runtime:

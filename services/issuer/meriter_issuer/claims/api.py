@@ -10,16 +10,12 @@ from fastapi.responses import HTMLResponse, Response
 
 from meriter_issuer.claims import page, service
 from meriter_issuer.deps import ComponentsDep, PoolDep
-from meriter_shared.errors import PROBLEM_JSON, NotFound, Problem
+from meriter_shared.errors import PROBLEM_JSON, Gone, NotFound
 from meriter_shared.openapi import problems
 
 router = APIRouter(tags=["claims"])
 _LANGUAGE: dict[str, service.Language] = {"sv": "sv", "en": "en"}
 JSON_TYPES = ("application/json", "application/ld+json", "application/vc+ld+json")
-
-
-class Gone(Problem):
-    status, title, slug = 410, "Gone", "gone"
 
 
 def _wants_json(request: Request) -> str | None:

@@ -25,6 +25,7 @@ from meriter_shared.errors import (
     BadRequest,
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     ValidationProblem,
 )
 from meriter_shared.hygiene import body_limit
@@ -156,10 +157,6 @@ async def get_result(result_id: str, institution: InstitutionDep, pool: PoolDep)
     """One result: accepted, held (and why), issued (with its credential) or rejected (why)."""
     async with pool.acquire() as conn:
         return await service.result(conn, institution, result_id)
-
-
-class UnsupportedMediaType(BadRequest):
-    status, title, slug = 415, "Unsupported Media Type", "unsupported-media-type"
 
 
 __all__ = ["ResultIn", "router"]

@@ -37,6 +37,7 @@ from meriter_issuer.issuance.build import CannotIssue, build, quality_assurance
 from meriter_issuer.issuance.signing import Signer, SignText
 from meriter_issuer.status.service import StatusLists
 from meriter_shared import jsonio
+from meriter_shared.clock import Clock
 from meriter_shared.db.outbox import enqueue_many
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.contracts import EventPayload
@@ -58,7 +59,6 @@ BATCH = Histogram(
     buckets=(1, 10, 50, 100, 250, 500, 1000),
 )
 
-Clock = Callable[[], datetime]
 # The reason a result is rejected when its learner was erased before it was decided.
 ERASED = "erased"
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -32,6 +32,7 @@ from meriter_notifier.deliveries.dispatch import Item
 from meriter_notifier.deliveries.repository import NewDelivery, Outcome
 from meriter_notifier.deliveries.schemas import CredentialDeliveries, DeliveryStatus, State
 from meriter_shared.auth import Principal, Role, authorize
+from meriter_shared.clock import Clock
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import NotFound
 from meriter_shared.events.contracts import EventPayload
@@ -51,7 +52,6 @@ __all__ = ["Item", "Outcome"]
 RECORDED = Counter(
     "meriter_notifier_deliveries_recorded_total", "Delivery records written", ["channel", "type"]
 )
-Clock = Callable[[], datetime]
 
 # What an institution may subscribe its endpoints to.
 WEBHOOK_EVENT_TYPES = (
