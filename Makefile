@@ -19,6 +19,7 @@ help:
 	@echo "make lint   ruff and mypy --strict"
 	@echo "make test-apache-kafka   integration tests on Apache Kafka (needs a Docker engine)"
 	@echo "make bench  benchmarks; figures printed and kept in bench/results/"
+	@echo "then: .venv/bin/meriter results template|upload, vc ...   (the meriter command, not on PATH)"
 
 $(CURDIR)/.meriter/tools/bin/uv:
 	python3 -m venv $(CURDIR)/.meriter/tools

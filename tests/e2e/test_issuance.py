@@ -14,8 +14,6 @@ import json
 import os
 import random
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -336,76 +334,3 @@ async def test_killing_the_issuer_at_random_moments_leaves_exactly_one_credentia
         await asyncio.sleep(1.0)
     summary = await platform.call("issuer", "GET", "/v1/results/summary", crashy.headers)
     assert summary.json() == {"accepted": 0, "held": 0, "issued": 10_000, "rejected": 0}
-
-
-def upload(platform: Platform, path: Path, credentials: Path, *extra: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("meriter")),
-            "results",
-            "upload",
-            str(path),
-            "--credentials",
-            str(credentials),
-            "--registry",
-            platform.urls["registry"],
-            "--issuer",
-            platform.urls["issuer"],
-            "--quiet",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return summary
-
-
-CSV_HEADER = (
-    "result_id,offering_id,learner_identifier,learner_name,learner_email,learner_language,"
-    "assessed_on,grade\n"
-)
-
-
-async def test_results_upload_sends_a_csv_in_chunks_and_lists_the_rejected(
-    platform: Platform, provider: Provider, tmp_path: Path
-) -> None:
-    credentials = tmp_path / "client.json"
-    credentials.write_text(json.dumps(await platform.new_client("institution", provider.id)))
-    rows = [
-        f"UP-{i},{provider.offering},19900101{i:04d},Learner {i},l{i}@example.se,sv,2026-06-01,A"
-        for i in range(30)
-    ]
-    rows[5] = rows[5].replace("2026-06-01", "2026-02-30")  # no such date
-    rows[17] = rows[17].replace(provider.offering, "unknown-offering")
-    path = tmp_path / "results.csv"
-    path.write_text(CSV_HEADER + "\n".join(rows) + "\n")
-    summary = await asyncio.to_thread(upload, platform, path, credentials, "--chunk", "10")
-    assert (summary["accepted"], summary["rejected"]) == (28, 2)
-    text = await asyncio.to_thread(Path(summary["rejected_file"]).read_text)
-    rejected = [json.loads(line) for line in text.splitlines()]
-    assert [(r["line"], r["outcome"]) for r in rejected] == [(6, "rejected"), (18, "rejected")]
-    assert not path.with_name("results.csv.upload-state.json").exists()
-    again = await asyncio.to_thread(upload, platform, path, credentials, "--chunk", "10")
-    assert (again["accepted"], again["duplicate"]) == (0, 28)
-
-
-async def test_an_interrupted_upload_resumes_after_what_was_acknowledged(
-    platform: Platform, provider: Provider, tmp_path: Path
-) -> None:
-    credentials = tmp_path / "client.json"
-    credentials.write_text(json.dumps(await platform.new_client("institution", provider.id)))
-    path = tmp_path / "more.ndjson"
-    path.write_text(
-        "\n".join(json.dumps(result(f"RES-{i}", provider.offering)) for i in range(20)) + "\n"
-    )
-    # As an interrupted run leaves it: the first ten acknowledged.
-    path.with_name("more.ndjson.upload-state.json").write_text(json.dumps({"acknowledged": 10}))
-    summary = await asyncio.to_thread(upload, platform, path, credentials, "--chunk", "4")
-    assert summary["accepted"] == 10
-    skipped = await platform.call("issuer", "GET", "/v1/results/RES-0", provider.headers)
-    sent = await platform.call("issuer", "GET", "/v1/results/RES-10", provider.headers)
-    assert (skipped.status_code, sent.status_code) == (404, 200)

@@ -162,18 +162,47 @@ def _pid_alive(pid_file: Path) -> bool:
 
 
 def _wait_ready(bin_dir: Path, server: PostgresServer, timeout_s: float = 30.0) -> None:
+    """Wait for the postmaster to say it is ready, then probe it as ``postgres``.
+
+    No connection is tried before the postmaster's status line says "ready"
+    (one during start-up is logged as ``FATAL: the database system is
+    starting up``), and the probe names its role and database: pg_isready
+    without ``-U`` connects as the OS user, which the server logs as
+    ``FATAL: role "root" does not exist``.
+    """
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if server.process is not None and server.process.poll() is not None:
             raise RuntimeError(f"postgres exited with {server.process.returncode}; see its log")
-        ok = subprocess.run(
-            [str(bin_dir / "pg_isready"), "-h", "127.0.0.1", "-p", str(server.port), "-q"],
-            check=False,
-        )
-        if ok.returncode == 0:
-            return
+        if _postmaster_status(server.data_dir) == "ready":
+            ok = subprocess.run(
+                [
+                    str(bin_dir / "pg_isready"),
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    str(server.port),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-q",
+                ],
+                check=False,
+            )
+            if ok.returncode == 0:
+                return
         time.sleep(0.1)
     raise RuntimeError("postgres did not become ready in time")
+
+
+def _postmaster_status(data_dir: Path) -> str | None:
+    """The status line of ``postmaster.pid`` (its 8th: starting, ready, stopping, standby)."""
+    try:
+        lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    except OSError:
+        return None
+    return lines[7].strip() if len(lines) > 7 else None
 
 
 def create_databases(server: PostgresServer, names: list[str]) -> None:

@@ -351,6 +351,16 @@ def _ready(url: str) -> bool:
         return False
 
 
+def meriter_command() -> str:
+    """The ``meriter`` script of the environment running the stack (``make up``: the
+    workspace's ``.venv/bin/meriter``, not on PATH), as a path from here when it is below."""
+    script = Path(sys.executable).with_name("meriter")
+    try:
+        return str(script.relative_to(Path.cwd()))
+    except ValueError:
+        return str(script)
+
+
 def up(cfg: StackConfig) -> int:
     """Run the stack in the foreground until SIGINT/SIGTERM; return the exit code."""
     stack = Stack(cfg)
@@ -387,6 +397,7 @@ def up(cfg: StackConfig) -> int:
             f"(listed at {cfg.url('notifier')}/mail)",
             flush=True,
         )
+        print(f"  command   {meriter_command()} results upload|template, vc …", flush=True)
         print(f"  logs      {stack.logs}/   — Ctrl-C stops everything", flush=True)
         while not stop_requested:
             stack.supervise(lambda line: print(line, file=sys.stderr, flush=True))
