@@ -6,7 +6,10 @@ Invariants:
   outside that list, including ``none`` and HMAC, are refused before any key
   is looked at.
 * Issuer, audience and expiry are always checked; a token without ``exp``,
-  ``iss``, ``aud`` or ``sub`` is refused.
+  ``iss``, ``aud`` or ``sub`` is refused. An expired token's 401 says that it
+  expired and where to get a new one (``token_endpoint``, also in the problem
+  body and in ``WWW-Authenticate`` as RFC 6750's ``invalid_token``): tokens
+  are short-lived on purpose, so a caller meets this in ordinary use.
 * Keys come from a static JWKS or from a JWKS URL fetched on first use,
   cached for ``jwks_cache_s`` and refetched at most once per
   ``jwks_min_refresh_s`` when a token names an unknown ``kid`` (key rotation),
@@ -73,6 +76,12 @@ class AuthSettings(BaseModel):
     jwks_cache_s: float = Field(default=300.0, gt=0)
     jwks_min_refresh_s: float = Field(default=10.0, ge=0)
     leeway_s: int = Field(default=30, ge=0)
+    # Where a client gets a new token; default: the registry's endpoint under ``issuer``.
+    token_url: str | None = None
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.token_url or self.issuer.rstrip("/") + "/v1/oauth/token"
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +189,20 @@ class TokenValidator:
                         raise Unauthorized("token keys unavailable") from exc
             return self._keys.get(kid)
 
+    def _expired(self) -> Unauthorized:
+        endpoint = self._settings.token_endpoint
+        return Unauthorized(
+            "the access token has expired; get a new one from the token endpoint "
+            f"(POST {endpoint} with grant_type=client_credentials and the client's "
+            "id and secret) and send the request again",
+            headers={
+                "WWW-Authenticate": (
+                    'Bearer error="invalid_token", error_description="the access token expired"'
+                )
+            },
+            token_endpoint=endpoint,
+        )
+
     async def validate(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
@@ -201,6 +224,8 @@ class TokenValidator:
                 leeway=self._settings.leeway_s,
                 options={"require": ["exp", "iss", "aud", "sub"]},
             )
+        except jwt.ExpiredSignatureError as exc:
+            raise self._expired() from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"invalid token: {exc}") from exc
         try:

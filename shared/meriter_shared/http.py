@@ -2,8 +2,10 @@
 
 ``create_service_app`` wires what all services share — problem+json
 errors, input hygiene (``hygiene.py``), request tracing, ``/metrics``,
-``/healthz`` (the process is alive) and ``/readyz`` (its database, broker
-and consumers are usable) — and runs the service's ``Runtime`` in the
+``/healthz`` (the process is alive), ``/readyz`` (its database, broker
+and consumers are usable) and the API documentation at ``/docs`` and
+``/redoc`` with its assets served by the service itself (``docs.py``: no CDN)
+— and runs the service's ``Runtime`` in the
 lifespan. Routes reach the runtime through
 the ``RuntimeDep`` / ``PoolDep`` dependencies.
 """
@@ -25,6 +27,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp
 
 from meriter_shared.db.types import Pool
+from meriter_shared.docs import install_docs
 from meriter_shared.errors import install_problem_handlers
 from meriter_shared.hygiene import GuardInput
 from meriter_shared.observability.logs import setup_logging
@@ -94,11 +97,15 @@ def create_service_app(
         version="0.1.0",
         lifespan=lifespan,
         telemetry=TELEMETRY,
+        # FastAPI's pages load their assets from CDNs; ours serve them (docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.runtime = runtime
     app.state.settings = settings
     install_problem_handlers(app)
     install_openapi(app)
+    install_docs(app)
     install_metrics_endpoint(app)
     for inner in reversed(middleware):  # the first given is the outermost of them
         app.add_middleware(inner.cls, *inner.args, **inner.kwargs)

@@ -171,7 +171,7 @@ def offering(**extra: object) -> dict[str, object]:
         "ects": 3,
         "eqf_level": 6,
         "qf_ehea_cycle": "first",
-        "assessment_type": "written exam",
+        "assessment_type": "written-examination",
         "participation_form": "online",
         "language": "en",
         "field_of_study": "0688",

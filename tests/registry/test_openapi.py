@@ -111,6 +111,8 @@ OWN_PROBLEMS: dict[tuple[str, str], set[int]] = {
     ("get", "/v1/institutions"): set(),
     ("put", "/v1/institutions/{institution_id}"): {404, 409},
     ("get", "/v1/institutions/{institution_id}"): {404},
+    ("post", "/v1/institutions/{institution_id}/deactivate"): {404},
+    ("post", "/v1/institutions/{institution_id}/reactivate"): {404},
     ("get", "/v1/institutions/by-identifier/{resource}/{identifier}"): {404},
     ("get", "/v1/agencies"): set(),
     ("post", "/v1/agencies"): {409},

@@ -82,6 +82,10 @@ def _offering(w: World) -> dict[str, Any]:
     return {"json": offering()}
 
 
+def _reason(w: World) -> dict[str, Any]:
+    return {"json": {"reason": "x"}}
+
+
 def _none(w: World) -> dict[str, Any]:
     return {}
 
@@ -100,6 +104,8 @@ GUARDS: dict[tuple[str, str], Guard] = {
     ("DELETE", "/v1/clients/{client_id}"): Guard(ADMIN_ONLY, _none),
     ("POST", "/v1/institutions"): Guard(ADMIN_ONLY, _institution),
     ("PUT", "/v1/institutions/{institution_id}"): Guard(ADMIN_ONLY, _institution),
+    ("POST", "/v1/institutions/{institution_id}/deactivate"): Guard(ADMIN_ONLY, _reason),
+    ("POST", "/v1/institutions/{institution_id}/reactivate"): Guard(ADMIN_ONLY, _reason),
     ("POST", "/v1/agencies"): Guard(ADMIN_ONLY, _agency),
     ("PUT", "/v1/agencies/{agency_id}"): Guard(ADMIN_ONLY, _agency),
     ("POST", "/v1/reports/{report_id}/flags"): Guard(

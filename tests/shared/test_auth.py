@@ -6,20 +6,24 @@ import json
 import time
 from typing import Any
 
+import httpx
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 
 from meriter_shared.auth import (
     AuthSettings,
     Principal,
+    PrincipalDep,
     Role,
     TokenValidator,
     authorize,
+    install_validator,
     require_roles,
 )
-from meriter_shared.errors import Forbidden, Unauthorized
+from meriter_shared.errors import Forbidden, Unauthorized, install_problem_handlers
 
 ISS, AUD = "https://registry.example", "meriter"
 
@@ -53,6 +57,49 @@ async def test_valid_token_yields_client_role_and_tenant() -> None:
 async def test_expired_token_is_refused() -> None:
     with pytest.raises(Unauthorized):
         await static({"keys": [JWK]}).validate(token(KEY, "k1", exp=int(time.time()) - 3600))
+
+
+async def test_an_expired_tokens_401_says_it_expired_and_where_to_get_a_new_one() -> None:
+    app = FastAPI()
+    install_problem_handlers(app)
+    install_validator(app, static({"keys": [JWK]}))
+
+    @app.get("/mine")
+    async def mine(principal: PrincipalDep) -> dict[str, str]:
+        return {"client_id": principal.client_id}
+
+    expired = token(KEY, "k1", exp=int(time.time()) - 3600)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as http:
+        r = await http.get("/mine", headers={"Authorization": f"Bearer {expired}"})
+        fresh = await http.get("/mine", headers={"Authorization": f"Bearer {token(KEY, 'k1')}"})
+    assert r.status_code == 401
+    assert r.headers["content-type"] == "application/problem+json"
+    problem = r.json()
+    assert "expired" in problem["detail"]
+    assert "get a new one from the token endpoint" in problem["detail"]
+    assert f"POST {ISS}/v1/oauth/token" in problem["detail"]
+    assert problem["token_endpoint"] == f"{ISS}/v1/oauth/token"
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
+    assert fresh.status_code == 200
+
+
+async def test_an_expired_token_names_the_configured_token_endpoint() -> None:
+    settings = AuthSettings(
+        issuer=ISS,
+        audience=AUD,
+        jwks_json=json.dumps({"keys": [JWK]}),
+        token_url="https://idp.example/oauth2/token",
+    )
+    with pytest.raises(Unauthorized) as refused:
+        await TokenValidator(settings).validate(token(KEY, "k1", exp=int(time.time()) - 3600))
+    assert refused.value.extensions["token_endpoint"] == "https://idp.example/oauth2/token"
+
+
+async def test_a_token_refused_for_another_reason_does_not_say_expired() -> None:
+    with pytest.raises(Unauthorized) as refused:
+        await static({"keys": [JWK]}).validate(token(KEY, "k1", aud="elsewhere"))
+    assert "expired" not in str(refused.value.detail)
 
 
 async def test_token_for_another_audience_is_refused() -> None:

@@ -1,4 +1,11 @@
-"""Registry command line: ``meriter registry import`` and ``bootstrap-admin``.
+"""Registry command line: ``meriter registry import``, ``bootstrap-admin`` and
+``check-offerings``.
+
+``check-offerings`` reads the registry's database directly and lists every
+stored offering no credential could be made of (stored before offerings were
+checked against the engine's Annex I model), each with its reasons, as JSON;
+it changes nothing and exits 1 when it finds any, 0 when none, 2 when the
+database cannot be read.
 
 ``bootstrap-admin`` talks to the registry's database directly (it runs before
 any client exists); it is idempotent: when ``--out`` already names an active
@@ -30,9 +37,11 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs shipped
 
@@ -40,6 +49,7 @@ from meriter_registry import deqar
 from meriter_registry.clients import service as clients
 from meriter_registry.clients.schemas import ClientIn
 from meriter_registry.config import Settings
+from meriter_registry.offerings import service as offerings
 from meriter_shared.auth import Principal
 from meriter_shared.db.migrations import migrate
 from meriter_shared.db.pool import create_pool
@@ -94,6 +104,31 @@ def _write_secret_file(out: Path, content: dict[str, str]) -> None:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         json.dump(content, fh, indent=2)
+
+
+# --- check-offerings --------------------------------------------------------
+
+
+async def check_offerings(settings: Settings) -> dict[str, Any]:
+    """``{"checked": n, "cannot_issue": [...]}``: the stored offerings no credential
+    could be made of, each with its id, institution, version, title and reasons."""
+    pool = await create_pool(settings.postgres)
+    try:
+        async with pool.acquire() as conn:
+            checked, found = await offerings.offerings_that_cannot_issue(conn)
+    finally:
+        await pool.close()
+    return {"checked": checked, "cannot_issue": [asdict(f) for f in found]}
+
+
+def _check_offerings_cmd(_args: argparse.Namespace) -> int:
+    try:
+        report = asyncio.run(check_offerings(Settings()))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(json.dumps({"error": str(exc)}), file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+    return 1 if report["cannot_issue"] else 0
 
 
 # --- import ----------------------------------------------------------------
@@ -316,6 +351,12 @@ def add_commands(sub: Any) -> None:
     boot = sub.add_parser("bootstrap-admin", help="create the admin client (idempotent)")
     boot.add_argument("--out", default=".meriter/admin-client.json")
     boot.set_defaults(func=_bootstrap_cmd)
+    check = sub.add_parser(
+        "check-offerings",
+        help="list stored offerings no credential can be made of, with the reasons "
+        "(exit status 1 when any)",
+    )
+    check.set_defaults(func=_check_offerings_cmd)
 
 
 def _bootstrap_cmd(args: argparse.Namespace) -> int:
@@ -325,7 +366,7 @@ def _bootstrap_cmd(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``meriter-registry [serve | import ... | bootstrap-admin --out PATH]``."""
+    """``meriter-registry [serve | import ... | bootstrap-admin --out PATH | check-offerings]``."""
     parser = argparse.ArgumentParser(prog="meriter-registry")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the HTTP service (the default)")

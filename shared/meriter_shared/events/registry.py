@@ -50,7 +50,12 @@ class InstitutionIdentifier(BaseModel):
 
 
 class InstitutionState(_State):
-    """``institution.registered`` / ``institution.updated``."""
+    """``institution.registered`` / ``institution.updated``.
+
+    ``deactivated_at``: when the national body deactivated the institution
+    (``None``, or absent in older events: active). A deactivated institution
+    stays in the registry and its credentials stay verifiable; it issues no
+    new ones."""
 
     subject_field: ClassVar[str] = "institution_id"
 
@@ -62,6 +67,7 @@ class InstitutionState(_State):
     city: str | None = None
     website: str | None = None
     identifiers: list[InstitutionIdentifier] = Field(default_factory=list)
+    deactivated_at: datetime | None = None
 
 
 class RegistrationPeriod(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 
 import jwt
 import pytest
@@ -131,3 +132,35 @@ def test_buckets_track_a_bounded_number_of_keys() -> None:
         buckets.take(f"203.0.113.{n}")
     assert len(buckets) == 100
     assert buckets.take("203.0.113.9999") > 0  # the newest keys are still limited
+
+
+async def test_a_token_lives_300_seconds_and_the_answer_and_the_openapi_say_so(
+    registry: Registry,
+) -> None:
+    r = await registry.http.post("/v1/oauth/token", data=form(await new_client(registry)))
+    assert r.json()["expires_in"] == 300
+    document = (await registry.http.get("/openapi.json")).json()
+    operation = document["paths"]["/v1/oauth/token"]["post"]
+    assert "300 seconds" in operation["description"]
+    expires_in = document["components"]["schemas"]["TokenResponse"]["properties"]["expires_in"]
+    assert "seconds" in expires_in["description"]
+
+
+async def test_an_expired_token_is_answered_401_saying_so_and_where_to_get_a_new_one(
+    fresh_db: str, kafka_bootstrap: str
+) -> None:
+    # The registry's clock stands an hour back: every token it issues has expired.
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    settings = registry_settings(fresh_db, kafka_bootstrap)
+    async with running_registry(settings, clock=lambda: an_hour_ago) as reg:
+        r = await reg.http.post(
+            "/v1/institutions",
+            json={"name_official": "Univ", "country": "SE"},
+            headers=reg.admin,
+        )
+    assert r.status_code == 401
+    problem = r.json()
+    assert "access token has expired" in problem["detail"]
+    token_url = settings.public_base_url + "/v1/oauth/token"
+    assert f"get a new one from the token endpoint (POST {token_url}" in problem["detail"]
+    assert problem["token_endpoint"] == token_url

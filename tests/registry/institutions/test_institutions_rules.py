@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import pytest
 from registry.rules_support import (
     ADMIN,
+    NOW,
     SYSTEM,
     agency_client,
     an_institution,
@@ -14,7 +17,7 @@ from registry.rules_support import (
 )
 
 from meriter_registry.institutions import service
-from meriter_registry.institutions.schemas import InstitutionIn
+from meriter_registry.institutions.schemas import InstitutionIn, StatusChange
 from meriter_shared.db.types import Connection
 from meriter_shared.errors import Conflict, Forbidden, NotFound
 
@@ -109,3 +112,107 @@ async def test_search_filters_by_identifier_resource_and_pages_by_id(conn: Conne
     assert (len(rest), last) == (1, None)
     named, _ = await service.search_institutions(conn, name="univ deqarinst0003")
     assert [i.deqar_id for i in named] == ["DEQARINST0003"]
+
+
+# --- deactivation -------------------------------------------------------------
+
+WHY = StatusChange(reason="licence withdrawn")
+
+
+async def _announced_deactivated_at(conn: Connection, subject: str) -> datetime | None:
+    """``deactivated_at`` in the last event about ``subject`` (which must carry the field)."""
+    event = await conn.fetchval(
+        "SELECT event FROM outbox WHERE event ->> 'subject' = $1 ORDER BY seq DESC LIMIT 1",
+        subject,
+    )
+    at = event["data"]["deactivated_at"]
+    return None if at is None else datetime.fromisoformat(at)
+
+
+async def _versions(conn: Connection, institution_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM institution_versions WHERE institution_id = $1",
+            institution_id,
+        )
+    )
+
+
+async def test_deactivating_keeps_the_institution_and_announces_deactivated_at(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn)
+    async with new_events(conn) as events:
+        out = await service.deactivate_institution(conn, "DEQARINST0001", WHY, ADMIN, NOW)
+    assert (out.deactivated_at, out.deactivation_reason) == (NOW, "licence withdrawn")
+    assert events == [("institution.updated", own)]
+    last = await conn.fetchval(
+        "SELECT body FROM institution_versions WHERE institution_id = $1 "
+        "ORDER BY recorded_at DESC LIMIT 1",
+        own,
+    )
+    assert last["change"] == {
+        "action": "deactivated",
+        "reason": "licence withdrawn",
+        "client_id": ADMIN.client_id,
+    }
+    assert last["deactivated_at"] is not None
+    assert await _announced_deactivated_at(conn, own) == NOW
+    assert await service.get_institution(conn, own) == out
+    found, _ = await service.search_institutions(conn, name="Univ")
+    assert [(i.id, i.deactivated_at) for i in found] == [(own, NOW)]
+    assert await _versions(conn, own) == 2  # registered, deactivated
+
+
+async def test_deactivating_twice_keeps_the_first_instant_and_announces_nothing_more(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn)
+    await service.deactivate_institution(conn, own, WHY, ADMIN, NOW)
+    async with new_events(conn) as events:
+        again = await service.deactivate_institution(
+            conn, own, StatusChange(reason="another"), ADMIN, NOW + timedelta(days=1)
+        )
+    assert (again.deactivated_at, again.deactivation_reason, events) == (
+        NOW,
+        "licence withdrawn",
+        [],
+    )
+    assert await _versions(conn, own) == 2
+
+
+async def test_reactivating_clears_the_mark_once_and_is_idempotent(conn: Connection) -> None:
+    own = await an_institution(conn)
+    async with new_events(conn) as still_active:
+        active = await service.reactivate_institution(conn, own, WHY, ADMIN)
+    assert (active.deactivated_at, still_active) == (None, [])
+    await service.deactivate_institution(conn, own, WHY, ADMIN, NOW)
+    async with new_events(conn) as events:
+        back = await service.reactivate_institution(conn, own, WHY, ADMIN)
+        await service.reactivate_institution(conn, own, WHY, ADMIN)
+    assert (back.deactivated_at, back.deactivation_reason) == (None, None)
+    assert events == [("institution.updated", own)]
+    assert await _announced_deactivated_at(conn, own) is None
+
+
+async def test_an_update_of_its_data_keeps_an_institution_deactivated(conn: Connection) -> None:
+    own = await an_institution(conn)
+    await service.deactivate_institution(conn, own, WHY, ADMIN, NOW)
+    out = await service.update_institution(conn, own, body(name_official="Renamed"), ADMIN)
+    assert (out.name_official, out.deactivated_at) == ("Renamed", NOW)
+    assert await _announced_deactivated_at(conn, own) == NOW
+    assert (await service.get_institution(conn, own)).deactivated_at == NOW
+
+
+async def test_only_the_national_body_deactivates_or_reactivates(conn: Connection) -> None:
+    own = await an_institution(conn)
+    before = await outbox_size(conn)
+    for who in (institution_client(own), agency_client("a")):
+        with pytest.raises(Forbidden):
+            await service.deactivate_institution(conn, own, WHY, who, NOW)
+        with pytest.raises(Forbidden):
+            await service.reactivate_institution(conn, own, WHY, who)
+    with pytest.raises(NotFound):
+        await service.deactivate_institution(conn, "DEQARINST9999", WHY, SYSTEM, NOW)
+    assert await outbox_size(conn) == before
+    assert (await service.get_institution(conn, own)).deactivated_at is None

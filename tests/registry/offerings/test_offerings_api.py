@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from registry.registry_support import Registry, offering
 
+from meriter_credentials.microcredential import AssessmentType, ParticipationForm, QfEheaCycle
 from meriter_registry.offerings.schemas import OfferingIn
 from meriter_shared.messaging.relay import parked_count
 from support.kafka import read_all
@@ -78,3 +81,79 @@ async def test_an_oversized_offering_is_refused_and_later_events_still_flow(
             "SELECT count(*) FROM outbox WHERE event ->> 'type' LIKE 'offering.%'"
         )
     assert offering_events == 1
+
+
+async def test_a_value_outside_an_annex_i_vocabulary_is_a_422_naming_it_and_the_values_allowed(
+    registry: Registry,
+) -> None:
+    own = await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("institution", own)
+    body = offering(assessment_type="written exam", participation_form="hybrid")
+    r = await registry.http.post(f"/v1/institutions/{own}/offerings", json=body, headers=headers)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    faults = {e["pointer"]: e["message"] for e in r.json()["errors"]}
+    assert set(faults) == {"/assessment_type", "/participation_form"}
+    for value in AssessmentType:
+        assert f"'{value.value}'" in faults["/assessment_type"]
+    assert faults["/participation_form"] == "Input should be 'online', 'onsite' or 'blended'"
+    listed = (await registry.http.get(f"/v1/institutions/{own}/offerings")).json()
+    assert listed == {"results": []}
+
+
+async def test_an_offering_the_engine_could_not_issue_is_a_422_naming_the_field(
+    registry: Registry,
+) -> None:
+    own = await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("institution", own)
+    url = f"/v1/institutions/{own}/offerings"
+    r = await registry.http.post(url, json=offering(eqf_level=7), headers=headers)
+    assert r.status_code == 422, r.text
+    [fault] = r.json()["errors"]
+    assert (fault["pointer"], fault["field"]) == ("/qf_ehea_cycle", "qf_ehea_cycle")
+    assert "corresponds to EQF level 6, not 7" in fault["message"]
+    assert "credential" in r.json()["detail"]
+
+
+async def test_the_openapi_document_lists_each_annex_i_vocabulary_as_an_enum(
+    registry: Registry,
+) -> None:
+    document = (await registry.http.get("/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    properties = schemas["OfferingIn"]["properties"]
+
+    def enum(prop: dict[str, Any]) -> list[str]:
+        """The values of the enum ``prop`` refers to (alone, or beside null)."""
+        [ref] = [c["$ref"] for c in prop.get("anyOf", [prop]) if "$ref" in c]
+        values: list[str] = schemas[ref.rsplit("/", 1)[1]]["enum"]
+        return values
+
+    assert enum(properties["assessment_type"]) == [v.value for v in AssessmentType]
+    assert enum(properties["participation_form"]) == [v.value for v in ParticipationForm]
+    assert enum(properties["qf_ehea_cycle"]) == [v.value for v in QfEheaCycle]
+
+
+async def test_an_offering_stored_before_the_rule_stays_readable_and_can_be_corrected(
+    registry: Registry,
+) -> None:
+    own = await registry.institution("DEQARINST0001")
+    headers = await registry.token_for("institution", own)
+    old = {**offering(), "assessment_type": "written exam"}
+    async with registry.pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO offerings (id, institution_id, body, created_at, updated_at) "
+            "VALUES ('stored-before', $1, $2, now(), now())",
+            own,
+            old,
+        )
+    searched = (await registry.http.get("/v1/offerings")).json()["results"]
+    assert [(o["id"], o["assessment_type"]) for o in searched] == [
+        ("stored-before", "written exam")
+    ]
+    listed = (await registry.http.get(f"/v1/institutions/{own}/offerings")).json()["results"]
+    assert [o["assessment_type"] for o in listed] == ["written exam"]
+    fixed = await registry.http.put(
+        f"/v1/institutions/{own}/offerings/stored-before", json=offering(), headers=headers
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert (fixed.json()["version"], fixed.json()["assessment_type"]) == (2, "written-examination")

@@ -14,11 +14,11 @@ from registry.rules_support import (
     outbox_size,
 )
 
-from meriter_registry.offerings import service
+from meriter_registry.offerings import repository, service
 from meriter_registry.offerings.schemas import OfferingIn
 from meriter_shared.db.outbox import MAX_EVENT_BYTES
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import Forbidden, NotFound
+from meriter_shared.errors import Forbidden, NotFound, ValidationProblem
 
 
 def spec(**extra: object) -> OfferingIn:
@@ -75,7 +75,9 @@ async def test_the_offer_is_searched_by_the_specifications_fields(conn: Connecti
     lu = await an_institution(conn, "DEQARINST0002")
     me = institution_client(uu)
     data = await service.publish_offering(conn, uu, spec(title="Data literacy"), me, NOW)
-    await service.publish_offering(conn, uu, spec(title="Statistics", eqf_level=7), me, NOW)
+    await service.publish_offering(
+        conn, uu, spec(title="Statistics", eqf_level=7, qf_ehea_cycle="second"), me, NOW
+    )
     await service.publish_offering(
         conn, lu, spec(title="Open data", language="sv"), institution_client(lu), NOW
     )
@@ -100,7 +102,6 @@ async def test_the_largest_offering_the_schema_admits_makes_an_event_far_under_t
     largest = spec(
         title=widest * _max_length(fields["title"].metadata),
         learning_outcomes=[widest * 1000] * 30,
-        assessment_type=widest * _max_length(fields["assessment_type"].metadata),
         prerequisites=widest * 5000,
         stackability=widest * 5000,
         field_of_study=widest * _max_length(fields["field_of_study"].metadata),
@@ -114,3 +115,58 @@ async def test_the_largest_offering_the_schema_admits_makes_an_event_far_under_t
 
 def _max_length(metadata: list[object]) -> int:
     return next(int(m.max_length) for m in metadata if hasattr(m, "max_length"))
+
+
+# --- what the credential engine could not issue -------------------------------
+
+
+async def _offerings(conn: Connection) -> int:
+    return int(await conn.fetchval("SELECT count(*) FROM offering_versions"))
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer", "says"),
+    [
+        ({"eqf_level": 7}, "/qf_ehea_cycle", "QF-EHEA first cycle corresponds to EQF level 6"),
+        ({"ects": 2.25}, "/ects", "at most one decimal"),
+        ({"title": "   "}, "/title", "must not be blank"),
+        ({"learning_outcomes": ["Reads a chart", " "]}, "/learning_outcomes/1", "blank"),
+        ({"prerequisites": "  "}, "/prerequisites", "blank"),
+    ],
+)
+async def test_an_offering_no_credential_could_be_made_of_is_refused_and_nothing_is_written(
+    conn: Connection, change: dict[str, object], pointer: str, says: str
+) -> None:
+    own = await an_institution(conn)
+    existing = await service.publish_offering(conn, own, spec(), ADMIN, NOW)
+    before = (await outbox_size(conn), await _offerings(conn))
+    for offering_id in (None, existing.id):  # neither published nor changed to it
+        with pytest.raises(ValidationProblem) as refused:
+            await service.publish_offering(conn, own, spec(**change), ADMIN, NOW, offering_id)
+        [fault] = refused.value.errors
+        assert fault["pointer"] == pointer
+        assert fault["field"] == pointer[1:].replace("/", ".")
+        assert says in fault["message"]
+    assert (await outbox_size(conn), await _offerings(conn)) == before
+
+
+async def test_a_stored_offering_no_credential_can_be_made_of_stays_readable_and_is_found(
+    conn: Connection,
+) -> None:
+    own = await an_institution(conn)
+    fine = await service.publish_offering(conn, own, spec(), ADMIN, NOW)
+    # As an older registry stored it: any text was taken for the assessment type.
+    old = {**spec().model_dump(mode="json"), "assessment_type": "written exam"}
+    await repository.insert(conn, "0-stored-before", own, old, NOW)
+    listed = {o["id"]: o for o in await service.list_offerings(conn, own)}
+    assert listed["0-stored-before"]["assessment_type"] == "written exam"
+    assert fine.id in listed
+    checked, found = await service.offerings_that_cannot_issue(conn, page=1)
+    assert checked == 2
+    [bad] = found
+    assert (bad.offering_id, bad.institution_id, bad.version) == ("0-stored-before", own, 1)
+    [reason] = bad.reasons
+    assert reason.startswith("assessment_type: Input should be 'written-examination'")
+    assert "'level-of-attendance'" in reason
+    await service.publish_offering(conn, own, spec(), ADMIN, NOW, "0-stored-before")
+    assert await service.offerings_that_cannot_issue(conn) == (2, [])

@@ -68,10 +68,12 @@ async def token(
 ) -> TokenResponse:
     """Client credentials grant (RFC 6749 §4.4); credentials in Basic auth or the form.
 
-    Every token lives ``token_lifetime_s`` (at most an hour; ``expires_in`` says
-    how long): other form parameters are ignored, as RFC 6749 asks, so none
-    extends it. Rate-limited per remote address and per client id (429 with
-    ``Retry-After``).
+    Every token lives 300 seconds (5 minutes) unless the registry is set
+    otherwise (``REGISTRY_TOKEN_LIFETIME_S``, at most an hour); ``expires_in``
+    in the answer says how long, in seconds. Other form parameters are
+    ignored, as RFC 6749 asks, so none extends it. A request with an expired
+    token is answered 401 saying so: get a new token here. Rate-limited per
+    remote address and per client id (429 with ``Retry-After``).
     """
     limits.address(request.client.host if request.client else "unknown")
     try:

@@ -46,4 +46,8 @@ class ClientCreated(BaseModel):
 class TokenResponse(BaseModel):
     access_token: str
     token_type: Literal["Bearer"] = "Bearer"  # noqa: S105 - a token type, not a secret
-    expires_in: int
+    expires_in: int = Field(
+        description="seconds the token is valid from now (300 unless the registry is set "
+        "otherwise); then ask the token endpoint for a new one",
+        examples=[300],
+    )

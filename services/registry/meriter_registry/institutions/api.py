@@ -7,13 +7,14 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from meriter_registry.deps import AdminDep, PoolDep
+from meriter_registry.deps import AdminDep, NowDep, PoolDep
 from meriter_registry.institutions import service
 from meriter_registry.institutions.schemas import (
     InstitutionIn,
     InstitutionOut,
     InstitutionPage,
     InstitutionSummary,
+    StatusChange,
 )
 from meriter_registry.openapi import requires
 from meriter_registry.responses import CSV_PAGE, csv_page, json_page
@@ -51,6 +52,38 @@ async def update_institution(
         return await service.update_institution(conn, institution_id, body, admin)
 
 
+@router.post(
+    "/institutions/{institution_id}/deactivate",
+    response_model=InstitutionOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
+async def deactivate_institution(
+    institution_id: str, body: StatusChange, pool: PoolDep, admin: AdminDep, now: NowDep
+) -> InstitutionOut:
+    """Deactivate an institution (by id or DEQAR id), saying why: it stays in the registry
+    and its credentials stay verifiable, but the issuer takes no new results from it.
+    Idempotent: an institution already deactivated keeps its ``deactivated_at`` and
+    reason, and nothing is announced. ``POST …/reactivate`` undoes it."""
+    async with pool.acquire() as conn:
+        return await service.deactivate_institution(conn, institution_id, body, admin, now)
+
+
+@router.post(
+    "/institutions/{institution_id}/reactivate",
+    response_model=InstitutionOut,
+    responses=problems(404),
+    openapi_extra=requires("admin"),
+)
+async def reactivate_institution(
+    institution_id: str, body: StatusChange, pool: PoolDep, admin: AdminDep
+) -> InstitutionOut:
+    """Make a deactivated institution (by id or DEQAR id) active again, saying why (kept
+    in its history); idempotent."""
+    async with pool.acquire() as conn:
+        return await service.reactivate_institution(conn, institution_id, body, admin)
+
+
 @router.get(
     "/institutions/{institution_id}", response_model=InstitutionOut, responses=problems(404)
 )
@@ -81,7 +114,7 @@ async def search_institutions(
             cursor=cursor,
             limit=limit,
         )
-    rows = [i.model_dump() for i in found]
+    rows = [i.model_dump(mode="json") for i in found]
     if format == "csv":
         return csv_page(rows, list(InstitutionSummary.model_fields), next_cursor)
     return json_page(rows, next_cursor)

@@ -8,6 +8,7 @@ mapping to response models live in :mod:`.service`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from meriter_registry.institutions.schemas import InstitutionIn
@@ -43,12 +44,14 @@ async def insert(conn: Connection, institution_id: str, data: InstitutionIn) -> 
     await _insert_identifiers(conn, institution_id, data)
 
 
-async def update(conn: Connection, institution_id: str, data: InstitutionIn) -> None:
-    """Replace the institution's columns and identifiers (UniqueViolationError if taken)."""
-    await conn.execute(
+async def update(conn: Connection, institution_id: str, data: InstitutionIn) -> dict[str, Any]:
+    """Replace the institution's columns and identifiers (UniqueViolationError if taken);
+    its ``deactivated_at`` and ``deactivation_reason``, which the data does not touch."""
+    row = await conn.fetchrow(
         "UPDATE institutions SET deqar_id = $2, eter_id = $3, name_official = $4, "
         "name_english = $5, country = $6, city = $7, website = $8, qf_ehea_levels = $9, "
-        "is_other_provider = $10, updated_at = now() WHERE id = $1",
+        "is_other_provider = $10, updated_at = now() WHERE id = $1 "
+        "RETURNING deactivated_at, deactivation_reason",
         institution_id,
         *_columns(data),
     )
@@ -56,6 +59,30 @@ async def update(conn: Connection, institution_id: str, data: InstitutionIn) -> 
         "DELETE FROM institution_identifiers WHERE institution_id = $1", institution_id
     )
     await _insert_identifiers(conn, institution_id, data)
+    return dict(row) if row is not None else {}
+
+
+async def deactivate(conn: Connection, institution_id: str, at: datetime, reason: str) -> bool:
+    """Mark an active institution deactivated at ``at`` for ``reason``; False if it was
+    already (its mark then stays as it is)."""
+    changed: str | None = await conn.fetchval(
+        "UPDATE institutions SET deactivated_at = $2, deactivation_reason = $3, "
+        "updated_at = now() WHERE id = $1 AND deactivated_at IS NULL RETURNING id",
+        institution_id,
+        at,
+        reason,
+    )
+    return changed is not None
+
+
+async def reactivate(conn: Connection, institution_id: str) -> bool:
+    """Clear a deactivated institution's mark; False if it was active."""
+    changed: str | None = await conn.fetchval(
+        "UPDATE institutions SET deactivated_at = NULL, deactivation_reason = NULL, "
+        "updated_at = now() WHERE id = $1 AND deactivated_at IS NOT NULL RETURNING id",
+        institution_id,
+    )
+    return changed is not None
 
 
 async def _insert_identifiers(conn: Connection, institution_id: str, data: InstitutionIn) -> None:
@@ -194,7 +221,7 @@ async def search(
         where.add(fragment, resource, identifier)
     sql, args = where.select(
         "SELECT i.id, i.deqar_id, i.eter_id, i.name_official, i.name_english, i.country, "
-        "i.city, i.website FROM institutions i",
+        "i.city, i.website, i.deactivated_at FROM institutions i",
         order_by="i.id",
         limit=limit,
     )

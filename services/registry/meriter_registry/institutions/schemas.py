@@ -9,7 +9,7 @@ are stored as null. One body names each (resource, identifier) once.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
@@ -82,6 +82,25 @@ class InstitutionOut(BaseModel):
     qf_ehea_levels: list[int] = Field(default_factory=list)
     is_other_provider: bool = False
     identifiers: list[StoredIdentifier] = Field(default_factory=list)
+    deactivated_at: datetime | None = Field(
+        default=None,
+        description="when the national body deactivated it (null: active); a deactivated "
+        "institution stays listed and its credentials verifiable, but issues no new ones",
+    )
+    deactivation_reason: str | None = Field(
+        default=None, description="why, as the national body gave it (while deactivated)"
+    )
+
+
+class StatusChange(BaseModel):
+    """Why the national body deactivates or reactivates an institution (kept in its history)."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(
+        min_length=1,
+        max_length=1000,
+        examples=["merged into another institution", "licence withdrawn by the ministry"],
+    )
 
 
 class InstitutionSummary(BaseModel):
@@ -95,6 +114,7 @@ class InstitutionSummary(BaseModel):
     country: str
     city: str | None
     website: str | None
+    deactivated_at: datetime | None = None
 
 
 class InstitutionPage(BaseModel):

@@ -1,4 +1,5 @@
-"""Institution rules: only the national body registers and changes institutions.
+"""Institution rules: only the national body registers, changes, deactivates and
+reactivates institutions.
 
 Invariants: each change writes exactly one outbox row (``institution.registered``
 / ``institution.updated``, payload :class:`InstitutionState`) in the
@@ -7,11 +8,20 @@ its DEQAR id wherever a key is accepted. Its identifiers (DEQAR, ETER and
 others) are unique across institutions (409 otherwise). Every state it ever
 had is appended to ``institution_versions`` so "as of" questions can be
 answered; the row itself changes in place for fast reads.
+
+Deactivation keeps the institution (it is still found, read and listed, and
+its credentials stay verifiable) and sets ``deactivated_at``, which an update
+of its data leaves as it is; deactivating a deactivated institution, or
+reactivating an active one, changes nothing and announces nothing (each
+real change: a version in the history and one ``institution.updated``
+carrying ``deactivated_at``, which the issuer reads to take no new results).
 """
 
 from __future__ import annotations
 
+import logging
 import uuid
+from datetime import datetime
 
 import asyncpg
 
@@ -23,6 +33,7 @@ from meriter_registry.institutions.schemas import (
     InstitutionOut,
     InstitutionRef,
     InstitutionSummary,
+    StatusChange,
 )
 from meriter_shared.auth import Principal, authorize
 from meriter_shared.db.query import next_cursor
@@ -34,16 +45,25 @@ from meriter_shared.events.registry import (
     InstitutionState,
 )
 
+log = logging.getLogger(__name__)
 
-def _state(institution_id: str, data: InstitutionIn) -> InstitutionState:
+
+def _state(out: InstitutionOut) -> InstitutionState:
     return InstitutionState(
-        institution_id=institution_id,
-        **data.model_dump(
+        institution_id=out.id,
+        **out.model_dump(
             mode="json",
-            include={"deqar_id", "name_official", "name_english", "country", "city"},
+            include={
+                "deqar_id",
+                "name_official",
+                "name_english",
+                "country",
+                "city",
+                "website",
+                "identifiers",
+                "deactivated_at",
+            },
         ),
-        website=str(data.website) if data.website else None,
-        identifiers=[i.model_dump() for i in data.identifiers],
     )
 
 
@@ -61,7 +81,7 @@ async def register_institution(
             ) from exc
         out = InstitutionOut(id=institution_id, **data.model_dump(mode="json"))
         await repository.append_version(conn, institution_id, out.model_dump(mode="json"))
-        await emit(conn, INSTITUTION_REGISTERED, institution_id, _state(institution_id, data))
+        await emit(conn, INSTITUTION_REGISTERED, institution_id, _state(out))
     return out
 
 
@@ -73,12 +93,60 @@ async def update_institution(
     institution_id = await resolve_institution(conn, key)
     async with conn.transaction():
         try:
-            await repository.update(conn, institution_id, data)
+            kept = await repository.update(conn, institution_id, data)
         except asyncpg.UniqueViolationError as exc:
             raise Conflict("another institution holds one of these identifiers") from exc
-        out = InstitutionOut(id=institution_id, **data.model_dump(mode="json"))
+        out = InstitutionOut(id=institution_id, **kept, **data.model_dump(mode="json"))
         await repository.append_version(conn, institution_id, out.model_dump(mode="json"))
-        await emit(conn, INSTITUTION_UPDATED, institution_id, _state(institution_id, data))
+        await emit(conn, INSTITUTION_UPDATED, institution_id, _state(out))
+    return out
+
+
+async def deactivate_institution(
+    conn: Connection, key: str, change: StatusChange, principal: Principal, now: datetime
+) -> InstitutionOut:
+    """Deactivate an institution from ``now`` (idempotent: one already deactivated
+    keeps its instant and reason); it stays in the registry."""
+    authorize(principal, detail="only the national body deactivates institutions")
+    institution_id = await resolve_institution(conn, key)
+    async with conn.transaction():
+        changed = await repository.deactivate(conn, institution_id, now, change.reason)
+        return await _record_if(conn, changed, institution_id, "deactivated", change, principal)
+
+
+async def reactivate_institution(
+    conn: Connection, key: str, change: StatusChange, principal: Principal
+) -> InstitutionOut:
+    """Make a deactivated institution active again (idempotent)."""
+    authorize(principal, detail="only the national body reactivates institutions")
+    institution_id = await resolve_institution(conn, key)
+    async with conn.transaction():
+        changed = await repository.reactivate(conn, institution_id)
+        return await _record_if(conn, changed, institution_id, "reactivated", change, principal)
+
+
+async def _record_if(
+    conn: Connection,
+    changed: bool,
+    institution_id: str,
+    action: str,
+    change: StatusChange,
+    principal: Principal,
+) -> InstitutionOut:
+    """The institution now; when ``changed``, its new state in the history with who
+    did what and why, and announced."""
+    out = await get_institution(conn, institution_id)
+    if changed:
+        audit = {"action": action, "reason": change.reason, "client_id": principal.client_id}
+        version = {**out.model_dump(mode="json"), "change": audit}
+        await repository.append_version(conn, institution_id, version)
+        await emit(conn, INSTITUTION_UPDATED, institution_id, _state(out))
+        # The reason is free text (it stays in the history): not logged.
+        log.info(
+            "institution %s",
+            action,
+            extra={"institution_id": institution_id, "client_id": principal.client_id},
+        )
     return out
 
 

@@ -5,22 +5,28 @@ Invariants: each change writes exactly one outbox row in its transaction —
 one (payload :class:`OfferingState`) — and appends the version to
 ``offering_versions``. The admin may act for any institution; an offering
 is changed only under the institution that owns it (404 otherwise).
+
+An offering is published or changed only if the credential engine could
+make a credential of it (:mod:`.annex_i`; a 422 naming each field at fault
+otherwise, nothing written). Offerings stored before that rule stay
+readable as they are; :func:`offerings_that_cannot_issue` finds them.
 """
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from meriter_registry.events import emit
 from meriter_registry.institutions import service as institutions
-from meriter_registry.offerings import repository
+from meriter_registry.offerings import annex_i, repository
 from meriter_registry.offerings.schemas import OfferingIn, OfferingOut
 from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.db.query import next_cursor
 from meriter_shared.db.types import Connection
-from meriter_shared.errors import NotFound
+from meriter_shared.errors import NotFound, ValidationProblem
 from meriter_shared.events.registry import OFFERING_PUBLISHED, OFFERING_UPDATED, OfferingState
 
 
@@ -40,6 +46,13 @@ async def publish_offering(
     institution_id = await institutions.resolve_institution(conn, institution_key)
     authorize(principal, Role.INSTITUTION, tenant_id=institution_id)
     body = data.model_dump(mode="json")
+    faults = annex_i.faults(body)
+    if faults:
+        raise ValidationProblem(
+            "No credential could be issued for this offering (EU Annex I, as the issuer "
+            "builds it); see errors.",
+            errors=faults,
+        )
     async with conn.transaction():
         if offering_id is None:
             offering_id, version = str(uuid.uuid4()), 1
@@ -86,3 +99,50 @@ async def list_offerings(conn: Connection, institution_key: str) -> list[dict[st
     """Every offering of one institution, by id."""
     institution_id = await institutions.resolve_institution(conn, institution_key)
     return await repository.of_institution(conn, institution_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CannotIssue:
+    """A stored offering no credential can be made of, and why (one reason a fault)."""
+
+    offering_id: str
+    institution_id: str
+    version: int
+    title: Any
+    reasons: list[str]
+
+
+async def offerings_that_cannot_issue(
+    conn: Connection, page: int = 500
+) -> tuple[int, list[CannotIssue]]:
+    """How many offerings are stored, and those no credential can be made of (stored
+    before the rule), in id order; read a page at a time."""
+    cursor: str | None = None
+    checked, found = 0, []
+    while True:
+        offerings = await repository.search(
+            conn,
+            institution_id=None,
+            eqf_level=None,
+            language=None,
+            field_of_study=None,
+            title=None,
+            cursor=cursor,
+            limit=page,
+        )
+        checked += len(offerings)
+        for offering in offerings:
+            why = annex_i.reasons(offering)
+            if why:
+                found.append(
+                    CannotIssue(
+                        offering_id=str(offering["id"]),
+                        institution_id=str(offering["institution_id"]),
+                        version=int(offering["version"]),
+                        title=offering.get("title"),
+                        reasons=why,
+                    )
+                )
+        if len(offerings) < page:
+            return checked, found
+        cursor = str(offerings[-1]["id"])
