@@ -351,3 +351,28 @@ def test_undefined_term_is_a_format_problem() -> None:
     [problem] = vcdm.validate(doc)
     assert problem.code == "jsonld"
     assert "stackableTowards" in problem.message
+
+
+def test_the_assessment_date_is_the_subjects_activity_end_date_in_safe_mode_and_schema() -> None:
+    doc = _minimal(assessed="2026-01-20").to_credential()
+    assert doc["credentialSubject"]["activityEndDate"] == "2026-01-20T00:00:00Z"
+    # A term of the bundled OB 3.0 context (safe mode would refuse an undefined one),
+    # in the shape the OB 3.0 JSON Schema asks for (date-time).
+    assert vcdm.validate(doc) == []
+    assert (
+        f"<{OB}activityEndDate>",
+        # the context's own datatype IRI (https, as 1EdTech wrote it)
+        '"2026-01-20T00:00:00Z"^^<https://www.w3.org/2001/XMLSchema#date>',
+    ) in _quads(doc)
+    signed = _signed(mc=_minimal(assessed="2026-01-20"))
+    [result] = verify_proofs(signed, resolver=OfflineResolver())
+    assert result.verified
+
+
+def test_without_an_assessment_date_the_subject_has_no_activity_end_date() -> None:
+    assert "activityEndDate" not in _minimal().to_credential()["credentialSubject"]
+
+
+def test_an_assessment_after_the_date_of_issuing_is_refused() -> None:
+    with pytest.raises(ValidationError, match="date of assessment is after the date of issuing"):
+        _minimal(assessed="2026-01-24")

@@ -404,7 +404,7 @@ async def test_the_claim_page_shows_the_credential_in_the_learners_language(
     assert "Utfärdat av" in html
     assert "Uppsala universitet" in html
     assert "7,5 högskolepoäng (ECTS)" in html
-    assert "EQF level 7" in html
+    assert "EQF-nivå 7" in html  # the platform's English labels in Swedish
     assert "Kvalitetssäkring" in html
     outcomes = OFFERING["learning_outcomes"]
     assert isinstance(outcomes, list)

@@ -25,7 +25,7 @@ from pydantic import SecretStr
 from meriter_issuer.components import Components
 from meriter_issuer.config import Settings
 from meriter_issuer.intake import service as intake
-from meriter_issuer.intake.schemas import ResultOut
+from meriter_issuer.intake.schemas import ResultDetail, ResultOut
 from meriter_issuer.issuance.service import Issuance
 from meriter_issuer.issuance.signing import Signer
 from meriter_shared.auth import Principal, Role
@@ -35,6 +35,7 @@ from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.registry import (
     AgencyRegistered,
     InstitutionRegistered,
+    InstitutionUpdated,
     OfferingPublished,
     ReportRecorded,
 )
@@ -178,6 +179,27 @@ class Issuer:
             await self.assure(institution_id, quality_assured_from)
         return institution_id
 
+    async def deactivate(self, institution_id: str) -> None:
+        """The registry says the institution is deactivated (as of now)."""
+        await self.registry_says(
+            InstitutionUpdated.model_validate(
+                {
+                    "institution_id": institution_id,
+                    "deqar_id": f"DEQAR-{institution_id}",
+                    "name_official": f"Universitet {institution_id}",
+                    "country": "SE",
+                    "deactivated_at": self.clock().isoformat(),
+                }
+            )
+        )
+
+    async def publish(
+        self, offering_id: str, institution_id: str, version: int, **changes: Any
+    ) -> None:
+        """The registry publishes (a version of) an offering."""
+        body = {**offering(offering_id, institution_id, version), **changes}
+        await self.registry_says(OfferingPublished.model_validate(body))
+
     async def assure(self, institution_id: str, valid_from: date, **changes: Any) -> None:
         await self.registry_says(
             ReportRecorded.model_validate(report(institution_id, valid_from, **changes))
@@ -188,7 +210,7 @@ class Issuer:
     async def post(self, institution_id: str, *records: Any) -> intake.Verdicts:
         parsed = [intake.parse(i, r) for i, r in enumerate(records)]
         return await intake.accept(
-            self.conn, institution_id, parsed, self.components.learner_ref_key
+            self.conn, institution_id, parsed, self.components.learner_ref_key, self.clock()
         )
 
     async def decide(self, institution_id: str, *result_ids: str) -> None:
@@ -204,7 +226,7 @@ class Issuer:
         assert found.state == "issued", found
         return found
 
-    async def result(self, institution_id: str, result_id: str) -> ResultOut:
+    async def result(self, institution_id: str, result_id: str) -> ResultDetail:
         return await intake.result(self.conn, institution_id, result_id)
 
 

@@ -13,6 +13,7 @@ from meriter_issuer.claims.api import router as claims_router
 from meriter_issuer.components import Components
 from meriter_issuer.config import Settings
 from meriter_issuer.consumers import issuance_consumer, registry_consumer
+from meriter_issuer.corrections.api import router as corrections_router
 from meriter_issuer.credentials.api import offerings_router
 from meriter_issuer.credentials.api import router as credentials_router
 from meriter_issuer.erasure.api import router as erasure_router
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = utc_now) -> F
         title="Meriter issuer",
         routers=[
             intake_router,
+            corrections_router,
             offerings_router,
             credentials_router,
             status_router,

@@ -20,6 +20,8 @@ title                       ``achievement.name`` (schema:name)
 country/region of issuer    ``issuer.address.addressCountryCode`` (ob:CountryCode)
 awarding body               ``issuer`` (cred:issuer, a did:web DID + name)
 date of issuing             ``validFrom`` (cred:validFrom)
+(date of assessment)        ``credentialSubject.activityEndDate``
+                            (ob:activityEndDate), when given
 learning outcomes           ``achievement.learningOutcome`` (elm:learningOutcome)
 notional workload           ``achievement.creditPoint`` (elm:creditPoint, ECTS)
                             + ``creditsAvailable`` (ob:creditsAvailable)
@@ -60,7 +62,7 @@ import hashlib
 import re
 import secrets
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Final
 
 from pydantic import (
@@ -244,6 +246,8 @@ class MicroCredential(_Strict):
     grade: Grade | None = None
     integration: Integration | None = None
     further_information: NonBlank | None = None
+    # When the learner was assessed (the end of the learning activity), if known.
+    assessed: date | None = None
     # Credential envelope.
     credential_id: uuid.UUID = Field(default_factory=uuid.uuid4)
     valid_until: AwareDatetime | None = None
@@ -275,6 +279,8 @@ class MicroCredential(_Strict):
                 )
         if self.valid_until is not None and self.valid_until < self.issued:
             raise ValueError("valid_until is before the date of issuing")
+        if self.assessed is not None and self.assessed > self.issued.date():
+            raise ValueError("the date of assessment is after the date of issuing")
         return self
 
     # -- rendering -----------------------------------------------------------
@@ -376,6 +382,8 @@ class MicroCredential(_Strict):
             "achievement": achievement,
             "creditsEarned": ects,
         }
+        if self.assessed is not None:
+            subject["activityEndDate"] = _activity_date(self.assessed)
         if self.grade is not None:
             subject["result"] = [
                 {
@@ -407,6 +415,15 @@ class MicroCredential(_Strict):
         document["name"] = self.title
         document["credentialSubject"] = subject
         return document
+
+
+def _activity_date(day: date) -> str:
+    """OB 3.0's ``activityEndDate`` for a day: its JSON Schema (which verifiers check)
+    asks for a date-time, while its JSON-LD context types the term xsd:date — an
+    inconsistency 1EdTech has open (openbadges-specification#645). The spec's own
+    examples write midnight UTC (``2010-01-01T00:00:00Z``), which passes the schema
+    and names the same day; so do we."""
+    return f"{day.isoformat()}T00:00:00Z"
 
 
 def _number(value: float) -> int | float:

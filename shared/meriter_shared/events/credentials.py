@@ -46,9 +46,12 @@ class CredentialIssued(_IssuerEvent):
     result_id: str | None
     issued_at: datetime
     title: str
-    institution_name: str
+    institution_name: str  # the official name (the registry's ``name_official``)
     status_list_credentials: list[str]
     delivery: Delivery | None = None
+    # The registry's ``name_english``, where it has one: mail in English names the
+    # institution by it (optional: events without it name it officially).
+    institution_name_english: str | None = None
 
 
 class _StatusEvent(_IssuerEvent):

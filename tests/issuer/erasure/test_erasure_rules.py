@@ -85,3 +85,21 @@ async def test_an_erasure_of_a_learner_already_erased_erases_nothing_more(
     again = await erase(issuer, "inst-a", "R-1")
     assert (again.rejected, again.credentials, again.claims) == (0, 0, 0)
     assert of_type(await outbox.since(), "result.rejected") == []
+
+
+async def test_a_result_rejected_for_a_fixable_reason_is_rejected_as_erased_for_good(
+    issuer: Issuer,
+) -> None:
+    inst = await issuer.institution("inst-a")
+    await issuer.publish("off-inst-a", inst, 2, assessment_type="oral-exam")
+    await issuer.post(inst, result("R-1", "off-inst-a"))
+    await issuer.decide(inst, "R-1")
+    assert (await issuer.result(inst, "R-1")).reason_kind == "offering"
+    out = await erase(issuer, inst, "R-1")
+    assert out.rejected == 1
+    erased = await issuer.result(inst, "R-1")
+    assert (erased.state, erased.reason, erased.reason_kind) == ("rejected", "erased", "erased")
+    # A registry change no longer decides it again.
+    outbox = await Outbox(issuer.conn).start()
+    await issuer.publish("off-inst-a", inst, 3)
+    assert of_type(await outbox.since(), "result.released") == []

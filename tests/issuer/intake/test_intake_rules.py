@@ -3,6 +3,8 @@ conflict or rejected — each record on its own — and only for its own offerin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from issuer.rules_support import ADMIN, Issuer, Outbox, agency_client, institution_client, result
 
@@ -47,7 +49,7 @@ async def test_a_record_that_is_not_json_is_rejected_with_the_readers_reason(
 ) -> None:
     inst = await issuer.institution("inst-a")
     parsed = [intake.unreadable(0, "line 1 is not JSON")]
-    verdicts = await intake.accept(issuer.conn, inst, parsed, b"k" * 32)
+    verdicts = await intake.accept(issuer.conn, inst, parsed, b"k" * 32, issuer.clock())
     (only,) = verdicts.records
     assert only.outcome == "rejected"
     assert only.rejection == intake.Rejection("line 1 is not JSON")
@@ -66,15 +68,90 @@ async def test_the_same_result_with_the_same_content_is_a_duplicate_and_changes_
     assert await outbox.since() == []
 
 
-async def test_the_same_result_id_with_other_content_is_a_conflict(issuer: Issuer) -> None:
+async def test_the_same_result_id_with_other_content_is_a_conflict_that_says_to_put_it(
+    issuer: Issuer,
+) -> None:
     inst = await issuer.institution("inst-a")
     first, other = result("R-1", "off-inst-a"), result("R-1", "off-inst-a", grade="B")
     in_one = await issuer.post(inst, first, other)
     assert [v.outcome for v in in_one.records] == ["accepted", "conflict"]
     later = await issuer.post(inst, other)
     assert [v.outcome for v in later.records] == ["conflict"]
+    for verdict in (in_one.records[1], later.records[0]):
+        problem = verdict.rejection
+        assert problem is not None
+        assert problem.status == 409
+        assert "PUT the new content to /v1/results/R-1" in problem.detail
+        assert problem.extensions == {"correct_with": {"method": "PUT", "url": "/v1/results/R-1"}}
     stored = await issuer.conn.fetchval("SELECT grade FROM results WHERE result_id = 'R-1'")
     assert stored == "A"
+
+
+async def test_a_rejected_record_echoes_the_result_id_it_named(issuer: Issuer) -> None:
+    inst = await issuer.institution("inst-a")
+    bad = result("R-2", "off-inst-a", grade="")
+    verdicts = await issuer.post(inst, bad, result("R-3", "off-nowhere"), {"grade": "A"})
+    assert [(v.outcome, v.result_id) for v in verdicts.records] == [
+        ("rejected", "R-2"),
+        ("rejected", "R-3"),
+        ("rejected", None),
+    ]
+
+
+@pytest.mark.parametrize("written", ["01/12/2026", "2026-6-1", "2026-06-01T00:00:00", 20260601])
+async def test_a_date_not_written_yyyy_mm_dd_is_refused_naming_the_format(
+    issuer: Issuer, written: object
+) -> None:
+    inst = await issuer.institution("inst-a")
+    verdicts = await issuer.post(inst, result("R-1", "off-inst-a", assessed_on=written))
+    (only,) = verdicts.records
+    assert only.rejection is not None
+    (error,) = only.rejection.errors
+    assert error["field"] == "assessed_on"
+    assert error["message"].startswith("expected an ISO 8601 date, YYYY-MM-DD")
+
+
+async def test_a_date_that_is_no_day_of_the_calendar_is_refused_naming_the_format(
+    issuer: Issuer,
+) -> None:
+    inst = await issuer.institution("inst-a")
+    verdicts = await issuer.post(inst, result("R-1", "off-inst-a", issued_on="2026-02-30"))
+    (error,) = verdicts.records[0].rejection.errors  # type: ignore[union-attr]
+    assert (error["field"], error["code"]) == ("issued_on", "date_value")
+    assert error["message"].startswith("expected an ISO 8601 date, YYYY-MM-DD")
+
+
+async def test_an_assessment_in_the_future_is_refused(issuer: Issuer) -> None:
+    inst = await issuer.institution("inst-a")
+    issuer.clock.advance(timedelta(hours=1))  # 2026-06-03, 10:30 UTC
+    verdicts = await issuer.post(
+        inst,
+        result("R-1", "off-inst-a", assessed_on="2026-06-05"),
+        # already the 4th at UTC+14 (Kiribati): not in the future everywhere
+        result("R-2", "off-inst-a", assessed_on="2026-06-04"),
+    )
+    assert [v.outcome for v in verdicts.records] == ["rejected", "accepted"]
+    (error,) = verdicts.records[0].rejection.errors  # type: ignore[union-attr]
+    assert (error["field"], error["code"]) == ("assessed_on", "date_in_future")
+    assert error["message"] == (
+        "expected an ISO 8601 date, YYYY-MM-DD, not in the future (on or before 2026-06-03)"
+    )
+    assert await issuer.conn.fetchval("SELECT count(*) FROM results") == 1
+
+
+async def test_a_date_of_issuing_before_the_assessment_is_refused(issuer: Issuer) -> None:
+    inst = await issuer.institution("inst-a")
+    verdicts = await issuer.post(inst, result("R-1", "off-inst-a", issued_on="2026-05-30"))
+    (error,) = verdicts.records[0].rejection.errors  # type: ignore[union-attr]
+    assert (error["field"], error["code"]) == ("issued_on", "date_before_assessment")
+
+
+async def test_a_deactivated_institution_posts_no_results(issuer: Issuer) -> None:
+    inst = await issuer.institution("inst-a")
+    await issuer.deactivate(inst)
+    with pytest.raises(Forbidden, match="institution inst-a is deactivated"):
+        await issuer.post(inst, result("R-1", "off-inst-a"))
+    assert await issuer.conn.fetchval("SELECT count(*) FROM results") == 0
 
 
 async def test_an_offering_of_another_institution_or_none_is_rejected_per_record(

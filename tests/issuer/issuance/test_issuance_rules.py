@@ -40,7 +40,9 @@ async def test_a_result_of_an_institution_quality_assured_on_the_date_is_issued(
 
 async def test_a_result_with_a_date_of_issuing_is_issued_as_of_that_date(issuer: Issuer) -> None:
     inst = await issuer.institution("inst-a")
-    await issuer.post(inst, result("R-1", "off-inst-a", issued_on="2026-05-29"))
+    await issuer.post(
+        inst, result("R-1", "off-inst-a", assessed_on="2026-05-25", issued_on="2026-05-29")
+    )
     await issuer.decide(inst, "R-1")
     issued_at = await issuer.conn.fetchval("SELECT issued_at FROM credentials")
     assert issued_at == datetime(2026, 5, 29, tzinfo=UTC)

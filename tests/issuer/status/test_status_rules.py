@@ -109,3 +109,9 @@ def test_revoked_wins_over_suspended_which_wins_over_active() -> None:
     assert status_of(revoked=True, suspended=True) == "revoked"
     assert status_of(revoked=False, suspended=True) == "suspended"
     assert status_of(revoked=False, suspended=False) == "active"
+
+
+async def test_a_credential_named_by_its_bare_uuid_is_revoked(issuer: Issuer) -> None:
+    credential_id = await issued(issuer)
+    out = await change(issuer, credential_id.removeprefix("urn:uuid:"), "revocation", True)
+    assert (out.credential_id, out.status) == (credential_id, "revoked")

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from meriter_issuer.claims import page, service
 from meriter_issuer.deps import ComponentsDep, PoolDep
-from meriter_shared.errors import PROBLEM_JSON, Gone, NotFound
+from meriter_shared.errors import PROBLEM_JSON, Conflict, Gone, NotFound, Problem
 from meriter_shared.openapi import problems
 
 router = APIRouter(tags=["claims"])
@@ -40,6 +40,35 @@ def _wants_json(request: Request) -> str | None:
     return None
 
 
+def _problem(problem: Problem, request: Request) -> Response:
+    return Response(
+        json.dumps(problem.body(request.url.path)),
+        status_code=problem.status,
+        media_type=PROBLEM_JSON,
+        headers=page.HEADERS,
+    )
+
+
+def _not_downloadable(standing: service.Standing) -> Problem:
+    """Why a revoked (for good: 410) or suspended (for now: 409) credential is not offered."""
+    if standing.status == "revoked":
+        detail = (
+            "the institution has replaced this credential with a corrected one"
+            if standing.superseded
+            else "the institution has revoked this credential"
+        )
+        return Gone(
+            f"{detail}; it is no longer offered for download",
+            credential_status="revoked",
+            superseded=standing.superseded,
+        )
+    return Conflict(
+        "the institution has suspended this credential; it is not offered for download "
+        "while it is suspended",
+        credential_status="suspended",
+    )
+
+
 def _json(document: dict[str, Any], media_type: str, **headers: str) -> Response:
     body = json.dumps(document, ensure_ascii=False, indent=2).encode()
     return Response(body, media_type=media_type, headers={**page.HEADERS, **headers})
@@ -60,6 +89,10 @@ def _json(document: dict[str, Any], media_type: str, **headers: str) -> Response
             }
             for status, answer in problems(404, 410).items()
         },
+        409: {
+            **problems(409)[409],
+            "description": "The credential is suspended: no download (``?download=1``)",
+        },
     },
 )
 async def claim(
@@ -73,7 +106,10 @@ async def claim(
     """The learner's claim link: a page in their language (``?lang=sv|en`` overrides) showing
     what the credential says, with the signed JSON to download (``?download=1``); with
     ``Accept: application/json`` the signed credential itself. Unknown or expired links
-    answer 404, erased credentials 410. No caching, no tracking, no external assets."""
+    answer 404, erased credentials 410. A revoked or suspended credential's page says so
+    first and offers no download; its download answers 410 (revoked) or 409 (suspended).
+    The JSON stays readable, so a verifier opening the link is told the status by the
+    status list. No caching, no tracking, no external assets."""
     async with pool.acquire() as conn:
         found = await service.find(conn, token, components.clock())
     language = _LANGUAGE.get(lang or "", found.language)
@@ -87,16 +123,13 @@ async def claim(
                 if kind == "gone"
                 else NotFound(page.TEXT["en"]["not_found"])
             )
-            return Response(
-                json.dumps(problem.body(request.url.path)),
-                status_code=status,
-                media_type=PROBLEM_JSON,
-                headers=page.HEADERS,
-            )
+            return _problem(problem, request)
         return HTMLResponse(
             page.message_page(language, kind), status_code=status, headers=page.HEADERS
         )
     assert found.document is not None
+    if download and not found.standing.downloadable:
+        return _problem(_not_downloadable(found.standing), request)
     if download:
         return _json(
             found.document,
@@ -105,5 +138,5 @@ async def claim(
         )
     if media is not None:
         return _json(found.document, media)
-    html = page.credential_page(service.view(found.document), language)
+    html = page.credential_page(service.view(found.document), language, found.standing)
     return HTMLResponse(html, headers=page.HEADERS)

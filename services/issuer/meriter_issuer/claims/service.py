@@ -9,7 +9,14 @@ Invariants:
 - An erased credential's link answers 410 Gone: erasure deletes the claim
   and keeps only its token hash (``erased_claims``), never the credential.
 - The page shows only what the signed credential says; nothing is stored
-  or logged about who opened it.
+  or logged about who opened it. Its one addition is the credential's
+  standing at the issuer: a revoked or suspended credential's page says so
+  first (with the institution's reason, when it gave one in words of its
+  own) and offers no download; asked for the download, the link answers a
+  problem (410 revoked, 409 suspended). A revocation whose reason is
+  ``superseded`` (a corrected result was issued anew) reads as replaced by
+  a corrected credential; the new one is not linked (it has its own link,
+  sent to the learner as the first was).
 
 OpenID for Verifiable Credential Issuance (pre-authorized code flow) — design
 note for the next step. The claim link stays the learner's entry point; the
@@ -33,11 +40,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
 from meriter_issuer.claims import repository
+from meriter_issuer.credentials.service import status_of
 from meriter_shared import jsonio
 from meriter_shared.db.types import Connection
 
@@ -50,11 +59,45 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# The reasons that are not the institution's words: the VC-API's stand-in for none.
+_MADE_UP = re.compile(r"(revocation|suspension) (set|cleared) via the VC-API")
+_SUPERSEDED = re.compile(r"\s*superseded\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Standing:
+    """The credential's status at its issuer, as the page tells it.
+
+    ``reason`` is the institution's own words for the change, or None when it
+    gave none (or when ``superseded`` already says it)."""
+
+    status: Literal["active", "suspended", "revoked"] = "active"
+    superseded: bool = False
+    reason: str | None = None
+
+    @property
+    def downloadable(self) -> bool:
+        return self.status == "active"
+
+
+def standing(*, revoked: bool, suspended: bool, reason: str | None) -> Standing:
+    status = status_of(revoked=revoked, suspended=suspended)
+    if status == "active":
+        return Standing()
+    text = " ".join((reason or "").split())
+    if status == "revoked" and _SUPERSEDED.match(text):
+        return Standing(status, superseded=True)
+    if not text or _MADE_UP.fullmatch(text):
+        return Standing(status)
+    return Standing(status, reason=text)
+
+
 @dataclass(frozen=True)
 class Claim:
     state: Literal["ok", "unknown", "erased"]
     language: Language = "en"
     document: dict[str, Any] | None = None
+    standing: Standing = Standing()
 
 
 async def find(conn: Connection, token: str, now: datetime) -> Claim:
@@ -70,7 +113,10 @@ async def find(conn: Connection, token: str, now: datetime) -> Claim:
     if row["expires_at"] <= now:
         return Claim("unknown")
     language: Language = "sv" if row["language"] == "sv" else "en"
-    return Claim("ok", language, jsonio.loads(row["document"]))
+    found = standing(
+        revoked=row["revoked"], suspended=row["suspended"], reason=row["status_reason"]
+    )
+    return Claim("ok", language, jsonio.loads(row["document"]), found)
 
 
 def _as_list(value: Any) -> list[Any]:

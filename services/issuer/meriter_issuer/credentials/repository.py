@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from meriter_shared.db.query import Where
 from meriter_shared.db.types import Connection
 
 
@@ -16,6 +17,8 @@ class CredentialRow:
     issued_at: datetime
     revoked: bool
     suspended: bool
+    supersedes: str | None
+    superseded_by: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +30,20 @@ class StoredCredential:
 async def page(
     conn: Connection, institution_id: str, after: int | None, limit: int
 ) -> list[CredentialRow]:
-    rows = await conn.fetch(
-        "SELECT seq, credential_id, result_id, issued_at, revoked, suspended FROM credentials "
-        "WHERE institution_id = $1 AND ($2::bigint IS NULL OR seq > $2) ORDER BY seq LIMIT $3",
-        institution_id,
-        after,
-        limit,
+    # The cursor through Where, not "$2 IS NULL OR seq > $2": in a generic plan that
+    # is a filter, and page n would read every credential of pages 1…n-1 (tests/plans).
+    sql, args = (
+        Where()
+        .add("institution_id = {}", institution_id)
+        .after("seq", after)
+        .select(
+            "SELECT seq, credential_id, result_id, issued_at, revoked, suspended, supersedes, "
+            "superseded_by FROM credentials",
+            order_by="seq",
+            limit=limit,
+        )
     )
+    rows = await conn.fetch(sql, *args)
     return [CredentialRow(**dict(r)) for r in rows]
 
 

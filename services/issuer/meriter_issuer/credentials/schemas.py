@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 CredentialStatus = Literal["active", "suspended", "revoked"]
 
@@ -15,6 +15,12 @@ class CredentialItem(BaseModel):
     result_id: str | None
     issued_at: datetime
     status: CredentialStatus
+    supersedes: str | None = Field(
+        default=None, description="The credential this one replaced (its result's correction)"
+    )
+    superseded_by: str | None = Field(
+        default=None, description="The credential that replaced this one (revoked as superseded)"
+    )
 
 
 class CredentialsPage(BaseModel):

@@ -8,9 +8,12 @@ Invariants:
   changeable) but no longer has its document: it is not found either.
 - A credential's status is one word: ``revoked`` wins over ``suspended``,
   which wins over ``active``.
+- A credential is named by its id, ``urn:uuid:<uuid>``, or by the bare UUID.
 """
 
 from __future__ import annotations
+
+import uuid
 
 from meriter_issuer.credentials import repository
 from meriter_issuer.credentials.schemas import CredentialItem, CredentialsPage, CredentialStatus
@@ -19,6 +22,17 @@ from meriter_shared.db.types import Connection
 from meriter_shared.errors import NotFound
 from meriter_shared.events.registry import OfferingState
 from meriter_shared.projections import registry as registry_projection
+
+
+def credential_key(raw: str) -> str:
+    """The stored id of a credential named by ``urn:uuid:<uuid>`` or by the bare UUID
+    (any case, with or without hyphens); any other id as it is."""
+    text = raw.strip()
+    bare = text[len("urn:uuid:") :] if text.lower().startswith("urn:uuid:") else text
+    try:
+        return uuid.UUID(bare).urn
+    except ValueError:
+        return raw
 
 
 def status_of(*, revoked: bool, suspended: bool) -> CredentialStatus:
@@ -38,6 +52,8 @@ async def page(
                 result_id=r.result_id,
                 issued_at=r.issued_at,
                 status=status_of(revoked=r.revoked, suspended=r.suspended),
+                supersedes=r.supersedes,
+                superseded_by=r.superseded_by,
             )
             for r in rows
         ],
@@ -47,7 +63,7 @@ async def page(
 
 async def signed_document(conn: Connection, institution_id: str, credential_id: str) -> str:
     """The signed credential's text as issued; not found once erased or not the caller's."""
-    found = await repository.one(conn, credential_id)
+    found = await repository.one(conn, credential_key(credential_id))
     if found is None or found.institution_id != institution_id or found.document is None:
         raise NotFound(f"no credential {credential_id}")
     return found.document

@@ -8,16 +8,19 @@ from meriter_shared.db.types import Connection
 
 
 async def erase_results(conn: Connection, institution_id: str, learner_ref: str) -> list[Any]:
-    """Remove the learner's data from their results; reject those still open.
+    """Remove the learner's data from their results; reject those still open (to be
+    decided, or rejected for a reason the registry could still undo) as erased.
     Returns (result_id, was_open) for each result of the learner."""
     return await conn.fetch(
         "UPDATE results r SET learner = NULL, "
-        "state = CASE WHEN r.state IN ('accepted', 'held') THEN 'rejected' ELSE r.state END, "
-        "reason = CASE WHEN r.state IN ('accepted', 'held') THEN $3 ELSE r.reason END, "
-        "updated_at = now() FROM (SELECT result_id, state AS before FROM results "
-        "WHERE institution_id = $1 AND learner_ref = $2 FOR UPDATE) o "
+        "state = CASE WHEN o.open THEN 'rejected' ELSE r.state END, "
+        "reason = CASE WHEN o.open THEN $3 ELSE r.reason END, "
+        "reason_kind = CASE WHEN o.open THEN 'erased' ELSE r.reason_kind END, "
+        "updated_at = now() FROM (SELECT result_id, (state IN ('accepted', 'held') OR "
+        "(state = 'rejected' AND reason_kind IN ('offering', 'institution'))) AS open "
+        "FROM results WHERE institution_id = $1 AND learner_ref = $2 FOR UPDATE) o "
         "WHERE r.institution_id = $1 AND r.result_id = o.result_id "
-        "RETURNING r.result_id, o.before IN ('accepted', 'held') AS was_open",
+        "RETURNING r.result_id, o.open AS was_open",
         institution_id,
         learner_ref,
         "erased",

@@ -13,8 +13,8 @@ from meriter_issuer.intake import service
 from meriter_issuer.intake.schemas import (
     IntakeAnswer,
     RecordOutcome,
+    ResultDetail,
     ResultIn,
-    ResultOut,
     ResultsPage,
     State,
     Summary,
@@ -61,7 +61,7 @@ _BODY = {
     "",
     status_code=202,
     response_model=IntakeAnswer,
-    responses=problems(409, 415),
+    responses=problems(403, 409, 415, 422),
     openapi_extra={**_BODY, **body_limit(MAX_BODY)},
 )
 async def post_results(
@@ -69,11 +69,14 @@ async def post_results(
 ) -> Any:
     """Accept results: durable (database and outbox) before this answers 202.
 
-    Each record's outcome is in the answer: ``accepted``, ``duplicate`` (same
-    ``result_id``, same content: nothing changes), ``conflict`` (same
-    ``result_id``, other content) or ``rejected`` (with a problem naming the
-    record's index and fields). A single result that conflicts answers 409,
-    one that is invalid 422.
+    Each record's outcome is in the answer: ``accepted`` (new, or the same
+    content of a result rejected for its offering's or institution's data:
+    decided again), ``duplicate`` (same ``result_id``, same content: nothing
+    changes), ``conflict`` (same ``result_id``, other content: its problem
+    says to correct it with ``PUT /v1/results/{result_id}``) or ``rejected``
+    (with a problem naming the record's index, ``result_id`` and fields). A
+    single result that conflicts answers 409, one that is invalid 422; a
+    deactivated institution is answered 403.
     """
     settings = components.settings
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -103,15 +106,15 @@ async def post_results(
     else:
         raise UnsupportedMediaType(f"send application/json or {NDJSON}")
     async with pool.acquire() as conn:
-        verdicts = await service.accept(conn, institution, records, components.learner_ref_key)
+        verdicts = await service.accept(
+            conn, institution, records, components.learner_ref_key, components.clock()
+        )
     if single:
         (only,) = verdicts.records
-        if only.outcome == "conflict":
-            raise Conflict(f"result {only.result_id} was posted before with other content")
         if only.rejection is not None:
             return JSONResponse(
                 _problem(only.index, only.rejection),
-                status_code=422,
+                status_code=only.rejection.status,
                 media_type=PROBLEM_JSON,
             )
     return IntakeAnswer(**verdicts.counts, records=[_record(v) for v in verdicts.records])
@@ -127,8 +130,9 @@ def _record(verdict: service.Verdict) -> RecordOutcome:
 
 
 def _problem(index: int, rejection: service.Rejection) -> dict[str, Any]:
-    """A rejected record as RFC 9457 problem details naming its index in the request."""
-    problem = ValidationProblem(rejection.detail, errors=rejection.errors)
+    """A refused record as RFC 9457 problem details naming its index in the request."""
+    kind = Conflict if rejection.status == 409 else ValidationProblem
+    problem = kind(rejection.detail, errors=rejection.errors, **rejection.extensions)
     return problem.body(None) | {"index": index}
 
 
@@ -152,9 +156,10 @@ async def list_results(
         return await service.results(conn, institution, state, cursor, limit)
 
 
-@router.get("/{result_id}", response_model=ResultOut, responses=problems(404))
-async def get_result(result_id: str, institution: InstitutionDep, pool: PoolDep) -> ResultOut:
-    """One result: accepted, held (and why), issued (with its credential) or rejected (why)."""
+@router.get("/{result_id}", response_model=ResultDetail, responses=problems(404))
+async def get_result(result_id: str, institution: InstitutionDep, pool: PoolDep) -> ResultDetail:
+    """One result: accepted, held (why, and what it waits for), issued (with its
+    credential) or rejected (why, and what to do), with its earlier revisions."""
     async with pool.acquire() as conn:
         return await service.result(conn, institution, result_id)
 

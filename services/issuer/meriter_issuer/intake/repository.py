@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from meriter_shared.db.query import Where
 from meriter_shared.db.types import Connection
 
 _COLUMNS = (
-    "result_id, offering_id, state, credential_id, reason, accepted_at, updated_at, assessed_on"
+    "result_id, offering_id, state, revision, credential_id, reason, reason_kind, accepted_at, "
+    "updated_at, assessed_on"
 )
+# Rejections the registry (or a retry) can undo; see migration 0006.
+FIXABLE = ("offering", "institution")
 
 
 async def insert_new(
@@ -39,16 +43,31 @@ async def insert_new(
     return {r["result_id"] for r in inserted}
 
 
-async def content_hashes(
-    conn: Connection, institution_id: str, result_ids: Sequence[str]
-) -> dict[str, str]:
+async def known(conn: Connection, institution_id: str, result_ids: Sequence[str]) -> dict[str, Any]:
+    """result_id → (content_hash, state, reason, reason_kind) of results already stored."""
     rows = await conn.fetch(
-        "SELECT result_id, content_hash FROM results WHERE institution_id = $1 "
-        "AND result_id = ANY($2::text[])",
+        "SELECT result_id, content_hash, state, reason, reason_kind FROM results "
+        "WHERE institution_id = $1 AND result_id = ANY($2::text[])",
         institution_id,
         list(result_ids),
     )
-    return {r["result_id"]: r["content_hash"] for r in rows}
+    return {r["result_id"]: r for r in rows}
+
+
+async def reopen_fixable(
+    conn: Connection, institution_id: str, result_ids: Sequence[str]
+) -> list[Any]:
+    """Results among these rejected for a fixable reason, made ``accepted`` again (to be
+    decided anew); (result_id, offering_id) of each."""
+    return await conn.fetch(
+        "UPDATE results SET state = 'accepted', reason = NULL, reason_kind = NULL, "
+        "updated_at = now() WHERE institution_id = $1 AND result_id = ANY($2::text[]) "
+        "AND state = 'rejected' AND reason_kind = ANY($3::text[]) "
+        "RETURNING result_id, offering_id",
+        institution_id,
+        list(result_ids),
+        list(FIXABLE),
+    )
 
 
 async def one(conn: Connection, institution_id: str, result_id: str) -> Any:
@@ -59,18 +78,33 @@ async def one(conn: Connection, institution_id: str, result_id: str) -> Any:
     )
 
 
+async def revisions(conn: Connection, institution_id: str, result_id: str) -> list[Any]:
+    """A result's earlier revisions, oldest first, with the credential each was issued."""
+    return await conn.fetch(
+        "SELECT v.revision, v.changed, v.replaced_at, c.credential_id FROM result_revisions v "
+        "LEFT JOIN credentials c ON c.institution_id = v.institution_id "
+        "AND c.result_id = v.result_id AND c.revision = v.revision "
+        "WHERE v.institution_id = $1 AND v.result_id = $2 ORDER BY v.revision",
+        institution_id,
+        result_id,
+    )
+
+
 async def page(
     conn: Connection, institution_id: str, state: str | None, after: int | None, limit: int
 ) -> list[Any]:
-    return await conn.fetch(
-        f"SELECT seq, {_COLUMNS} FROM results WHERE institution_id = $1 "  # noqa: S608
-        "AND ($2::text IS NULL OR state = $2) AND ($3::bigint IS NULL OR seq > $3) "
-        "ORDER BY seq LIMIT $4",
-        institution_id,
-        state,
-        after,
-        limit,
+    # Built with Where, not "$2 IS NULL OR state = $2": a generic plan cannot make an
+    # optional condition an index condition, and would walk every result of the
+    # institution (or of the table) to find a page (tests/plans).
+    where = Where().add("institution_id = {}", institution_id)
+    where.add_if(state, "state = {}")
+    where.after("seq", after)
+    sql, args = where.select(
+        f"SELECT seq, {_COLUMNS} FROM results",  # noqa: S608 - a constant
+        order_by="seq",
+        limit=limit,
     )
+    return await conn.fetch(sql, *args)
 
 
 async def counts(conn: Connection, institution_id: str) -> dict[str, int]:

@@ -4,14 +4,20 @@ Every Annex I element comes from the registry's data (the offering: title,
 outcomes, ECTS, level, assessment, participation, prerequisites, integration;
 the institution: name, country, website; the reports and agency that make it
 quality assured on the date) and from the result (learner, grade,
-supervision, date). The learner's identifier only ever appears hashed.
+supervision, dates). The learner's identifier only ever appears hashed.
+
+What cannot make a credential is told with its kind, which says who can fix
+it: ``offering`` or ``institution`` (their data in the registry: the result
+is decided again when it changes) or ``result`` (its own data: a correction).
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
 
 from meriter_credentials.microcredential import (
     AssessmentType,
@@ -28,9 +34,29 @@ from meriter_credentials.microcredential import (
 )
 from meriter_shared.events.registry import AgencyState, InstitutionState, OfferingState, ReportState
 
+Fixer = Literal["offering", "institution", "result"]
+# MicroCredential's fields by whose data fills them (anything else is the offering's).
+_INSTITUTION_FIELDS = {"awarding_body"}
+_RESULT_FIELDS = {"learner", "grade", "supervision", "issued", "assessed"}
+
 
 class CannotIssue(ValueError):
-    """The data at hand cannot make a valid credential (the reason is for the institution)."""
+    """The data at hand cannot make a valid credential (the reason is for the institution;
+    ``kind`` says whose data it is)."""
+
+    def __init__(self, reason: str, kind: Fixer) -> None:
+        super().__init__(reason)
+        self.kind: Fixer = kind
+
+
+def _whose(exc: ValueError) -> Fixer:
+    if isinstance(exc, ValidationError):
+        fields = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+        if fields & _INSTITUTION_FIELDS:
+            return "institution"
+        if fields and fields <= _RESULT_FIELDS:
+            return "result"
+    return "offering"
 
 
 def quality_assurance(
@@ -68,6 +94,13 @@ def build(
     status: dict[str, Any],
 ) -> dict[str, Any]:
     learner = result["learner"]
+    assessed: date | None = result.get("assessed_on")
+    if assessed is not None and assessed > issued.date():
+        raise CannotIssue(
+            f"the result's assessment date {assessed.isoformat()} is after its date of "
+            f"issuing {issued.date().isoformat()}",
+            "result",
+        )
     try:
         mc = MicroCredential(
             learner=Learner(
@@ -87,6 +120,7 @@ def build(
                 country_code=institution.country,
             ),
             issued=issued,
+            assessed=assessed,
             learning_outcomes=tuple(offering.learning_outcomes),
             ects=offering.ects,
             eqf_level=offering.eqf_level,
@@ -104,7 +138,9 @@ def build(
             credential_id=credential_id,
         )
     except ValueError as exc:
-        raise CannotIssue(f"the offering's data cannot make a credential: {exc}") from exc
+        kind = _whose(exc)
+        whose = "result's" if kind == "result" else f"{kind}'s"
+        raise CannotIssue(f"the {whose} data cannot make a credential: {exc}", kind) from exc
     document = mc.to_credential()
     document["credentialStatus"] = status
     return document

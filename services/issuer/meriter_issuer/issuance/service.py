@@ -12,6 +12,18 @@ Invariants:
   institution's (else rejected); the institution must be quality assured on
   the date of issuing by ``meriter_shared.qa`` (else held, with the reasons,
   until a registry event makes it so — ``release`` — when it is decided again).
+- Every held or rejected result records the kind of its reason
+  (``reason_kind``). Results rejected because their offering's or
+  institution's registry data cannot make a credential are decided again,
+  like held ones, when that institution's registry data changes (``release``)
+  or when the institution asks (``POST /v1/results/{id}/retry``); a result
+  held or rejected again for the same reason is not announced again.
+- A corrected result (a new ``revision``) gets a credential of its own that
+  ``supersedes`` the one issued before: the old one is revoked (reason
+  ``superseded``, its status list re-signed, ``credential.revoked``) and
+  linked (``superseded_by``) in the transaction that stores the new one, so
+  the learner holds a valid credential throughout, and only the new one is
+  announced with a claim link. One credential per revision (unique).
 - Signing runs in the worker's CPU pool, a whole batch at a time.
 - A result whose learner was erased (``learner`` NULL) is never issued: it is
   rejected with the reason ``erased`` (erasure rejects open results itself;
@@ -61,6 +73,8 @@ BATCH = Histogram(
 
 # The reason a result is rejected when its learner was erased before it was decided.
 ERASED = "erased"
+# The reason a credential replaced by its result's correction is revoked.
+SUPERSEDED = "superseded"
 
 
 def _issued_at(issued_on: date | None, now: datetime) -> datetime:
@@ -96,14 +110,14 @@ class Issuance:
             return
         BATCH.observe(len(rows))
         now = self.clock()
-        changes: list[tuple[str, str, str, str | None]] = []
+        changes: list[tuple[str, str, str, str | None, str | None]] = []
         events: list[EventPayload] = []
         jobs: list[SignText] = []
         drafts: list[dict[str, Any]] = []
         offerings: dict[str, OfferingState | None] = {}
         by_institution: dict[str, list[Any]] = {}
 
-        def hold(row: Any, reason: str) -> None:
+        def hold(row: Any, reason: str, kind: str) -> None:
             if row["state"] != "held":  # tell once, not at every re-decision
                 events.append(
                     ResultHeld(
@@ -112,26 +126,32 @@ class Issuance:
                         reason=reason,
                     )
                 )
-            changes.append((row["institution_id"], row["result_id"], "held", reason))
+            changes.append((row["institution_id"], row["result_id"], "held", reason, kind))
 
-        def reject(row: Any, reason: str) -> None:
+        def reject(row: Any, reason: str, kind: str) -> None:
+            if row["state"] == "rejected" and row["reason"] == reason:
+                return  # decided again (a registry change) to the same end: nothing new
             events.append(
                 ResultRejected(
                     institution_id=row["institution_id"], result_id=row["result_id"], reason=reason
                 )
             )
-            changes.append((row["institution_id"], row["result_id"], "rejected", reason))
+            changes.append((row["institution_id"], row["result_id"], "rejected", reason, kind))
 
         for row in rows:
             if row["learner"] is None:  # erased before it was decided: no one to issue to
-                reject(row, ERASED)
+                reject(row, ERASED, "erased")
                 continue
             by_institution.setdefault(row["institution_id"], []).append(row)
         for institution_id, group in by_institution.items():
             institution = await projection.institution(conn, institution_id)
             if institution is None:
                 for row in group:
-                    hold(row, "the registry's record of this institution has not arrived yet")
+                    hold(
+                        row,
+                        "the registry's record of this institution has not arrived yet",
+                        "institution",
+                    )
                 continue
             verdicts: dict[date, Any] = {}
             ready: list[tuple[Any, OfferingState, Any]] = []
@@ -142,10 +162,18 @@ class Issuance:
                     )
                 offering = offerings[row["offering_id"]]
                 if offering is None:
-                    hold(row, f"offering {row['offering_id']} is not known in the registry (yet)")
+                    hold(
+                        row,
+                        f"offering {row['offering_id']} is not known in the registry (yet)",
+                        "offering",
+                    )
                     continue
                 if offering.institution_id != institution_id:
-                    reject(row, f"offering {row['offering_id']} belongs to another institution")
+                    reject(
+                        row,
+                        f"offering {row['offering_id']} belongs to another institution",
+                        "offering",
+                    )
                     continue
                 on = row["issued_on"] or now.date()
                 if on not in verdicts:
@@ -157,6 +185,7 @@ class Issuance:
                         row,
                         f"not quality assured on {on.isoformat()}"
                         + (f" ({why})" if why else ": no quality assurance report covers it"),
+                        "quality-assurance",
                     )
                     continue
                 qa = quality_assurance([reports[f.report_id] for f in verdict.justifying], agencies)
@@ -181,7 +210,7 @@ class Issuance:
                         status=self.status_lists.entry(institution_id, generation, index),
                     )
                 except CannotIssue as exc:
-                    reject(row, str(exc))
+                    reject(row, str(exc), exc.kind)
                     continue
                 jobs.append(SignText(identity.signing, jsonio.dumps(document)))
                 drafts.append(
@@ -189,6 +218,7 @@ class Issuance:
                         "credential_id": f"urn:uuid:{credential_id}",
                         "institution_id": institution_id,
                         "institution_name": institution.name_official,
+                        "institution_name_english": institution.name_english,
                         "result_id": row["result_id"],
                         "issued_at": issued,
                         "title": offering.title,
@@ -196,6 +226,10 @@ class Issuance:
                         "status_index": index,
                         "learner": row["learner"],
                         "learner_ref": row["learner_ref"],
+                        "revision": row["revision"],
+                        # set only while a correction awaits its credential (see store_issued)
+                        "supersedes": row["credential_id"],
+                        "signing": identity.signing,
                         "status_list_credential": document["credentialStatus"][
                             "statusListCredential"
                         ],
@@ -208,6 +242,7 @@ class Issuance:
             for draft, text in zip(drafts, signed, strict=True):
                 draft["document"] = text
             await repository.store_issued(conn, drafts)
+            await self._supersede(conn, drafts, now)
             claims = []
             for draft in drafts:
                 token = secrets.token_urlsafe(32)
@@ -222,6 +257,7 @@ class Issuance:
                         issued_at=draft["issued_at"],
                         title=draft["title"],
                         institution_name=draft["institution_name"],
+                        institution_name_english=draft["institution_name_english"],
                         status_list_credentials=[draft["status_list_credential"]],
                         delivery=Delivery(
                             name=learner["name"],
@@ -237,7 +273,7 @@ class Issuance:
             DECIDED.labels("issued").inc(len(drafts))
         if changes:
             await repository.set_states(conn, changes)
-            for _, _, state, _ in changes:
+            for _, _, state, _, _ in changes:
                 DECIDED.labels(state).inc()
         await enqueue_many(conn, events)
 
@@ -274,9 +310,29 @@ class Issuance:
             await self.status_lists.publish_new(own, institution_id, key, self.signer)
             return slots
 
+    async def _supersede(
+        self, conn: Connection, drafts: list[dict[str, Any]], now: datetime
+    ) -> None:
+        """Revoke, as superseded, the credentials these corrections' credentials replace."""
+        by_institution: dict[str, list[dict[str, Any]]] = {}
+        for draft in drafts:
+            if draft["supersedes"] is not None:
+                by_institution.setdefault(draft["institution_id"], []).append(draft)
+        for institution_id, replacing in sorted(by_institution.items()):
+            await self.status_lists.revoke(
+                conn,
+                institution_id,
+                [d["supersedes"] for d in replacing],
+                SUPERSEDED,
+                replacing[0]["signing"],
+                self.signer,
+                now,
+            )
+
     async def release(self, conn: Connection, institution_ids: Sequence[str]) -> None:
-        """Held results of these institutions are decided again (a registry change)."""
-        held = await repository.held_of(conn, institution_ids)
+        """Results of these institutions a registry change may unblock are decided again:
+        held ones, and those rejected for their offering's or institution's data."""
+        undecided = await repository.undecided_of(conn, institution_ids)
         await enqueue_many(
             conn,
             [
@@ -285,7 +341,7 @@ class Issuance:
                     result_id=r["result_id"],
                     offering_id=r["offering_id"],
                 )
-                for r in held
+                for r in undecided
             ],
         )
 

@@ -11,6 +11,10 @@ Invariants:
 - Only the issuing institution (or the admin) changes a credential's status,
   with a reason; each change publishes ``credential.revoked`` /
   ``credential.suspended`` / ``credential.reinstated``. Revocation is final.
+- The issuer itself revokes a credential its correction supersedes
+  (``revoke``, reason ``superseded``), in the transaction that stores the
+  new one: the same bit, the same re-signed list, the same event.
+- A credential is named by ``urn:uuid:<uuid>`` or by the bare UUID.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from meriter_credentials.statuslist import (
     status_entry,
     status_list_credential,
 )
-from meriter_issuer.credentials.service import status_of
+from meriter_issuer.credentials.service import credential_key, status_of
 from meriter_issuer.identities.keystore import SigningKey
 from meriter_issuer.identities.service import Identities
 from meriter_issuer.issuance.signing import Signer, SignJob
@@ -141,6 +145,7 @@ class StatusLists:
         now: datetime,
     ) -> dict[str, Any]:
         """Set or clear a credential's bit; re-sign its list; announce the change."""
+        credential_id = credential_key(credential_id)
         async with conn.transaction():
             row = await repository.credential_status(conn, credential_id, lock=True)
             if row is None:
@@ -186,6 +191,54 @@ class StatusLists:
             "suspended": suspended,
             "status": status_of(revoked=revoked, suspended=suspended),
         }
+
+    async def revoke(
+        self,
+        conn: Connection,
+        institution_id: str,
+        credential_ids: list[str],
+        reason: str,
+        key: SigningKey,
+        signer: Signer,
+        now: datetime,
+    ) -> list[str]:
+        """The issuer's own revocation of these credentials of one institution (those not
+        revoked yet), each list re-signed once; the ids it revoked now. Runs in the
+        caller's transaction. Rows are locked in id order, lists in list order, so two
+        batches revoking side by side never wait on each other in a circle."""
+        rows = []
+        for credential_id in sorted(set(credential_ids)):
+            row = await repository.credential_status(conn, credential_id, lock=True)
+            if row is None or row["institution_id"] != institution_id:
+                continue
+            if row["revoked"] or row["generation"] is None:
+                continue
+            rows.append(row)
+        by_list: dict[str, list[Any]] = {}
+        for row in rows:
+            list_id = self.list_id(institution_id, row["generation"], "revocation")
+            by_list.setdefault(list_id, []).append(row)
+        for list_id in sorted(by_list):
+            listed = await repository.list_row(conn, list_id, lock=True)
+            bits = BitstringStatusList.from_bytes(listed["bits"])
+            for row in by_list[list_id]:
+                bits.set(row["status_index"], 1)
+                await repository.set_credential_status(
+                    conn, row["credential_id"], "revocation", True, reason
+                )
+            await self._publish(conn, [{**dict(listed), "bits": bits.to_bytes()}], key, signer)
+        for row in rows:
+            await enqueue(
+                conn,
+                CredentialRevoked(
+                    credential_id=row["credential_id"],
+                    institution_id=institution_id,
+                    purpose="revocation",
+                    reason=reason,
+                    changed_at=now,
+                ),
+            )
+        return [r["credential_id"] for r in rows]
 
     async def published(self, conn: Connection, list_id: str) -> tuple[dict[str, Any], str]:
         row = await repository.published(conn, list_id)
