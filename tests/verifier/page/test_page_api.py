@@ -34,3 +34,15 @@ async def test_only_the_platforms_claim_links_are_opened(world: World) -> None:
         assert refused.status_code == 422
     gone = await world.http.post("/v1/claims/open", json={"url": world.web.url("/claim/nope")})
     assert gone.status_code == 404
+
+
+async def test_the_page_carries_the_words_for_values_that_did_not_verify(world: World) -> None:
+    for lang, words in (
+        ("en", "What the document claims — not verified"),
+        ("sv", "Vad dokumentet påstår — inte verifierat"),
+    ):
+        page = await world.http.get(f"/?lang={lang}")
+        assert words in page.text  # in the texts the script shows them from
+        assert 'id="content-note" class="content-note" hidden' in page.text
+    script = (await world.http.get("/static/verifier.js")).text
+    assert "credential_trust" in script

@@ -49,9 +49,13 @@ async def erase(conn: Connection, institution_id: str, credential_ids: Sequence[
 
 
 async def purge_expired(conn: Connection, now: datetime, limit: int = 10_000) -> list[str]:
+    # The batch as an array of keys, oldest first: the generic plan then walks
+    # contacts_purge for it and deletes by primary key; "credential_id IN (SELECT …
+    # LIMIT $2)" was planned as two sequential scans of the table (tests/plans).
     rows = await conn.fetch(
-        "DELETE FROM contacts WHERE credential_id IN (SELECT credential_id FROM contacts "
-        "WHERE purge_after <= $1 LIMIT $2) RETURNING credential_id",
+        "DELETE FROM contacts WHERE credential_id = ANY(ARRAY(SELECT credential_id "
+        "FROM contacts WHERE purge_after <= $1 ORDER BY purge_after LIMIT $2)) "
+        "RETURNING credential_id",
         now,
         limit,
     )

@@ -31,6 +31,7 @@ from meriter_notifier.deliveries import repository
 from meriter_notifier.deliveries.dispatch import Item
 from meriter_notifier.deliveries.repository import NewDelivery, Outcome
 from meriter_notifier.deliveries.schemas import CredentialDeliveries, DeliveryStatus, State
+from meriter_notifier.mail.render import institution_name
 from meriter_shared.auth import Principal, Role, authorize
 from meriter_shared.clock import Clock
 from meriter_shared.db.types import Connection
@@ -129,7 +130,9 @@ class Intake:
                         domain=d.email.rpartition("@")[2].lower(),
                         language=d.language,
                         title=payload.title,
-                        institution_name=payload.institution_name,
+                        institution_name=institution_name(
+                            d.language, payload.institution_name, payload.institution_name_english
+                        ),
                         claim_url=d.claim_url,
                         claim_expires_at=d.claim_expires_at,
                         purge_after=now + self.retention,

@@ -2,7 +2,11 @@
 
 A message says who issued what and how to claim it — the credential's
 title, the institution's name and the claim link, nothing else of the
-credential. It is an RFC 5322 message with plain-text and HTML alternatives
+credential. The institution is named as a reader of the mail's language
+knows it (``institution_name``): in English by its English name where the
+registry has one, else (and in Swedish) by its official name.
+
+It is an RFC 5322 message with plain-text and HTML alternatives
 (``templates/<kind>.<lang>.{txt,html}``, RFC 2046 multipart/alternative,
 quoted-printable UTF-8), non-ASCII header text as RFC 2047 encoded words,
 ``Content-Language``, ``Auto-Submitted: auto-generated`` (RFC 3834: no
@@ -34,6 +38,13 @@ SUBJECTS = {
 LANGUAGES = ("en", "sv")
 # RFC 5322 "specials": a display name holding one must be a quoted string.
 _SPECIALS = set('()<>[]:;@\\,."')
+
+
+def institution_name(language: str, official: str, english: str | None) -> str:
+    """The institution's name in a mail in ``language``."""
+    if language == "en" and english and english.strip():
+        return english
+    return official
 
 
 class Unsendable(ValueError):

@@ -225,6 +225,17 @@ MESSAGES: dict[str, dict[Language, str]] = {
         "en": "{count} credential(s) in the presentation: {summary}",
         "sv": "{count} intyg i presentationen: {summary}",
     },
+    # the credential's content (the summary), trusted or not
+    "content.trusted": {
+        "en": "What the credential says, signed by its issuer and unchanged since.",
+        "sv": "Vad intyget säger, signerat av utfärdaren och oförändrat sedan dess.",
+    },
+    "content.untrusted": {
+        "en": "What the document claims — not verified. These values are read from the "
+        "document as it was sent and a check failed, so they must not be relied on.",
+        "sv": "Vad dokumentet påstår — inte verifierat. Uppgifterna är lästa ur dokumentet som "
+        "det skickades och en kontroll underkändes, så de går inte att lita på.",
+    },
 }
 
 FRAGMENTS: dict[str, dict[Language, str]] = {

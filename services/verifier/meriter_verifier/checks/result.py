@@ -7,6 +7,11 @@ Invariants:
   is rendered in the asker's language only when the answer is rendered.
 - The checks are answered in ``CHECK_NAMES`` order, the order of the
   ``CheckName`` the response schema lists.
+- What a credential says (``credential``, the summary) always comes with
+  ``credential_trust``: ``trusted`` is false when the verdict is
+  ``not_verified`` (tampered, forged, revoked, expired, malformed ...), and
+  its note then calls the values what the document claims — not verified.
+  The summary itself keeps its shape, so readers of it keep working.
 """
 
 from __future__ import annotations
@@ -61,9 +66,20 @@ class VerificationOutcome:
         }
         if self.credential is not None:
             out["credential"] = self.credential
+            out["credential_trust"] = self.trust(lang)
         if self.credentials:
             out["credentials"] = [r.render(lang) for r in self.credentials]
         return out
+
+    def trust(self, lang: Language) -> dict[str, Any]:
+        """Whether the summary's values can be relied on, and why not."""
+        failed = [c.name for c in self.checks if c.status == "fail"]
+        trusted = not failed
+        return {
+            "trusted": trusted,
+            "failed_checks": failed,
+            "note": render("content.trusted" if trusted else "content.untrusted", lang, {}),
+        }
 
 
 def verdict_of(statuses: list[CheckStatus]) -> VerdictName:

@@ -68,11 +68,26 @@ class CheckOut(BaseModel):
     evidence: dict[str, Any]
 
 
+class CredentialTrust(BaseModel):
+    trusted: bool = Field(
+        description="Whether ``credential``'s values can be relied on: false when the "
+        "verdict is not_verified, and they are only what the document claims."
+    )
+    failed_checks: list[CheckName] = Field(description="The checks that failed, if any.")
+    note: str = Field(description="What to make of the values, in the asker's language.")
+
+
 class VerifyResponse(BaseModel):
     verdict: VerdictName
     checks: list[CheckOut]
     credential: dict[str, Any] | None = Field(
-        default=None, description="What the credential says, for display."
+        default=None,
+        description="What the credential says, for display, read from the document as sent: "
+        "rely on it only when ``credential_trust.trusted`` is true.",
+    )
+    credential_trust: CredentialTrust | None = Field(
+        default=None,
+        description="Whether ``credential`` can be trusted; present whenever it is.",
     )
     credentials: list[dict[str, Any]] | None = Field(
         default=None, description="A presentation's credentials, each with its own checks."

@@ -4,8 +4,10 @@ Invariants:
 - The summary carries only plain strings (at most 500 characters) and
   numbers, never structure: it is shown, not interpreted.
 - It is read from the document as sent, verified or not; the verdict says
-  whether to trust it. The awarding body falls back to the registry's name
-  for the institution.
+  whether to trust it, and the answer's ``credential_trust`` says it beside
+  the summary (``result.py``): a credential that did not verify has its
+  values marked as what the document claims — not verified. The awarding
+  body falls back to the registry's name for the institution.
 """
 
 from __future__ import annotations

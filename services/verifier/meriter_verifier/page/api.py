@@ -4,6 +4,10 @@ the verdict and every check in plain English or Swedish.
 Server-rendered HTML with one small same-origin script and stylesheet; the
 Content-Security-Policy allows nothing else (no inline script or style, no
 other origin, no framing), and the script talks only to this verifier.
+
+What a credential that did not verify says is shown apart: under "What the
+document claims — not verified", in a hatched box with every value tagged
+"not verified", never as the plain facts a verified credential's are.
 """
 
 from __future__ import annotations
@@ -81,8 +85,11 @@ def render_page(lang: Language) -> str:
   </form>
   <section id="result" hidden aria-live="polite">
     <p id="verdict" class="verdict"></p>
-    <h2>{t["content"]}</h2>
-    <dl id="summary"></dl>
+    <div id="content" class="content">
+      <h2 id="content-heading">{t["content"]}</h2>
+      <p id="content-note" class="content-note" hidden>{t["untrusted_note"]}</p>
+      <dl id="summary"></dl>
+    </div>
     <h2>{t["checks"]}</h2>
     <ul id="checks"></ul>
   </section>

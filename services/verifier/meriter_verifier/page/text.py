@@ -26,6 +26,16 @@ TEXT: dict[Language, dict[str, str]] = {
         "verified_with_warnings": "Verified, with warnings",
         "not_verified": "Not verified",
         "content": "What the credential says",
+        "content_untrusted": "What the document claims — not verified",
+        "untrusted_note": "These values are read from the document as it was sent. A check "
+        "below failed, so they cannot be trusted: the document may have been changed, or its "
+        "issuer no longer stands behind it.",
+        "untrusted_tag": "not verified",
+        "eqf_level": "EQF level ",
+        "cycle_short": "short cycle",
+        "cycle_first": "first cycle",
+        "cycle_second": "second cycle",
+        "cycle_third": "third cycle",
         "checks": "The checks",
         "f_title": "Title",
         "f_awarding_body": "Awarding body",
@@ -69,6 +79,16 @@ TEXT: dict[Language, dict[str, str]] = {
         "verified_with_warnings": "Verifierat, med varningar",
         "not_verified": "Inte verifierat",
         "content": "Vad intyget säger",
+        "content_untrusted": "Vad dokumentet påstår — inte verifierat",
+        "untrusted_note": "Uppgifterna är lästa ur dokumentet som det skickades. En kontroll "
+        "nedan underkändes, så de går inte att lita på: dokumentet kan ha ändrats, eller så "
+        "står utfärdaren inte längre bakom det.",
+        "untrusted_tag": "inte verifierat",
+        "eqf_level": "EQF-nivå ",
+        "cycle_short": "kort cykel",
+        "cycle_first": "första cykeln (grundnivå)",
+        "cycle_second": "andra cykeln (avancerad nivå)",
+        "cycle_third": "tredje cykeln (forskarnivå)",
         "checks": "Kontrollerna",
         "f_title": "Titel",
         "f_awarding_body": "Utfärdande lärosäte",

@@ -26,6 +26,16 @@
     return el;
   }
 
+  // The levels the platform's credentials state in English, in the page's language.
+  function level(value) {
+    const text = String(value);
+    let m = /^EQF level (\d+)$/.exec(text);
+    if (m) return t.eqf_level + m[1];
+    m = /^QF-EHEA (short|first|second|third) cycle$/.exec(text);
+    if (m) return "QF-EHEA " + t["cycle_" + m[1]];
+    return text;
+  }
+
   function render(answer) {
     $("error").hidden = true;
     const verdict = $("verdict");
@@ -34,15 +44,28 @@
     verdict.dataset.verdict = answer.verdict;
     const summary = $("summary");
     summary.replaceChildren();
-    const content = answer.credential || (answer.credentials && answer.credentials[0] &&
-      answer.credentials[0].credential) || {};
+    const source = answer.credential ? answer :
+      (answer.credentials && answer.credentials[0]) || {};
+    const content = source.credential || {};
+    // Values of a credential that did not verify are only what the document claims.
+    const trusted = answer.verdict !== "not_verified" &&
+      (!source.credential_trust || source.credential_trust.trusted === true);
+    const box = $("content");
+    box.className = trusted ? "content" : "content untrusted";
+    box.dataset.trusted = String(trusted);
+    $("content-heading").textContent = trusted ? t.content : t.content_untrusted;
+    $("content-note").hidden = trusted;
     for (const field of FIELDS) {
       let value = content[field];
       if (value === undefined || value === null || value === "") continue;
       if (field === "date") value = String(value).slice(0, 10);
-      if (field === "level" && content.qf_ehea) value = value + " · " + content.qf_ehea;
+      if (field === "level") value = level(value);
+      if (field === "level" && content.qf_ehea) value = value + " · " + level(content.qf_ehea);
       add(summary, "dt", t["f_" + field]);
-      add(summary, "dd", value).dataset.field = field;
+      const dd = add(summary, "dd");
+      dd.dataset.field = field;
+      add(dd, "span", value, "value");
+      if (!trusted) add(dd, "span", t.untrusted_tag, "tag");
     }
     const list = $("checks");
     list.replaceChildren();
