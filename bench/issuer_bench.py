@@ -134,7 +134,7 @@ async def run(burst: int, rate: int, seconds: int) -> dict[str, Any]:
             conn = await asyncpg.connect(stack.pg.dsn("issuer"))
             try:
                 ended = await conn.fetchval(
-                    "SELECT extract(epoch FROM max(published_at)) FROM outbox "
+                    "SELECT extract(epoch FROM max(published_at)) FROM outbox_published "
                     "WHERE event->>'type' = 'credential.issued'"
                 )
             finally:

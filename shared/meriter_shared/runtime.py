@@ -28,6 +28,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
@@ -129,6 +130,8 @@ class Runtime:
                 s.kafka,
                 service=s.service_name,
                 poll_interval_s=s.outbox_poll_interval_s,
+                retention=timedelta(days=s.outbox_retention_days),
+                inbox_retention=timedelta(days=s.inbox_retention_days),
             )
             await self.relay.start()
         if self._warm_cpu:

@@ -62,6 +62,12 @@ class ServiceSettings(BaseSettings):
     # OTLP/HTTP traces endpoint (e.g. http://collector:4318); tracing exports nothing when unset.
     otlp_endpoint: str | None = None
     outbox_poll_interval_s: float = 0.5
+    # How long published events stay in ``outbox_published`` (for a broker
+    # that lost its log to be given them again), and how long the inbox
+    # remembers an event it applied: longer than the topics keep events, so a
+    # redelivered one is always recognised.
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    inbox_retention_days: float = Field(default=14.0, gt=0)
     # What this process runs (see runtime.py): "all" = HTTP server, consumers
     # and outbox relay in one process; "serve" = the HTTP server alone;
     # "worker" = consumers and relay alone. ``meriter-<service> serve|worker``

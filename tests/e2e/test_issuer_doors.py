@@ -370,7 +370,7 @@ async def _issue_through_results(world: World, language: str = "sv") -> Issued:
     conn = await world.issuer_db()
     try:
         url = await conn.fetchval(
-            "SELECT event->'data'->'delivery'->>'claim_url' FROM outbox "
+            "SELECT event->'data'->'delivery'->>'claim_url' FROM outbox_log "
             "WHERE event->>'type' = 'credential.issued' AND event->'data'->>'credential_id' = $1",
             done["credential_id"],
         )
@@ -515,7 +515,8 @@ async def test_erasure_removes_the_learners_data_but_not_the_credentials_status(
 
         async def published() -> Any:
             return await conn.fetchrow(
-                "SELECT event, published_at FROM outbox WHERE event->>'type' = 'learner.erased' "
+                "SELECT event, published_at FROM outbox_log "
+                "WHERE event->>'type' = 'learner.erased' "
                 "AND event->'data'->'credential_ids' ? $1",
                 issued.credential_id,
             )

@@ -298,7 +298,7 @@ async def test_restarting_the_stack_mid_stream_loses_no_accepted_event(
         conn = await asyncpg.connect(stack.pg_dsn_base + "/registry")
         try:
             written = await conn.fetchval(
-                "SELECT count(*) FROM outbox WHERE created_at < $1", restarted_at
+                "SELECT count(*) FROM outbox_log WHERE created_at < $1", restarted_at
             )
         finally:
             await conn.close()

@@ -4,8 +4,9 @@ The HTTP process serves webhook registration, parked deliveries and their
 replay, and delivery status (and ``/mail`` in the one-machine stack). The
 worker consumes the issuer's events into delivery records
 (``consumers.py``) and runs the senders — mail over SMTP, webhooks over
-HTTPS (``deliveries/dispatch.py``) — and the contact-data purge, as the
-runtime's background tasks.
+HTTPS (``deliveries/dispatch.py``) — as the
+runtime's background tasks, and the purges of contact data and of finished
+deliveries past their retention.
 """
 
 from __future__ import annotations
@@ -19,7 +20,11 @@ from meriter_notifier.config import Settings
 from meriter_notifier.consumers import deliveries_consumer
 from meriter_notifier.deliveries.api import router as deliveries_router
 from meriter_notifier.deliveries.dispatch import Dispatcher
-from meriter_notifier.deliveries.service import Intake, purge_expired_contacts
+from meriter_notifier.deliveries.service import (
+    Intake,
+    purge_expired_contacts,
+    purge_finished_deliveries,
+)
 from meriter_notifier.mail.render import Renderer
 from meriter_notifier.mail.sender import MailChannel
 from meriter_notifier.mail.sink_page import router as sink_router
@@ -55,10 +60,14 @@ def build_runtime(settings: ServiceSettings, clock: Clock = utc_now) -> Runtime:
         finally:
             await channel.client.aclose()
 
-    async def purge_contacts(runtime: Runtime) -> None:
+    async def purge(runtime: Runtime) -> None:
+        """Contact data past its retention, then finished deliveries past theirs."""
+        kept = timedelta(days=s.delivery_retention_days)
         while True:
             async with runtime.pool.acquire() as conn:
                 while await purge_expired_contacts(conn, clock()) > 0:
+                    pass
+                while await purge_finished_deliveries(conn, clock(), kept) > 0:
                     pass
             await asyncio.sleep(60)
 
@@ -69,7 +78,7 @@ def build_runtime(settings: ServiceSettings, clock: Clock = utc_now) -> Runtime:
         tasks=[
             ("notifier-mail", send_mail),
             ("notifier-webhooks", send_webhooks),
-            ("notifier-purge", purge_contacts),
+            ("notifier-purge", purge),
         ],
     )
 

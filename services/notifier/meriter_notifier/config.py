@@ -75,6 +75,10 @@ class Settings(ServiceSettings):
     # Learners' contact data is kept this long after the event brought it,
     # then purged (at once on ``learner.erased``).
     contact_retention_days: float = Field(default=30.0, gt=0)
+    # Finished deliveries (sent, failed, bounced) stay this long for
+    # institutions to look up, then are purged in batches; parked webhooks
+    # stay until replayed.
+    delivery_retention_days: float = Field(default=90.0, gt=0)
     # A claimed delivery whose sender vanished is taken up again after this.
     claim_lease_s: float = Field(default=120.0, gt=0)
     # The one-machine stack's SMTP sink: when set, /mail lists what it received.

@@ -5,14 +5,16 @@ the changes they announce. Invariants:
 - Only one relay per database publishes at a time (an advisory lock held on
   a dedicated connection), so rows go out in ``seq`` order and one
   aggregate's events stay ordered.
-- A row is marked published only after Kafka acknowledged it (acks=all),
-  and keeps the (partition, offset) Kafka gave it. Rows are retained for
-  ``retention`` after publishing.
+- A row leaves the queue (``outbox``) only after Kafka acknowledged it
+  (acks=all): it moves, in one statement, to ``outbox_published`` with the
+  (partition, offset) Kafka gave it, and is kept there for ``retention``
+  (purged oldest first in bounded batches). No row is updated in place, so
+  a burst leaves the queue no dead row versions to chase but the moved ones.
 - A broker that forgot its log (Tansu keeps data in memory; a recreated
   topic) is noticed in two ways: at start, a partition whose end offset is
   not beyond the highest offset we recorded; while running, an ack at an
   offset we had already recorded. Either way the retained rows at or beyond
-  the broker's end are marked unpublished and go out again. Consumers are
+  the broker's end move back into the queue and go out again. Consumers are
   idempotent (inbox), so a replay changes nothing that was already applied.
   This assumes each topic has one producing service, which ``Topics`` keeps.
 - A relay batch holds at most ``batch_size`` rows and ``max_batch_bytes`` of
@@ -24,7 +26,8 @@ the changes they announce. Invariants:
   key) wait behind it so their order holds, every other row goes on. Parked
   rows show in ``meriter_outbox_parked``, make ``/readyz`` say "degraded",
   and are listed and replayed with ``meriter-<service> outbox
-  list|replay``. ``meriter_outbox_pending`` counts the rows waiting.
+  list|replay``. ``meriter_outbox_pending`` tells the rows waiting, from two
+  probes of the queue's key (no count of a table on a timer).
 """
 
 from __future__ import annotations
@@ -38,9 +41,20 @@ from typing import Any
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from meriter_shared.db import inbox
 from meriter_shared.db.outbox import MAX_EVENT_BYTES, NOTIFY_CHANNEL, OutboxRow, wire_size
 from meriter_shared.db.types import Connection, Pool
 from meriter_shared.events.envelope import CloudEvent, encode
+from meriter_shared.messaging.outbox_sql import (
+    PENDING,
+    PENDING_EVENTS,
+    PENDING_PLAN,
+    PENDING_SPAN,
+    PUBLISHED,
+    PUBLISHED_HIGHS,
+    PURGE,
+    UNPUBLISH,
+)
 from meriter_shared.observability.metrics import (
     OUTBOX_PARKED,
     OUTBOX_PENDING,
@@ -53,6 +67,11 @@ __all__ = [
     "PENDING",
     "PENDING_EVENTS",
     "PENDING_PLAN",
+    "PENDING_SPAN",
+    "PUBLISHED",
+    "PUBLISHED_HIGHS",
+    "PURGE",
+    "UNPUBLISH",
     "OutboxRelay",
     "parked_count",
     "parked_rows",
@@ -61,25 +80,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 _RELAY_LOCK = 0x6F7574626F78  # "outbox"
-# The relay's next batch: the oldest unpublished rows not waiting behind a
-# parked row of their aggregate, locked so a second relay would skip them;
-# their sizes first, the events of as many as fit in memory's bound after.
-PENDING = (
-    "SELECT o.seq, pg_column_size(o.event) AS size FROM outbox o "
-    "WHERE o.published_at IS NULL AND o.parked_at IS NULL AND NOT EXISTS ("
-    "  SELECT 1 FROM outbox p WHERE p.parked_at IS NOT NULL "
-    "  AND p.topic = o.topic AND p.key = o.key AND p.seq < o.seq) "
-    "ORDER BY o.seq LIMIT $1 FOR UPDATE OF o SKIP LOCKED"
-)
-# ... read along the partial index of unpublished rows and stopped at the
-# limit. A queue table's statistics lag (a burst fills it between two
-# ANALYZEs), and on a small estimate the planner reads every unpublished row
-# and sorts them all for each batch: quadratic in a burst. An index scan also
-# marks the entries of rows published earlier as dead, so later scans skip them.
-PENDING_PLAN = "SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off"
-PENDING_EVENTS = (
-    "SELECT seq, topic, key, event FROM outbox WHERE seq = ANY($1::bigint[]) ORDER BY seq"
-)
 
 
 class OutboxRelay:
@@ -95,6 +95,7 @@ class OutboxRelay:
         batch_size: int = 2000,
         poll_interval_s: float = 0.5,
         retention: timedelta = timedelta(days=7),
+        inbox_retention: timedelta = timedelta(days=14),
         broker_check_interval_s: float = 30.0,
         max_event_bytes: int = MAX_EVENT_BYTES,
         max_batch_bytes: int = 8 * 1024 * 1024,
@@ -106,6 +107,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
         self.retention = retention
+        self.inbox_retention = inbox_retention
         self.broker_check_interval_s = broker_check_interval_s
         self.max_event_bytes = max_event_bytes
         # What one batch's events may weigh as stored (at least one row goes):
@@ -251,12 +253,7 @@ class OutboxRelay:
             acks = [a for _, a in done]
             seqs = [r.seq for r in rows]
             await conn.execute(
-                "UPDATE outbox o SET published_at = now(), kafka_partition = u.p, "
-                "kafka_offset = u.o FROM unnest($1::bigint[], $2::int[], $3::bigint[]) "
-                "AS u(s, p, o) WHERE o.seq = u.s",
-                seqs,
-                [a.partition for a in acks],
-                [a.offset for a in acks],
+                PUBLISHED, seqs, [a.partition for a in acks], [a.offset for a in acks]
             )
             lowest: dict[tuple[str, int], int] = {}
             per_topic: dict[str, int] = {}
@@ -271,17 +268,7 @@ class OutboxRelay:
                     # The broker handed out an offset we had already seen: its
                     # log was lost. Everything we published there at or after
                     # that offset, before this batch, must go out again.
-                    lost = await conn.fetchval(
-                        "WITH r AS (UPDATE outbox SET published_at = NULL, "
-                        "kafka_partition = NULL, kafka_offset = NULL "
-                        "WHERE topic = $1 AND kafka_partition = $2 AND kafka_offset >= $3 "
-                        "AND published_at IS NOT NULL AND NOT (seq = ANY($4::bigint[])) "
-                        "RETURNING 1) SELECT count(*) FROM r",
-                        tp[0],
-                        tp[1],
-                        low,
-                        seqs,
-                    )
+                    lost = await conn.fetchval(UNPUBLISH, tp[0], tp[1], low, seqs)
                     if lost:
                         log.warning(
                             "broker lost its log; publishing again",
@@ -294,24 +281,18 @@ class OutboxRelay:
         return len(rows) + len(parked)
 
     async def observe(self) -> None:
-        """Set the pending and parked gauges from the table (the truth, not a guess)."""
-        async with self.pool.acquire() as conn:
-            row = await conn.fetchrow(
-                "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending, "
-                "count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked "
-                "FROM outbox WHERE published_at IS NULL"
-            )
-        assert row is not None
-        OUTBOX_PENDING.labels(self.service).set(row["pending"])
-        OUTBOX_PARKED.labels(self.service).set(row["parked"])
+        """Set the pending and parked gauges with bounded queries (no count of a table)."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(PENDING_PLAN)  # along the key, whatever the statistics say
+            pending = await conn.fetchval(PENDING_SPAN)
+            parked = await parked_count(conn)
+        OUTBOX_PENDING.labels(self.service).set(pending)
+        OUTBOX_PARKED.labels(self.service).set(parked)
 
     async def recover_lost(self) -> int:
         """Mark rows the broker no longer has as unpublished; return how many."""
         async with self.pool.acquire() as conn:
-            rows = await conn.fetch(
-                "SELECT topic, kafka_partition AS p, max(kafka_offset) AS high FROM outbox "
-                "WHERE published_at IS NOT NULL GROUP BY topic, kafka_partition"
-            )
+            rows = await conn.fetch(PUBLISHED_HIGHS)
         if not rows:
             self._high = {}
             return 0
@@ -331,15 +312,7 @@ class OutboxRelay:
                 self._high[tp] = r["high"]
                 continue
             async with self.pool.acquire() as conn:
-                lost = await conn.fetchval(
-                    "WITH r AS (UPDATE outbox SET published_at = NULL, kafka_partition = NULL, "
-                    "kafka_offset = NULL WHERE topic = $1 AND kafka_partition = $2 "
-                    "AND kafka_offset >= $3 AND published_at IS NOT NULL RETURNING 1) "
-                    "SELECT count(*) FROM r",
-                    tp[0],
-                    tp[1],
-                    end,
-                )
+                lost = await conn.fetchval(UNPUBLISH, tp[0], tp[1], end, [])
             if end > 0:
                 self._high[tp] = end - 1
             if lost:
@@ -351,11 +324,19 @@ class OutboxRelay:
                 )
         return total
 
-    async def purge(self) -> None:
-        async with self.pool.acquire() as conn:
-            await conn.execute(
-                "DELETE FROM outbox WHERE published_at < now() - $1::interval", self.retention
-            )
+    async def purge(self, batch: int = 10_000) -> int:
+        """The leader's housekeeping: drop published rows older than ``retention``
+        and inbox rows older than ``inbox_retention``, a bounded batch per
+        transaction so no purge holds locks or memory for long; return how many."""
+        total = 0
+        for statement, kept in ((PURGE, self.retention), (inbox.PURGE, self.inbox_retention)):
+            while not self._stopping:
+                async with self.pool.acquire() as conn:
+                    gone = int(await conn.fetchval(statement, kept, batch))
+                total += gone
+                if gone < batch:
+                    break
+        return total
 
     async def _end_offsets(self, tps: set[tuple[str, int]]) -> dict[tuple[str, int], int]:
         """Each partition's log end, for those the broker's metadata knows.
@@ -436,24 +417,20 @@ async def parked_rows(conn: Connection) -> list[dict[str, Any]]:
     """The parked rows, oldest first: what an operator must look at."""
     rows = await conn.fetch(
         "SELECT seq, event_id, topic, key, event ->> 'type' AS type, parked_at, park_error "
-        "FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL ORDER BY seq"
+        "FROM outbox WHERE parked_at IS NOT NULL ORDER BY seq"
     )
     return [dict(r) for r in rows]
 
 
 async def parked_count(conn: Connection) -> int:
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL"
-        )
-    )
+    return int(await conn.fetchval("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL"))
 
 
 async def replay_parked(conn: Connection, seqs: list[int] | None = None) -> int:
     """Unpark rows (all, or those of ``seqs``) so the relay tries them again."""
     result: int = await conn.fetchval(
         "WITH r AS (UPDATE outbox SET parked_at = NULL, park_error = NULL "
-        "WHERE parked_at IS NOT NULL AND published_at IS NULL "
+        "WHERE parked_at IS NOT NULL "
         "AND ($1::bigint[] IS NULL OR seq = ANY($1::bigint[])) RETURNING 1) "
         "SELECT count(*) FROM r",
         seqs,

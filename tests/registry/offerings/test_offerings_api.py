@@ -78,7 +78,7 @@ async def test_an_oversized_offering_is_refused_and_later_events_still_flow(
     async with registry.pool.acquire() as conn:
         assert await parked_count(conn) == 0
         offering_events = await conn.fetchval(
-            "SELECT count(*) FROM outbox WHERE event ->> 'type' LIKE 'offering.%'"
+            "SELECT count(*) FROM outbox_log WHERE event ->> 'type' LIKE 'offering.%'"
         )
     assert offering_events == 1
 

@@ -42,7 +42,7 @@ _tracer = trace.get_tracer(__name__)
 
 BACKLOG = Gauge(
     "meriter_notifier_backlog",
-    "Deliveries not final yet (queued, retrying, sending)",
+    "Deliveries not final yet (queued, retrying, sending), each counted up to 100,000",
     ["channel", "state"],
 )
 OUTCOMES = Counter(
@@ -249,10 +249,7 @@ class Dispatcher:
         while True:
             with contextlib.suppress(Exception):
                 async with self.pool.acquire() as conn:
-                    rows = await repository.backlog(conn)
-                counts = {(r["channel"], r["state"]): r["n"] for r in rows}
-                for state in ("queued", "retrying", "sending"):
-                    BACKLOG.labels(self.channel.name, state).set(
-                        counts.get((self.channel.name, state), 0)
-                    )
+                    counts = await repository.backlog(conn, self.channel.name)
+                for state, n in counts.items():
+                    BACKLOG.labels(self.channel.name, state).set(n)
             await asyncio.sleep(self.observe_s)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from meriter_shared.db.types import Connection
@@ -136,14 +137,29 @@ async def record(conn: Connection, outcomes: Sequence[Outcome]) -> None:
     )
 
 
-async def backlog(conn: Connection) -> list[Any]:
-    """Records not final yet, by channel and state."""
-    return list(
-        await conn.fetch(
-            "SELECT channel, state, count(*) AS n FROM deliveries "
-            "WHERE state IN ('queued', 'retrying', 'sending') GROUP BY channel, state"
-        )
-    )
+# What the backlog gauge counts at most per (channel, state): counted along
+# the partial index of records not final yet, so its cost is bounded by this
+# cap, never by the table's history.
+BACKLOG_CAP = 100_000
+BACKLOG_STATES = ("queued", "retrying", "sending")
+
+
+BACKLOG = (
+    "SELECT "
+    "(SELECT count(*) FROM (SELECT 1 FROM deliveries "
+    "  WHERE channel = $1 AND state = 'queued' LIMIT $2) s) AS queued, "
+    "(SELECT count(*) FROM (SELECT 1 FROM deliveries "
+    "  WHERE channel = $1 AND state = 'retrying' LIMIT $2) s) AS retrying, "
+    "(SELECT count(*) FROM (SELECT 1 FROM deliveries "
+    "  WHERE channel = $1 AND state = 'sending' LIMIT $2) s) AS sending"
+)
+
+
+async def backlog(conn: Connection, channel: str) -> dict[str, int]:
+    """Records of ``channel`` not final yet, by state (each at most ``BACKLOG_CAP``)."""
+    row = await conn.fetchrow(BACKLOG, channel, BACKLOG_CAP)
+    assert row is not None
+    return {state: int(row[state]) for state in BACKLOG_STATES}
 
 
 async def of_credential(conn: Connection, credential_id: str) -> list[Any]:
@@ -212,3 +228,17 @@ async def webhook_endpoints_of(conn: Connection, institution_ids: Sequence[str])
             list(set(institution_ids)),
         )
     )
+
+
+async def purge_finished(conn: Connection, before: datetime, limit: int = 10_000) -> int:
+    """Delete up to ``limit`` finished deliveries created before ``before`` (parked
+    webhooks stay for their replay); return how many."""
+    gone: int = await conn.fetchval(
+        "WITH gone AS (DELETE FROM deliveries WHERE ctid = ANY(ARRAY("
+        "  SELECT ctid FROM deliveries WHERE created_at < $1 "
+        "  AND state IN ('sent', 'failed', 'bounced') AND parked_at IS NULL LIMIT $2)) "
+        "  RETURNING 1) SELECT count(*) FROM gone",
+        before,
+        limit,
+    )
+    return gone

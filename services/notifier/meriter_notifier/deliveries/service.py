@@ -207,6 +207,11 @@ async def purge_expired_contacts(conn: Connection, now: datetime) -> int:
     return len(purged)
 
 
+async def purge_finished_deliveries(conn: Connection, now: datetime, kept: timedelta) -> int:
+    """Forget a batch of finished deliveries older than ``kept``; how many went."""
+    return await repository.purge_finished(conn, now - kept)
+
+
 def public_state(state: str, attempts: int) -> State:
     """What a caller sees: a record being sent is still queued (or retrying)."""
     if state == "sending":
