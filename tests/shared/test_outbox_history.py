@@ -76,7 +76,7 @@ async def test_the_relays_statements_touch_a_bounded_part_of_a_million_row_log(
     pool: Pool,
 ) -> None:
     await fill_published(pool, MILLION)
-    checks = {
+    checks: dict[str, tuple[str, tuple[object, ...]]] = {
         "highs": (PUBLISHED_HIGHS, ()),
         "unpublish": (UNPUBLISH, ("a.events", 3, 80_000, [])),
         "purge": (PURGE, (timedelta(days=7), 10_000)),
