@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import asyncio
 import email
+import json
+import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 
 from meriter_credentials.did import OfflineResolver
 from meriter_credentials.verification import verify_credential
-from support.driver import Platform, result
+from meriter_shared.db.outbox import enqueue_event
+from meriter_shared.events.envelope import CloudEvent
+from meriter_shared.events.topics import Topics
+from support.driver import OFFERING, Platform, result
 from support.stack import RunningStack, new_stack
 from support.waiting import eventually
 
@@ -157,3 +163,68 @@ async def test_a_corrected_grade_supersedes_the_credential_with_one_new_mail(
     retry = await platform.call("issuer", "POST", "/v1/results/FIX-1/retry", headers)
     assert retry.status_code == 409
     assert retry.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_bad_offering_is_refused_at_the_registry_and_a_fixed_one_issues_the_rejected_result(
+    stack: RunningStack, platform: Platform, institution: dict[str, Any]
+) -> None:
+    """The first day's walk: the registry names the allowed values; a result rejected
+    for an offering a registry of before the rule published is issued, under its own
+    result id, once the offering is corrected."""
+    inst, headers = institution["id"], institution["headers"]
+    bad = {**OFFERING, "assessment_type": "written exam"}
+    refused = await platform.call(
+        "registry", "POST", f"/v1/institutions/{inst}/offerings", headers, json=bad
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert "assessment_type" in refused.text
+    assert "written-examination" in refused.text  # the allowed values are named
+
+    # An offering stored before the rule: the registry announced an assessment
+    # type no credential can carry (written here as that registry wrote it).
+    offering = await platform.offering(inst, headers)
+    registry = await asyncpg.connect(stack.pg_dsn_base + "/registry")
+    await registry.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+    try:
+        async with registry.transaction():
+            version = await registry.fetchval(
+                "UPDATE offerings SET version = version + 1 WHERE id = $1 RETURNING version",
+                offering,
+            )
+            published = await registry.fetchval(
+                "SELECT event FROM outbox_log WHERE event ->> 'subject' = $1 ORDER BY seq LIMIT 1",
+                offering,
+            )
+            old = CloudEvent.model_validate(published)
+            legacy = old.model_copy(
+                update={
+                    "id": str(uuid.uuid4()),
+                    "type": "offering.updated",
+                    "data": {**old.data, "version": version, "assessment_type": "oral-exam"},
+                }
+            )
+            await enqueue_event(registry, legacy, topic=Topics.REGISTRY)
+    finally:
+        await registry.close()
+
+    async def issuer_version() -> int:
+        r = await platform.call("issuer", "GET", f"/v1/offerings/{offering}", headers)
+        return int(r.json().get("version", 0)) if r.status_code == 200 else 0
+
+    await eventually(issuer_version, lambda v: v == version, timeout_s=30)
+    body = result("WALK-1", offering)
+    assert (await platform.call("issuer", "POST", "/v1/results", headers, json=body)).is_success
+    rejected = await platform.wait_result(headers, "WALK-1", {"rejected", "issued"})
+    assert rejected["state"] == "rejected", rejected
+    assert rejected["reason_kind"] == "offering", rejected
+
+    fixed = await platform.call(
+        "registry", "PUT", f"/v1/institutions/{inst}/offerings/{offering}", headers, json=OFFERING
+    )
+    assert fixed.status_code == 200, fixed.text
+    issued = await platform.wait_result(headers, "WALK-1", {"issued"}, timeout_s=60)
+    assert issued["result_id"] == "WALK-1"
+    assert issued["credential_id"]
