@@ -12,10 +12,8 @@ import asyncio
 import email
 import json
 import uuid
-from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -27,22 +25,8 @@ from meriter_shared.db.outbox import enqueue_event
 from meriter_shared.events.envelope import CloudEvent
 from meriter_shared.events.topics import Topics
 from support.driver import OFFERING, Platform, result
-from support.stack import RunningStack, new_stack
+from support.stack import RunningStack
 from support.waiting import eventually
-
-
-@pytest.fixture(scope="module")
-def stack(workdir: Path) -> Iterator[RunningStack]:
-    s = new_stack(workdir / "stack-corrections")
-    s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-async def platform(stack: RunningStack) -> Platform:
-    urls = {s: stack.url(s) for s in ("registry", "issuer", "verifier", "notifier")}
-    return await Platform.connect(urls, stack.state_dir / "admin-client.json")
 
 
 @pytest.fixture(scope="module")

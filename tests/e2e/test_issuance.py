@@ -14,8 +14,7 @@ import json
 import os
 import random
 import signal
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -24,21 +23,7 @@ import pytest
 from meriter_credentials.did import OfflineResolver
 from meriter_credentials.verification import verify_credential
 from support.driver import Platform, result
-from support.stack import RunningStack, new_stack
-
-
-@pytest.fixture(scope="module")
-def stack(workdir: Path) -> Iterator[RunningStack]:
-    s = new_stack(workdir / "stack-issuance")
-    s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-async def platform(stack: RunningStack) -> Platform:
-    urls = {s: stack.url(s) for s in ("registry", "issuer", "verifier", "notifier")}
-    return await Platform.connect(urls, stack.state_dir / "admin-client.json")
+from support.stack import RunningStack
 
 
 class Provider:

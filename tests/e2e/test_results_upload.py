@@ -12,7 +12,6 @@ import csv
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,23 +19,8 @@ from typing import Any
 import pytest
 
 from support.driver import Platform, result
-from support.stack import RunningStack, new_stack
 
 MERITER = str(Path(sys.executable).with_name("meriter"))
-
-
-@pytest.fixture(scope="module")
-def stack(workdir: Path) -> Iterator[RunningStack]:
-    s = new_stack(workdir / "stack-upload")
-    s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-async def platform(stack: RunningStack) -> Platform:
-    urls = {s: stack.url(s) for s in ("registry", "issuer", "verifier", "notifier")}
-    return await Platform.connect(urls, stack.state_dir / "admin-client.json")
 
 
 @dataclass

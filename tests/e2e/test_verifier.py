@@ -14,7 +14,6 @@ import asyncio
 import copy
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,23 +21,8 @@ import httpx
 import pytest
 
 from support.driver import Platform, result
-from support.stack import RunningStack, new_stack
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "verifier-page"
-
-
-@pytest.fixture(scope="module")
-def stack(workdir: Path) -> Iterator[RunningStack]:
-    s = new_stack(workdir / "stack-verifier")
-    s.start()
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
-async def platform(stack: RunningStack) -> Platform:
-    urls = {s: stack.url(s) for s in ("registry", "issuer", "verifier", "notifier")}
-    return await Platform.connect(urls, stack.state_dir / "admin-client.json")
 
 
 async def verify(platform: Platform, document: dict[str, Any], lang: str = "en") -> Any:
